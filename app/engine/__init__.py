@@ -1,0 +1,1 @@
+"""The NumPy engine: networks, backprop, training and data, with no web imports."""

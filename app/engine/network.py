@@ -1,0 +1,131 @@
+"""A dense feed-forward network whose forward and backward passes keep every z, a and δ.
+
+Conventions follow the equations: layer l = 1..L maps a^(l-1) to a^l, a^0 is the input x, and
+arrays hold one example per column, so a^l has shape [n_l, m]. ``layers[l - 1]`` is layer l.
+All parameters live in one flat buffer (``params``) of which each W^l and b^l is a view: the
+optimizer then updates everything in one NumPy call, and the gradient check can walk it.
+"""
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from app.engine.activations import Activation
+from app.engine.losses import Loss
+
+Array = np.ndarray
+
+
+@dataclass
+class Layer:
+    W: Array  # W^l, shape [n_l, n_(l-1)]; a view into Network.params
+    b: Array  # b^l, shape [n_l, 1]
+    activation: Activation
+
+
+@dataclass
+class LayerTrace:
+    """What the forward pass computed at layer l, kept because backprop needs it."""
+
+    a_in: Array  # a^(l-1)
+    z: Array  # z^l = W^l a^(l-1) + b^l
+    a: Array  # a^l = σ(z^l)
+
+
+@dataclass
+class LayerGrad:
+    """What the backward pass computed at layer l."""
+
+    delta: Array  # δ^l = ∂C_x/∂z^l for each example x
+    dW: Array  # ∂C/∂W^l, a view into Gradients.flat
+    db: Array  # ∂C/∂b^l
+
+
+@dataclass
+class Gradients:
+    layers: list[LayerGrad]  # layers[l - 1] is layer l
+    flat: Array  # every ∂C/∂θ, in the layout of Network.params
+
+
+def parameter_shapes(sizes: Sequence[int]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    return [((n_out, n_in), (n_out, 1)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+
+
+def split_flat(flat: Array, sizes: Sequence[int]) -> list[tuple[Array, Array]]:
+    """Views (W^l, b^l) into a flat buffer laid out layer by layer, W before b."""
+    views, offset = [], 0
+    for w_shape, b_shape in parameter_shapes(sizes):
+        w_end = offset + w_shape[0] * w_shape[1]
+        b_end = w_end + b_shape[0]
+        views.append((flat[offset:w_end].reshape(w_shape), flat[w_end:b_end].reshape(b_shape)))
+        offset = b_end
+    return views
+
+
+def parameter_count(sizes: Sequence[int]) -> int:
+    return sum(w[0] * w[1] + b[0] for w, b in parameter_shapes(sizes))
+
+
+class Network:
+    def __init__(
+        self, sizes: Sequence[int], activations: Sequence[Activation], rng: np.random.Generator
+    ) -> None:
+        if len(sizes) < 2 or len(activations) != len(sizes) - 1:
+            raise ValueError("need one activation per layer after the input")
+        self.sizes = tuple(int(n) for n in sizes)
+        self.params = np.empty(parameter_count(self.sizes))
+        self.layers = [
+            Layer(W, b, act) for (W, b), act in zip(split_flat(self.params, self.sizes), activations)
+        ]
+        self.initialize(rng)
+
+    def initialize(self, rng: np.random.Generator) -> None:
+        """W ~ N(0, 1/n_in) keeps z of order one at the start whatever the layer width; b = 0."""
+        for layer in self.layers:
+            layer.W[...] = rng.normal(0.0, 1.0 / np.sqrt(layer.W.shape[1]), layer.W.shape)
+            layer.b[...] = 0.0
+
+    @property
+    def depth(self) -> int:
+        return len(self.layers)
+
+    def forward(self, x: Array) -> list[LayerTrace]:
+        traces = []
+        a = x
+        for layer in self.layers:
+            z = layer.W @ a + layer.b  # z^l = W^l a^(l-1) + b^l
+            traces.append(LayerTrace(a_in=a, z=z, a=layer.activation.f(z)))  # a^l = σ(z^l)
+            a = traces[-1].a
+        return traces
+
+    def predict(self, x: Array) -> Array:
+        return self.forward(x)[-1].a
+
+    def backward(self, traces: list[LayerTrace], y: Array, loss: Loss) -> Gradients:
+        """The four backprop equations, from the output layer L down to layer 1."""
+        m = y.shape[1]
+        flat = np.empty_like(self.params)
+        views = split_flat(flat, self.sizes)
+        grads: list[LayerGrad] = []
+        for l in range(self.depth, 0, -1):
+            layer, trace = self.layers[l - 1], traces[l - 1]
+            if l == self.depth:
+                delta = loss.output_delta(trace.z, trace.a, y, layer.activation)  # BP1
+            else:
+                upper = self.layers[l]
+                delta = (upper.W.T @ delta) * layer.activation.df(trace.z)  # BP2
+            dW, db = views[l - 1]
+            np.mean(delta, axis=1, keepdims=True, out=db)  # BP3: ∂C/∂b^l = δ^l
+            np.matmul(delta, trace.a_in.T, out=dW)  # BP4: ∂C/∂W^l = δ^l (a^(l-1))ᵀ
+            dW /= m
+            grads.append(LayerGrad(delta=delta, dW=dW, db=db))
+        grads.reverse()
+        return Gradients(layers=grads, flat=flat)
+
+    def cost(self, x: Array, y: Array, loss: Loss) -> float:
+        return loss.value(self.predict(x), y)
+
+    def gradient(self, x: Array, y: Array, loss: Loss) -> Array:
+        """∂C/∂θ for every parameter θ, flat, in the layout of ``params``."""
+        return self.backward(self.forward(x), y, loss).flat

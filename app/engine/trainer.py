@@ -1,0 +1,133 @@
+"""Mini-batch training: which examples each step sees, the step itself, and what it measured.
+
+The batch size alone chooses the method: the whole training set is full-batch gradient descent,
+1 is stochastic gradient descent, anything between is mini-batch. Each epoch visits every
+training example once, in an order drawn from the trainer's own generator.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.engine.datasets import Dataset
+from app.engine.losses import Loss
+from app.engine.network import Gradients, LayerTrace, Network
+from app.engine.optimizers import GradientDescent
+
+Array = np.ndarray
+
+
+@dataclass
+class Step:
+    """One batch through the network: the forward trace and backward gradients, both taken at
+    the parameters *before* the update they produced."""
+
+    indices: Array  # which training examples (columns of x_train)
+    x: Array
+    y: Array
+    traces: list[LayerTrace]
+    grads: Gradients
+    loss: float
+
+
+@dataclass(frozen=True)
+class Metrics:
+    train_loss: float
+    test_loss: float
+    train_accuracy: float
+    test_accuracy: float
+
+
+@dataclass
+class LossHistory:
+    """(step, train loss, test loss) rows, thinned to at most ``capacity`` rows by keeping every
+    other row whenever it fills, so that a long run still shows its whole curve."""
+
+    capacity: int = 1000
+    rows: list[tuple[int, float, float]] = field(default_factory=list)
+
+    def record(self, step: int, metrics: Metrics) -> None:
+        if self.rows and self.rows[-1][0] == step:
+            return
+        self.rows.append((step, metrics.train_loss, metrics.test_loss))
+        if len(self.rows) > self.capacity:
+            self.rows = [*self.rows[:-1:2], self.rows[-1]]
+
+
+class Trainer:
+    def __init__(
+        self,
+        network: Network,
+        loss: Loss,
+        optimizer: GradientDescent,
+        data: Dataset,
+        batch_size: int,
+        rng: np.random.Generator,
+    ) -> None:
+        self.network, self.loss, self.optimizer, self.data = network, loss, optimizer, data
+        self.batch_size = batch_size
+        self.rng = rng
+        self.step_count = 0
+        self.history = LossHistory()
+        self.last_step: Step | None = None
+        self._order = np.empty(0, dtype=int)
+        self._cursor = 0
+
+    @property
+    def epoch(self) -> float:
+        return self.step_count * self.batch_size / self.data.x_train.shape[1]
+
+    @property
+    def diverged(self) -> bool:
+        return not np.isfinite(self.network.params).all()
+
+    def upcoming_indices(self) -> Array:
+        """The next batch of a shuffled epoch; a new shuffle starts when too few are left."""
+        if self._cursor + self.batch_size > self._order.size:
+            self._order = self.rng.permutation(self.data.x_train.shape[1])
+            self._cursor = 0
+        return self._order[self._cursor : self._cursor + self.batch_size]
+
+    def trace(self, indices: Array) -> Step:
+        """Forward and backward on the given training examples, without updating."""
+        x, y = self.data.x_train[:, indices], self.data.y_train[:, indices]
+        traces = self.network.forward(x)
+        grads = self.network.backward(traces, y, self.loss)
+        return Step(indices, x, y, traces, grads, self.loss.value(traces[-1].a, y))
+
+    def step(self) -> Step:
+        """One gradient-descent update on the next batch."""
+        step = self.trace(self.upcoming_indices())
+        self._cursor += self.batch_size
+        self.optimizer.step(self.network.params, step.grads.flat)
+        self.step_count += 1
+        self.last_step = step
+        return step
+
+    def train(self, steps: int) -> None:
+        """Up to ``steps`` updates; stops early once the parameters are no longer finite."""
+        for _ in range(steps):
+            self.step()
+            if self.diverged:
+                return
+
+    def current_step(self) -> Step:
+        """The latest step's trace, or for a fresh network the batch it is about to see."""
+        if self.last_step is None:
+            self.last_step = self.trace(self.upcoming_indices())
+        return self.last_step
+
+    def evaluate(self) -> Metrics:
+        net, data = self.network, self.data
+        out_train, out_test = net.predict(data.x_train), net.predict(data.x_test)
+        return Metrics(
+            train_loss=self.loss.value(out_train, data.y_train),
+            test_loss=self.loss.value(out_test, data.y_test),
+            train_accuracy=accuracy(out_train, data.y_train),
+            test_accuracy=accuracy(out_test, data.y_test),
+        )
+
+
+def accuracy(output: Array, y: Array) -> float:
+    """Share of examples on the right side of 0.5, the midpoint between the labels 0 and 1."""
+    return float(np.mean((output > 0.5) == (y > 0.5)))
