@@ -6,8 +6,9 @@ All parameters live in one flat buffer (``params``) of which each W^l and b^l is
 optimizer then updates everything in one NumPy call, and the gradient check can walk it.
 """
 
+import functools
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
@@ -15,6 +16,19 @@ from app.engine.activations import Activation
 from app.engine.losses import Loss
 
 Array = np.ndarray
+F = TypeVar("F", bound=Callable)
+
+
+def tolerates_divergence(fn: F) -> F:
+    """Overflow and NaN are an outcome here (too large a learning rate), detected by the caller
+    and reported as "diverged", not a warning on the server's console."""
+
+    @functools.wraps(fn)
+    def quiet(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return fn(*args, **kwargs)
+
+    return quiet  # type: ignore[return-value]
 
 
 @dataclass
@@ -99,6 +113,7 @@ class Network:
             a = traces[-1].a
         return traces
 
+    @tolerates_divergence
     def predict(self, x: Array) -> Array:
         return self.forward(x)[-1].a
 

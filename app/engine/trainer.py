@@ -11,7 +11,7 @@ import numpy as np
 
 from app.engine.datasets import Dataset
 from app.engine.losses import Loss
-from app.engine.network import Gradients, LayerTrace, Network
+from app.engine.network import Gradients, LayerTrace, Network, tolerates_divergence
 from app.engine.optimizers import GradientDescent
 
 Array = np.ndarray
@@ -88,6 +88,7 @@ class Trainer:
             self._cursor = 0
         return self._order[self._cursor : self._cursor + self.batch_size]
 
+    @tolerates_divergence
     def trace(self, indices: Array) -> Step:
         """Forward and backward on the given training examples, without updating."""
         x, y = self.data.x_train[:, indices], self.data.y_train[:, indices]
@@ -95,6 +96,7 @@ class Trainer:
         grads = self.network.backward(traces, y, self.loss)
         return Step(indices, x, y, traces, grads, self.loss.value(traces[-1].a, y))
 
+    @tolerates_divergence
     def step(self) -> Step:
         """One gradient-descent update on the next batch."""
         step = self.trace(self.upcoming_indices())
@@ -117,6 +119,7 @@ class Trainer:
             self.last_step = self.trace(self.upcoming_indices())
         return self.last_step
 
+    @tolerates_divergence
     def evaluate(self) -> Metrics:
         net, data = self.network, self.data
         out_train, out_test = net.predict(data.x_train), net.predict(data.x_test)

@@ -1,0 +1,118 @@
+"""The WebSocket a page trains through: control messages in, layout, status and frames out."""
+
+import asyncio
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from app.runner import TrainingLoops, Viewer, train_steps
+from app.schemas import (
+    ClientMessage,
+    ConfigMessage,
+    ErrorMessage,
+    FieldError,
+    HelloMessage,
+    Limits,
+    PauseMessage,
+    PlayMessage,
+    ResetMessage,
+    SessionConfig,
+    SpeedMessage,
+    StepMessage,
+    client_message,
+    limit_errors,
+)
+from app.sessions import Session, SessionLimitReached
+
+router = APIRouter()
+
+
+def field_errors(errors: list[dict]) -> list[FieldError]:
+    return [FieldError(field=".".join(str(p) for p in e["loc"]), message=e["msg"]) for e in errors]
+
+
+def parse(text: str, limits: Limits) -> ClientMessage | ErrorMessage:
+    size = len(text.encode())
+    if size > limits.max_message_bytes:
+        return ErrorMessage(message=f"message of {size} bytes; at most {limits.max_message_bytes} "
+                                    "(max_message_bytes)")
+    try:
+        return client_message.validate_json(text)
+    except ValidationError as e:
+        # The first loc item of a tagged union is the tag itself; the field path follows it.
+        errors = [{**err, "loc": err["loc"][1:] or err["loc"]} for err in e.errors()]
+        return ErrorMessage(message="invalid message", errors=field_errors(errors))
+
+
+async def handle(message: ClientMessage, session: Session, viewer: Viewer, limits: Limits) -> None:
+    match message:
+        case PlayMessage():
+            session.set_running(True)
+        case PauseMessage():
+            session.set_running(False)
+        case StepMessage(steps=steps):
+            await train_steps(session, steps)
+        case ResetMessage(seed=seed):
+            session.reset(seed)
+        case ConfigMessage(config=config):
+            errors = limit_errors(config, limits)
+            if errors:
+                viewer.reply(ErrorMessage(message="config refused", errors=field_errors(errors)))
+            else:
+                session.apply_config(config)
+        case SpeedMessage(steps_per_second=rate):
+            if rate is not None and rate > limits.max_steps_per_second:
+                viewer.reply(ErrorMessage(message="speed refused", errors=[FieldError(
+                    field="steps_per_second",
+                    message=f"at most {limits.max_steps_per_second} (max_steps_per_second)")]))
+            else:
+                session.set_speed(rate)
+
+
+async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits: Limits) -> None:
+    while True:
+        event = await websocket.receive()
+        if event["type"] == "websocket.disconnect":
+            return
+        text = event.get("text")
+        if text is None:
+            viewer.reply(ErrorMessage(message="binary messages are not accepted; send JSON text"))
+            continue
+        message = parse(text, limits)
+        if isinstance(message, ErrorMessage):
+            viewer.reply(message)
+        else:
+            await handle(message, session, viewer, limits)
+
+
+@router.websocket("/ws")
+async def training_socket(websocket: WebSocket, session: str | None = None) -> None:
+    """Attach to a session by id (a REST-made one, or this tab's after a reconnect) or start a
+    new one. The first message is "hello" with the session id."""
+    app = websocket.app
+    limits: Limits = app.state.settings.limits
+    await websocket.accept()
+    found = app.state.registry.get(session) if session else None
+    try:
+        found = found or app.state.registry.create(SessionConfig())
+    except SessionLimitReached as e:
+        await websocket.send_text(ErrorMessage(message=str(e)).model_dump_json())
+        await websocket.close(code=1013)
+        return
+    await websocket.send_text(
+        HelloMessage(session_id=found.id, config=found.config, limits=limits).model_dump_json())
+    viewer = Viewer(found, limits, websocket.send_text, websocket.send_bytes)
+    loops: TrainingLoops = app.state.training_loops
+    async with loops.watching(found):
+        tasks = [asyncio.create_task(viewer.run()),
+                 asyncio.create_task(receive(websocket, found, viewer, limits))]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if isinstance(task.exception(), (WebSocketDisconnect, RuntimeError, OSError)):
+                    continue
+                task.result()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,153 @@
+"""Training and frame delivery on the event loop, never blocking it.
+
+Training runs inline in slices of about a millisecond between awaits (a thread would gain
+nothing under the GIL for calls this small, and would add latency). Viewers pull: each sends
+at most one frame per frame interval, built from whatever the state is when it is ready to
+send, so a slow client gets fewer, newer frames and nothing queues up for it.
+"""
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from time import perf_counter
+
+from pydantic import BaseModel
+
+from app.schemas import HistoryMessage, Limits, StatusMessage
+from app.sessions import Session
+from app.snapshot import encode_frame, finite, layout_message, metrics
+
+SLICE_SECONDS = 0.001
+# At a set speed, steps missed while the loop was busy are made up for at most this long.
+BURST_SECONDS = 0.1
+# A REST train call records about this many points of loss history, however many steps it runs.
+HISTORY_POINTS_PER_CALL = 100
+
+
+async def train_steps(session: Session, steps: int) -> None:
+    """Run ``steps`` steps in slices, recording the loss along the way."""
+    record_every = max(1, steps // HISTORY_POINTS_PER_CALL)
+    remaining = steps
+    while remaining > 0 and not session.diverged:
+        chunk = min(record_every, remaining)
+        while chunk > 0 and not session.diverged:
+            done = session.train(chunk, SLICE_SECONDS)
+            chunk -= done
+            remaining -= done
+            await asyncio.sleep(0)
+        metrics(session)
+
+
+async def _wait(event: asyncio.Event, timeout: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout)
+
+
+async def train_while_running(session: Session) -> None:
+    """Train at the session's speed for as long as it has viewers (the caller cancels)."""
+    wake = asyncio.Event()
+    session.listeners.add(wake.set)
+    try:
+        credit, last = 1.0, perf_counter()
+        while True:
+            wake.clear()
+            if not session.running:
+                await wake.wait()
+                credit, last = 1.0, perf_counter()
+                continue
+            rate = session.steps_per_second
+            if rate is None:
+                session.train(10**9, SLICE_SECONDS)
+                await asyncio.sleep(0)
+                continue
+            now = perf_counter()
+            credit = min(credit + (now - last) * rate, max(1.0, rate * BURST_SECONDS))
+            last = now
+            if credit >= 1.0:
+                credit -= session.train(int(credit), SLICE_SECONDS)
+                await asyncio.sleep(0)
+            else:
+                await _wait(wake, (1.0 - credit) / rate)
+    finally:
+        session.listeners.discard(wake.set)
+
+
+class TrainingLoops:
+    """One training task per watched session, shared by all its viewers."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, tuple[asyncio.Task[None], int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def watching(self, session: Session) -> AsyncIterator[None]:
+        task, count = self.tasks.get(session.id, (None, 0))
+        if task is None:
+            task = asyncio.create_task(train_while_running(session))
+        self.tasks[session.id] = (task, count + 1)
+        try:
+            yield
+        finally:
+            task, count = self.tasks[session.id]
+            if count > 1:
+                self.tasks[session.id] = (task, count - 1)
+            else:
+                del self.tasks[session.id]
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+class Viewer:
+    """One socket's view of a session: replies, then layout, status and the newest frame."""
+
+    def __init__(
+        self,
+        session: Session,
+        limits: Limits,
+        send_text: Callable[[str], Awaitable[None]],
+        send_bytes: Callable[[bytes], Awaitable[None]],
+    ) -> None:
+        self.session, self.limits = session, limits
+        self.send_text, self.send_bytes = send_text, send_bytes
+        self.changed = asyncio.Event()
+        self.changed.set()
+        # Replies are few (errors, acknowledgements); a client flooding bad messages loses
+        # the oldest replies rather than growing the server's memory.
+        self.outbox: deque[BaseModel] = deque(maxlen=32)
+        self.sent = {"layout": -1, "status": -1, "state": -1}
+        self.next_frame = 0.0
+
+    def reply(self, message: BaseModel) -> None:
+        self.outbox.append(message)
+        self.changed.set()
+
+    async def run(self) -> None:
+        self.session.listeners.add(self.changed.set)
+        try:
+            while True:
+                await self.changed.wait()
+                await asyncio.sleep(max(0.0, self.next_frame - perf_counter()))
+                self.changed.clear()
+                await self.flush()
+        finally:
+            self.session.listeners.discard(self.changed.set)
+
+    async def flush(self) -> None:
+        session, sent = self.session, self.sent
+        while self.outbox:
+            await self.send_text(self.outbox.popleft().model_dump_json())
+        if session.layout_version != sent["layout"]:
+            sent["layout"] = session.layout_version
+            await self.send_text(layout_message(session, self.limits.grid_size).model_dump_json())
+            rows = [(s, finite(a), finite(b)) for s, a, b in session.trainer.history.rows]
+            await self.send_text(HistoryMessage(rows=rows).model_dump_json())
+        if session.status_version != sent["status"]:
+            sent["status"] = session.status_version
+            await self.send_text(StatusMessage(
+                status=session.status, steps_per_second=session.steps_per_second,
+                config=session.config).model_dump_json())
+        if session.state_version != sent["state"]:
+            sent["state"] = session.state_version
+            await self.send_bytes(encode_frame(session, self.limits.grid_size))
+            self.next_frame = perf_counter() + 1.0 / self.limits.max_frame_rate

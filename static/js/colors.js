@@ -1,0 +1,41 @@
+// @ts-check
+/** One diverging palette for weights, neurons and the boundary: orange for negative or class 0,
+ * blue for positive or class 1, pale grey at zero. NaN is a darker grey. */
+
+const NEGATIVE = [245, 147, 34];
+const POSITIVE = [8, 119, 189];
+const MIDDLE = [236, 238, 240];
+const INVALID = [150, 150, 150];
+
+/**
+ * @param {number} t in [-1, 1]
+ * @returns {number[]} r, g, b
+ */
+export function diverging(t) {
+  if (!Number.isFinite(t)) return INVALID;
+  const s = Math.max(-1, Math.min(1, t));
+  const end = s < 0 ? NEGATIVE : POSITIVE;
+  const k = Math.abs(s);
+  return MIDDLE.map((m, i) => Math.round(m + (end[i] - m) * k));
+}
+
+/** @param {number} t */
+export function css(t) {
+  const [r, g, b] = diverging(t);
+  return `rgb(${r},${g},${b})`;
+}
+
+/** @param {number} sign */
+export function signColor(sign) {
+  return css(sign < 0 ? -1 : 1);
+}
+
+/** RGBA for each byte value of a boundary map (0 = class 0, 255 = class 1). */
+export const MAP_LUT = (() => {
+  const lut = new Uint8ClampedArray(256 * 4);
+  for (let v = 0; v < 256; v += 1) {
+    const [r, g, b] = diverging((v / 255) * 2 - 1);
+    lut.set([r, g, b, 255], v * 4);
+  }
+  return lut;
+})();

@@ -1,0 +1,36 @@
+// @ts-check
+/** Numbers as people read them: a few significant digits, and a dash for NaN. */
+
+/**
+ * @param {number} value
+ * @param {number} [digits]
+ * @returns {string}
+ */
+export function num(value, digits = 4) {
+  if (!Number.isFinite(value)) return '–';
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e5 || magnitude < 1e-4) {
+    const [mantissa, exponent] = value.toExponential(digits - 1).split('e');
+    return `${mantissa}×10${superscript(Number(exponent))}`;
+  }
+  return String(Number(value.toPrecision(digits)));
+}
+
+const SUPERSCRIPTS = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/** @param {number} exponent */
+function superscript(exponent) {
+  const digits = [...String(Math.abs(exponent))].map((d) => SUPERSCRIPTS[Number(d)]).join('');
+  return exponent < 0 ? `⁻${digits}` : digits;
+}
+
+/** @param {number} value */
+export function percent(value) {
+  return Number.isFinite(value) ? `${(100 * value).toFixed(1)}%` : '–';
+}
+
+/** @param {number} value */
+export function count(value) {
+  return Math.round(value).toLocaleString('en-US');
+}

@@ -1,0 +1,47 @@
+// @ts-check
+/** Binary frames, read with the layout message that describes them (see app/snapshot.py). */
+
+/**
+ * @typedef {{ name: string, layer: number, offset: number, shape: number[] }} FieldSpec
+ * @typedef {{ x1: number[], x2: number[], label: number[] }} Points
+ * @typedef {{ version: number, sizes: number[], activations: string[], loss: string,
+ *   header_bytes: number, fields: FieldSpec[], grid_offset: number, grid_size: number,
+ *   extent: number, frame_bytes: number, train: Points, test: Points }} Layout
+ * @typedef {{ W?: Float32Array, b?: Float32Array, dW?: Float32Array, db?: Float32Array,
+ *   z?: Float32Array, a?: Float32Array, delta?: Float32Array }} LayerValues
+ * @typedef {{ version: number, step: number, epoch: number, trainLoss: number,
+ *   testLoss: number, trainAccuracy: number, testAccuracy: number, diverged: boolean,
+ *   layers: LayerValues[], grid: Uint8Array }} Frame
+ */
+
+const FLAG_DIVERGED = 1;
+
+/**
+ * @param {ArrayBuffer} buffer
+ * @param {Layout} layout
+ * @returns {Frame | null} null when the frame belongs to another layout or is cut short
+ */
+export function decodeFrame(buffer, layout) {
+  const view = new DataView(buffer);
+  if (buffer.byteLength !== layout.frame_bytes || view.getUint32(0, true) !== layout.version) {
+    return null;
+  }
+  /** @type {LayerValues[]} */
+  const layers = layout.sizes.map(() => ({}));
+  for (const field of layout.fields) {
+    const length = field.shape.reduce((a, b) => a * b, 1);
+    layers[field.layer][field.name] = new Float32Array(buffer, field.offset, length);
+  }
+  return {
+    version: layout.version,
+    step: view.getUint32(4, true),
+    epoch: view.getFloat32(8, true),
+    trainLoss: view.getFloat32(12, true),
+    testLoss: view.getFloat32(16, true),
+    trainAccuracy: view.getFloat32(20, true),
+    testAccuracy: view.getFloat32(24, true),
+    diverged: (view.getUint32(28, true) & FLAG_DIVERGED) !== 0,
+    layers,
+    grid: new Uint8Array(buffer, layout.grid_offset, layout.grid_size * layout.grid_size),
+  };
+}

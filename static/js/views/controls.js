@@ -1,0 +1,207 @@
+// @ts-check
+/** Every control of the page: each edits a copy of the config and hands it to onConfig, then
+ * shows what the server confirmed when update() is called. */
+import { count } from '../format.js';
+import { t } from '../i18n.js';
+import { store } from '../store.js';
+
+const SPEEDS = [1, 3, 10, 30, 100, 300, 1000, 3000, 10000, null];
+const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100];
+
+/** @param {string} id */
+function byId(id) {
+  return /** @type {HTMLElement} */ (document.getElementById(id));
+}
+
+/** @param {string} id */
+function input(id) {
+  return /** @type {HTMLInputElement} */ (byId(id));
+}
+
+/**
+ * @param {HTMLSelectElement} select
+ * @param {[string, string][]} options value, label
+ */
+function fillSelect(select, options) {
+  select.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
+}
+
+/** Examples in the training set; mirrors test_count in app/engine/datasets.py. */
+export function trainingSize(data) {
+  const test = Math.min(Math.max(Math.round(data.n_samples * data.test_ratio), 1), data.n_samples - 1);
+  return data.n_samples - test;
+}
+
+/**
+ * @param {{ onConfig: (config: any) => void, onCommand: (message: object) => void,
+ *           onFill: (mode: string) => void, onShowTest: (show: boolean) => void }} actions
+ */
+export function createControls(actions) {
+  const limits = store.limits;
+
+  /** @param {(config: any) => void} change */
+  function edit(change) {
+    const config = structuredClone(store.config);
+    change(config);
+    const nTrain = trainingSize(config.data);
+    config.training.batch_size = Math.min(config.training.batch_size, nTrain);
+    store.config = config;
+    update();
+    actions.onConfig(config);
+  }
+
+  const speed = /** @type {HTMLSelectElement} */ (byId('speed'));
+  fillSelect(speed, SPEEDS.filter((s) => s === null || s <= limits.max_steps_per_second)
+    .map((s) => [String(s), s === null ? t('speed.max') : t('speed.value', { n: count(s) })]));
+  speed.addEventListener('change', () => actions.onCommand({
+    type: 'speed', steps_per_second: speed.value === 'null' ? null : Number(speed.value) }));
+
+  const rate = /** @type {HTMLSelectElement} */ (byId('learning-rate'));
+  fillSelect(rate, LEARNING_RATES.map((r) => [String(r), String(r)]));
+  rate.addEventListener('change', () => edit((c) => { c.training.learning_rate = Number(rate.value); }));
+
+  const activations = store.choices.activation.map((a) => [a, t(`activation.${a}`)]);
+  /** @type {[string, (c: any, v: string) => void][]} */
+  const selects = [
+    ['activation', (c, v) => { c.network.activation = v; }],
+    ['output-activation', (c, v) => { c.network.output_activation = v; }],
+    ['loss', (c, v) => {
+      c.network.loss = v;
+      if (v === 'cross_entropy') c.network.output_activation = 'sigmoid';
+    }],
+  ];
+  for (const [id, apply] of selects) {
+    const select = /** @type {HTMLSelectElement} */ (byId(id));
+    fillSelect(select, id === 'loss' ? store.choices.loss.map((l) => [l, t(`loss.${l}`)]) : activations);
+    select.addEventListener('change', () => edit((c) => apply(c, select.value)));
+  }
+
+  const batch = input('batch-size');
+  batch.addEventListener('input', () => {
+    byId('batch-size-value').textContent = batch.value;
+  });
+  batch.addEventListener('change', () => edit((c) => { c.training.batch_size = Number(batch.value); }));
+
+  const datasets = byId('datasets');
+  datasets.replaceChildren(...store.choices.dataset.map((name) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = `dataset ${name}`;
+    button.dataset.name = name;
+    button.setAttribute('role', 'radio');
+    button.textContent = t(`dataset.${name}`);
+    button.addEventListener('click', () => edit((c) => { c.data.dataset = name; }));
+    return button;
+  }));
+
+  /** @type {[string, string, (c: any, v: number) => void, (c: any) => number, (v: number) => string][]} */
+  const sliders = [
+    ['noise', 'noise-value', (c, v) => { c.data.noise = v / 100; }, (c) => Math.round(c.data.noise * 100), (v) => `${v}%`],
+    ['test-ratio', 'test-ratio-value', (c, v) => { c.data.test_ratio = v / 100; }, (c) => Math.round(c.data.test_ratio * 100), (v) => `${v}%`],
+    ['samples', 'samples-value', (c, v) => { c.data.n_samples = v; }, (c) => c.data.n_samples, String],
+  ];
+  input('samples').max = String(limits.max_samples);
+  for (const [id, outId, apply, , show] of sliders) {
+    const slider = input(id);
+    slider.addEventListener('input', () => { byId(outId).textContent = show(Number(slider.value)); });
+    slider.addEventListener('change', () => edit((c) => apply(c, Number(slider.value))));
+  }
+
+  byId('regenerate').addEventListener('click', () => edit((c) => {
+    c.data.seed = Math.floor(Math.random() * 2 ** 31);
+  }));
+  byId('add-layer').addEventListener('click', () => edit((c) => {
+    const last = c.network.hidden_layers.at(-1) ?? 2;
+    c.network.hidden_layers.push(last);
+  }));
+  byId('remove-layer').addEventListener('click', () => edit((c) => { c.network.hidden_layers.pop(); }));
+  byId('play').addEventListener('click', () => actions.onCommand({
+    type: store.status === 'running' ? 'pause' : 'play' }));
+  byId('step').addEventListener('click', () => actions.onCommand({ type: 'step' }));
+  byId('reset').addEventListener('click', () => actions.onCommand({ type: 'reset' }));
+  byId('new-seed').addEventListener('click', () => actions.onCommand({
+    type: 'reset', seed: Math.floor(Math.random() * 2 ** 31) }));
+  for (const radio of document.querySelectorAll('input[name="fill"]')) {
+    radio.addEventListener('change', () => actions.onFill(/** @type {HTMLInputElement} */ (radio).value));
+  }
+  const showTest = input('show-test');
+  showTest.addEventListener('change', () => actions.onShowTest(showTest.checked));
+
+  /** The +/− buttons and neuron counts above each column of the diagram. */
+  function renderColumnHeads() {
+    const hidden = store.config.network.hidden_layers;
+    const heads = [labelHead(t('net.input'))];
+    hidden.forEach((n, i) => heads.push(layerHead(i, n)));
+    heads.push(labelHead(t('net.output')));
+    byId('column-heads').replaceChildren(...heads);
+  }
+
+  function labelHead(text) {
+    const head = document.createElement('div');
+    head.className = 'column-head';
+    head.textContent = text;
+    return head;
+  }
+
+  function layerHead(index, neurons) {
+    const head = labelHead('');
+    const l = index + 1;
+    const buttons = [
+      ['+', t('net.addNeuron', { l }), neurons < limits.max_neurons_per_layer, 1],
+      ['−', t('net.removeNeuron', { l }), neurons > 1, -1],
+    ].map(([text, label, enabled, change]) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'mini';
+      button.textContent = String(text);
+      button.title = String(label);
+      button.setAttribute('aria-label', String(label));
+      button.disabled = !enabled;
+      button.addEventListener('click', () => edit((c) => {
+        c.network.hidden_layers[index] += Number(change);
+      }));
+      return button;
+    });
+    const caption = document.createElement('span');
+    caption.textContent = neurons === 1 ? t('net.neuron') : t('net.neurons', { n: neurons });
+    head.append(...buttons, caption);
+    return head;
+  }
+
+  /** Show the confirmed (or just edited) config and the status. */
+  function update() {
+    const c = store.config;
+    if (!c) return;
+    speed.value = String(store.stepsPerSecond);
+    rate.value = String(c.training.learning_rate);
+    /** @type {HTMLSelectElement} */ (byId('activation')).value = c.network.activation;
+    /** @type {HTMLSelectElement} */ (byId('output-activation')).value = c.network.output_activation;
+    /** @type {HTMLSelectElement} */ (byId('loss')).value = c.network.loss;
+    const nTrain = trainingSize(c.data);
+    batch.max = String(nTrain);
+    batch.value = String(c.training.batch_size);
+    byId('batch-size-value').textContent = String(c.training.batch_size);
+    const n = c.training.batch_size;
+    byId('batch-mode').textContent = n === 1 ? t('batch.sgd') : t(n >= nTrain ? 'batch.full' : 'batch.mini', { n });
+    for (const [id, outId, , read, show] of sliders) {
+      input(id).value = String(read(c));
+      byId(outId).textContent = show(read(c));
+    }
+    for (const button of datasets.children) {
+      const chosen = /** @type {HTMLElement} */ (button).dataset.name === c.data.dataset;
+      button.setAttribute('aria-checked', String(chosen));
+    }
+    const layers = c.network.hidden_layers.length;
+    byId('layer-count').textContent = layers === 0 ? t('net.noHiddenLayer')
+      : layers === 1 ? t('net.hiddenLayer') : t('net.hiddenLayers', { n: layers });
+    /** @type {HTMLButtonElement} */ (byId('add-layer')).disabled = layers >= limits.max_hidden_layers;
+    /** @type {HTMLButtonElement} */ (byId('remove-layer')).disabled = layers === 0;
+    byId('seed-value').textContent = String(c.seed);
+    const play = byId('play');
+    play.classList.toggle('playing', store.status === 'running');
+    play.setAttribute('aria-label', store.status === 'running' ? t('control.pause') : t('control.play'));
+    renderColumnHeads();
+  }
+
+  return { update };
+}
