@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench`. Numbers are reported, never asserted."""

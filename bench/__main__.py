@@ -1,0 +1,133 @@
+"""Measure what limits the playground: training steps, frame building, frame delivery.
+
+Prints a table. Run on an otherwise idle machine: `python -m bench` (about half a minute).
+"""
+
+import argparse
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+import app  # noqa: F401  (pins BLAS to one thread before NumPy loads)
+import uvicorn
+import websockets
+
+from app.main import create_app
+from app.schemas import SessionConfig
+from app.sessions import Session
+from app.settings import Settings
+from app.snapshot import encode_frame
+
+SPIRAL_2_8_8_1 = {"network": {"hidden_layers": [8, 8]}, "data": {"dataset": "spiral"}}
+
+
+def rate(fn: Callable[[], object], seconds: float) -> float:
+    """Calls per second of fn, over about ``seconds``."""
+    fn()
+    calls, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        fn()
+        calls += 1
+    return calls / elapsed
+
+
+def session(batch_size: int | None = None) -> Session:
+    config = SessionConfig.model_validate(SPIRAL_2_8_8_1)
+    s = Session("bench", config, 0.0)
+    n_train = s.data.x_train.shape[1]
+    training = {"batch_size": batch_size or n_train}
+    s.apply_config(config.model_copy(update={"training": config.training.model_copy(update=training)}))
+    return s
+
+
+def engine_rows(seconds: float) -> list[tuple[str, str]]:
+    rows = []
+    for label, batch in (("batch 10", 10), ("full batch", None)):
+        s = session(batch)
+        steps = rate(s.trainer.step, seconds)
+        rows.append((f"training steps/s, 2-8-8-1 spiral, {label} ({s.trainer.batch_size})",
+                     f"{steps:,.0f}  ({1e6 / steps:.1f} µs/step)"))
+    s = session(10)
+    grid = Settings().limits.grid_size
+
+    def build() -> bytes:
+        s.state_version += 1  # defeat the per-state cache: measure a fresh frame each time
+        return encode_frame(s, grid)
+
+    frames = rate(build, seconds)
+    rows.append((f"build + encode one frame ({grid}x{grid} map, metrics on 400 points)",
+                 f"{1e6 / frames:.0f} µs"))
+    rows.append(("bytes per frame, 2-8-8-1", f"{len(build()):,}"))
+    return rows
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def count_frames(url: str, seconds: float, speed: int | None) -> tuple[int, int]:
+    """Frames and bytes one client receives while the server trains at ``speed``."""
+    async with websockets.connect(url, compression=None, max_size=None) as ws:
+        await ws.send(json.dumps({"type": "config", "config": SPIRAL_2_8_8_1}))
+        await ws.send(json.dumps({"type": "speed", "steps_per_second": speed}))
+        await ws.send(json.dumps({"type": "play"}))
+        frames = size = 0
+        deadline = time.perf_counter() + seconds
+        while (left := deadline - time.perf_counter()) > 0:
+            try:
+                message = await asyncio.wait_for(ws.recv(), left)
+            except TimeoutError:
+                break
+            if isinstance(message, bytes):
+                frames += 1
+                size += len(message)
+        return frames, size
+
+
+async def clients(url: str, n: int, seconds: float, speed: int | None) -> list[tuple[int, int]]:
+    return await asyncio.gather(*(count_frames(url, seconds, speed) for _ in range(n)))
+
+
+def delivery_rows(seconds: float) -> list[tuple[str, str]]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(Settings()), port=port, log_level="warning",
+                                           ws_per_message_deflate=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    url = f"ws://127.0.0.1:{port}/ws"
+    rows = []
+    try:
+        for n, speed in ((1, None), (1, 1000), (20, 100)):
+            results = asyncio.run(clients(url, n, seconds, speed))
+            fps = sum(f for f, _ in results) / n / seconds
+            kbit = sum(b for _, b in results) / n / seconds * 8 / 1000
+            label = "max" if speed is None else f"{speed:,} steps/s"
+            rows.append((f"frames/s per client, {n} client(s), training at {label}",
+                         f"{fps:.1f}  ({kbit:,.0f} kbit/s each)"))
+    finally:
+        server.should_exit = True
+        thread.join()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
+    args = parser.parse_args()
+    rows = engine_rows(args.seconds) + delivery_rows(args.seconds)
+    width = max(len(name) for name, _ in rows)
+    print(f"{'measurement':<{width}}  value")
+    print(f"{'-' * width}  {'-' * 30}")
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
