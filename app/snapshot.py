@@ -5,6 +5,7 @@ float32 arrays at offsets the LayoutMessage lists, then the decision boundary as
 (output clipped to [0, 1], 255 = class 1), row by row from the top of the plane.
 """
 
+import functools
 import struct
 
 import numpy as np
@@ -96,10 +97,17 @@ def frame_arrays(session: Session) -> list[Array]:
     return arrays
 
 
+@functools.cache
+def plane(grid_size: int) -> Array:
+    """The grid's points, in float32 for speed; the same for every session."""
+    points = grid(grid_size).astype(np.float32)
+    points.flags.writeable = False
+    return points
+
+
 def boundary_map(session: Session, grid_size: int) -> bytes:
     """One forward pass over the plane: the network's output as a uint8 image."""
-    plane = session.cached(f"grid{grid_size}", lambda: grid(grid_size))
-    out = session.trainer.network.predict(plane)[0]
+    out = session.trainer.network.predict(plane(grid_size))[0]
     return (np.clip(np.nan_to_num(out, nan=0.5), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8).tobytes()
 
 

@@ -115,7 +115,13 @@ class Network:
 
     @tolerates_divergence
     def predict(self, x: Array) -> Array:
-        return self.forward(x)[-1].a
+        """The output a^L, computed in x's precision: float32 input (a picture of the decision
+        boundary) runs several times faster than float64 and loses nothing visible."""
+        a = x
+        for layer in self.layers:
+            W, b = layer.W.astype(x.dtype, copy=False), layer.b.astype(x.dtype, copy=False)
+            a = layer.activation.f(W @ a + b)
+        return a
 
     def backward(self, traces: list[LayerTrace], y: Array, loss: Loss) -> Gradients:
         """The four backprop equations, from the output layer L down to layer 1."""
