@@ -1,0 +1,112 @@
+import json
+
+import numpy as np
+import pytest
+
+from app.schemas import SessionConfig
+from app.sessions import Session
+from app.snapshot import HEADER, encode_frame, field_specs, finite, layout_message, state, summary
+
+
+def read_field(frame: bytes, spec) -> np.ndarray:
+    return np.frombuffer(frame, "<f4", int(np.prod(spec.shape)), spec.offset).reshape(spec.shape)
+
+
+@pytest.fixture
+def session() -> Session:
+    return Session("s", SessionConfig(), 0.0)
+
+
+def test_field_specs_are_contiguous_after_the_header():
+    specs = field_specs([2, 3, 1])
+    assert [(s.name, s.layer, s.shape) for s in specs] == [
+        ("W", 1, [3, 2]), ("b", 1, [3]), ("dW", 1, [3, 2]), ("db", 1, [3]),
+        ("z", 1, [3]), ("a", 1, [3]), ("delta", 1, [3]),
+        ("W", 2, [1, 3]), ("b", 2, [1]), ("dW", 2, [1, 3]), ("db", 2, [1]),
+        ("z", 2, [1]), ("a", 2, [1]), ("delta", 2, [1]),
+        ("a", 0, [2]),
+    ]
+    assert specs[0].offset == HEADER.size == 32
+    for spec, following in zip(specs, specs[1:]):
+        assert following.offset == spec.offset + 4 * int(np.prod(spec.shape))
+
+
+def test_layout_sizes_the_frame(session):
+    layout = layout_message(session, grid_size=12)
+    last = layout.fields[-1]
+    assert layout.sizes == [2, 4, 2, 1]
+    assert layout.activations == ["tanh", "tanh", "sigmoid"]
+    assert layout.grid_offset == last.offset + 4 * last.shape[0]
+    assert layout.frame_bytes == layout.grid_offset + 12 * 12
+    assert len(encode_frame(session, 12)) == layout.frame_bytes
+    assert (len(layout.train.x1), len(layout.test.label)) == (200, 200)
+
+
+def test_frame_header_and_arrays_match_the_session(session):
+    session.train(7)
+    frame = encode_frame(session, 10)
+    m = session.trainer.evaluate()
+    header = HEADER.unpack_from(frame)
+    expected = (0, 7, 0.35, m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy, 0)
+    assert np.allclose(header, expected, rtol=1e-6)
+    fields = {(s.name, s.layer): read_field(frame, s) for s in layout_message(session, 10).fields}
+    step = session.trainer.last_step
+    for l, layer in enumerate(session.trainer.network.layers, start=1):
+        assert np.array_equal(fields["W", l], layer.W.astype(np.float32))
+        delta = step.grads.layers[l - 1].delta.mean(axis=1)
+        assert np.array_equal(fields["delta", l], delta.astype(np.float32))
+    assert np.array_equal(fields["a", 0], step.x.mean(axis=1).astype(np.float32))
+
+
+def test_the_boundary_map_is_the_output_as_bytes(session):
+    output = session.trainer.network.layers[-1]
+    output.W[...] = 0.0
+    output.b[...] = 50.0  # sigmoid(50) rounds to 255 everywhere
+    assert encode_frame(session, 10)[-100:] == bytes([255] * 100)
+
+
+def test_frames_are_built_once_per_state(session):
+    frame = encode_frame(session, 10)
+    assert encode_frame(session, 10) is frame
+    session.train(1)
+    assert HEADER.unpack_from(encode_frame(session, 10))[1] == 1
+
+
+def test_metrics_are_recorded_in_the_history_once_per_state(session):
+    summary(session)
+    encode_frame(session, 10)
+    session.train(3)
+    first = summary(session)
+    assert [row[0] for row in first.history] == [0, 3]
+
+
+def test_numbers_beyond_float32_arrive_as_infinity():
+    session = Session("s", SessionConfig.model_validate(
+        {"network": {"output_activation": "linear", "loss": "mse"}}), 0.0)
+    session.trainer.network.layers[-1].b[...] = 1e30  # a loss of about 1e60, finite in float64
+    session.trainer.network.layers[0].W[0, 0] = 1e300  # finite, but too large for float32
+    frame = encode_frame(session, 10)
+    assert HEADER.unpack_from(frame)[3:5] == (np.inf, np.inf)
+    assert read_field(frame, layout_message(session, 10).fields[0])[0, 0] == np.inf
+
+
+def test_finite_turns_nan_and_infinity_into_none():
+    assert finite(np.array([1.5, np.nan, np.inf, -np.inf])) == [1.5, None, None, None]
+    assert finite(np.array([[1.0], [np.nan]])) == [[1.0], [None]]
+    assert finite(float("nan")) is None
+    assert finite(2.0) == 2.0
+
+
+def test_state_shapes_follow_the_layers_and_the_batch(session):
+    layers = state(session).layers
+    assert [(len(s.W), len(s.W[0]), len(s.b), len(s.z[0]), len(s.dW[0]), len(s.db)) for s in layers] == [
+        (4, 2, 4, 10, 2, 4), (2, 4, 2, 10, 4, 2), (1, 2, 1, 10, 2, 1)]
+
+
+def test_a_diverged_session_serializes_without_nan(session):
+    session.trainer.network.params[:] = np.nan
+    assert HEADER.unpack_from(encode_frame(session, 10))[7] == 1
+    text = state(session).model_dump_json()
+    assert "NaN" not in text and "Infinity" not in text
+    metrics = json.loads(text)["metrics"]
+    assert (metrics["train_loss"], metrics["test_loss"]) == (None, None)

@@ -1,0 +1,144 @@
+import numpy as np
+import pytest
+
+from app.engine.activations import get_activation
+from app.engine.datasets import make_dataset
+from app.engine.losses import get_loss
+from app.engine.network import Network
+from app.engine.optimizers import GradientDescent
+from app.engine.trainer import LossHistory, Metrics, Trainer, accuracy
+
+
+def make_trainer(dataset="xor", hidden=(8, 8), lr=0.03, batch_size=10, seed=0,
+                 output="sigmoid", loss="cross_entropy", n_samples=400):
+    data = make_dataset(dataset, n_samples, 0.0, 0.5, np.random.default_rng(0))
+    activations = [get_activation("tanh")] * len(hidden) + [get_activation(output)]
+    net = Network([2, *hidden, 1], activations, np.random.default_rng(seed))
+    return Trainer(net, get_loss(loss), GradientDescent(lr), data, batch_size,
+                   np.random.default_rng(seed + 1))
+
+
+@pytest.mark.parametrize("dataset", ["xor", "circle"])
+def test_learns_to_classify(dataset):
+    trainer = make_trainer(dataset)
+    trainer.train(3000)
+    assert trainer.step_count == 3000
+    assert trainer.evaluate().test_accuracy >= 0.95
+
+
+@pytest.mark.parametrize("dataset, hidden, lr, steps", [("gaussians", (8, 8), 0.03, 3000),
+                                                         ("spiral", (16, 16), 0.1, 5000)])
+def test_training_loss_falls_by_more_than_half(dataset, hidden, lr, steps):
+    trainer = make_trainer(dataset, hidden, lr)
+    initial = trainer.evaluate().train_loss
+    trainer.train(steps)
+    assert trainer.evaluate().train_loss < 0.5 * initial
+
+
+def test_same_seed_trains_to_the_same_weights_and_another_seed_does_not():
+    runs = [make_trainer(seed=seed) for seed in (1, 1, 2)]
+    for trainer in runs:
+        trainer.train(200)
+    assert np.array_equal(runs[0].network.params, runs[1].network.params)
+    assert not np.array_equal(runs[0].network.params, runs[2].network.params)
+
+
+def test_full_batch_uses_every_training_example_at_every_step():
+    trainer = make_trainer(batch_size=200)
+    for _ in range(3):
+        assert np.array_equal(np.sort(trainer.step().indices), np.arange(200))
+    assert trainer.epoch == 3.0
+
+
+def test_an_epoch_visits_each_example_once():
+    trainer = make_trainer(batch_size=20)
+    seen = np.concatenate([trainer.step().indices for _ in range(10)])
+    assert np.array_equal(np.sort(seen), np.arange(200))
+    assert trainer.epoch == 1.0
+
+
+def test_a_new_shuffle_starts_when_too_few_examples_are_left_for_a_batch():
+    trainer = make_trainer(batch_size=60)  # 3 batches per epoch; 20 examples sit out
+    epochs = [np.concatenate([trainer.step().indices for _ in range(3)]) for _ in range(2)]
+    assert all(np.unique(epoch).size == 180 for epoch in epochs)
+    assert not np.array_equal(epochs[0], epochs[1])
+
+
+def test_upcoming_indices_are_the_next_step_batch():
+    trainer = make_trainer()
+    upcoming = trainer.upcoming_indices().copy()
+    assert np.array_equal(trainer.upcoming_indices(), upcoming)
+    assert np.array_equal(trainer.step().indices, upcoming)
+
+
+def test_step_reports_the_gradient_before_the_update_it_made():
+    trainer = make_trainer()
+    before = trainer.network.params.copy()
+    indices = trainer.upcoming_indices().copy()
+    x, y = trainer.data.x_train[:, indices], trainer.data.y_train[:, indices]
+    expected = trainer.network.gradient(x, y, trainer.loss)
+    step = trainer.step()
+    assert np.array_equal(step.grads.flat, expected)
+    assert np.allclose(trainer.network.params, before - 0.03 * expected)
+    assert step.loss == trainer.loss.value(step.traces[-1].a, y)
+
+
+def test_current_step_of_a_fresh_trainer_is_the_first_batch_without_training():
+    trainer = make_trainer()
+    before = trainer.network.params.copy()
+    first = trainer.current_step()
+    assert trainer.step_count == 0 and np.array_equal(trainer.network.params, before)
+    assert np.array_equal(trainer.step().indices, first.indices)
+    assert trainer.current_step() is trainer.last_step
+
+
+def test_a_huge_learning_rate_diverges_and_training_stops_early():
+    trainer = make_trainer(lr=1e4, output="linear", loss="mse")
+    trainer.train(1000)
+    assert trainer.diverged
+    assert trainer.step_count < 1000
+
+
+def test_a_diverged_network_is_evaluated_without_warnings():
+    # pyproject turns warnings into errors: an overflow warning would fail this test.
+    trainer = make_trainer(output="linear", loss="mse")
+    trainer.network.layers[-1].b[...] = 1e200
+    assert trainer.evaluate().train_loss == np.inf
+    trainer.network.params[0] = np.nan
+    assert trainer.diverged and np.isnan(trainer.step().loss)
+
+
+def test_a_sane_run_does_not_diverge():
+    trainer = make_trainer()
+    trainer.train(100)
+    assert not trainer.diverged
+
+
+def test_loss_history_thins_to_capacity_keeping_first_and_last():
+    history = LossHistory(capacity=10)
+    for step in range(100):
+        history.record(step, Metrics(float(step), 0.0, 1.0, 1.0))
+    assert len(history.rows) <= 10
+    assert history.rows[0] == (0, 0.0, 0.0)
+    assert history.rows[-1] == (99, 99.0, 0.0)
+    assert [row[0] for row in history.rows] == sorted({row[0] for row in history.rows})
+
+
+def test_loss_history_records_a_step_once():
+    history = LossHistory()
+    history.record(5, Metrics(1.0, 2.0, 0.5, 0.5))
+    history.record(5, Metrics(9.0, 9.0, 0.5, 0.5))
+    assert history.rows == [(5, 1.0, 2.0)]
+
+
+def test_accuracy_counts_outputs_on_the_right_side_of_one_half():
+    assert accuracy(np.array([[0.2, 0.7, 0.6, 0.4]]), np.array([[0.0, 1.0, 0.0, 0.0]])) == 0.75
+
+
+def test_evaluate_measures_both_sets():
+    trainer = make_trainer()
+    m = trainer.evaluate()
+    net, data, loss = trainer.network, trainer.data, trainer.loss
+    assert m.train_loss == loss.value(net.predict(data.x_train), data.y_train)
+    assert m.test_loss == loss.value(net.predict(data.x_test), data.y_test)
+    assert m.test_accuracy == accuracy(net.predict(data.x_test), data.y_test)
