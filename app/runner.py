@@ -7,6 +7,7 @@ send, so a slow client gets fewer, newer frames and nothing queues up for it.
 """
 
 import asyncio
+import math
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,7 +28,7 @@ HISTORY_POINTS_PER_CALL = 100
 
 async def train_steps(session: Session, steps: int) -> None:
     """Run ``steps`` steps in slices, recording the loss along the way."""
-    record_every = max(1, steps // HISTORY_POINTS_PER_CALL)
+    record_every = math.ceil(steps / HISTORY_POINTS_PER_CALL)
     remaining = steps
     while remaining > 0 and not session.diverged:
         chunk = min(record_every, remaining)

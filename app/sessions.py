@@ -149,8 +149,11 @@ class SessionRegistry:
         self.expire()
         session = self.sessions.get(session_id)
         if session is not None:
-            session.last_active = self.clock()
+            self.touch(session)
         return session
+
+    def touch(self, session: Session) -> None:
+        session.last_active = self.clock()
 
     def delete(self, session_id: str) -> bool:
         return self.sessions.pop(session_id, None) is not None

@@ -25,6 +25,8 @@ from app.schemas import (
 from app.sessions import Session, SessionLimitReached
 
 router = APIRouter()
+# How a send or receive on a socket the client has closed ends.
+CLOSED = (WebSocketDisconnect, RuntimeError, OSError)
 
 
 def field_errors(errors: list[dict]) -> list[FieldError]:
@@ -55,7 +57,7 @@ async def handle(message: ClientMessage, session: Session, viewer: Viewer, limit
         case ResetMessage(seed=seed):
             session.reset(seed)
         case ConfigMessage(config=config):
-            errors = limit_errors(config, limits)
+            errors = [{**e, "loc": ("config", *e["loc"])} for e in limit_errors(config, limits)]
             if errors:
                 viewer.reply(ErrorMessage(message="config refused", errors=field_errors(errors)))
             else:
@@ -108,11 +110,15 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
                  asyncio.create_task(receive(websocket, found, viewer, limits))]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                if isinstance(task.exception(), (WebSocketDisconnect, RuntimeError, OSError)):
-                    continue
-                task.result()
         finally:
+            # Idle from now on: the TTL counts from the moment the last viewer left. This runs
+            # before any await, which a cancellation could interrupt.
+            app.state.registry.touch(found)
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # wait(), unlike gather(), lets this handler's own cancellation through unchanged.
+            await asyncio.wait(tasks)
+        for task in done:
+            error = task.exception()
+            if error is not None and not isinstance(error, CLOSED):
+                raise error

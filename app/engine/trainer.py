@@ -68,6 +68,8 @@ class Trainer:
         self.batch_size = batch_size
         self.rng = rng
         self.step_count = 0
+        # Counted, not derived from step_count, so that a new batch size keeps past epochs.
+        self.examples_seen = 0
         self.history = LossHistory()
         self.last_step: Step | None = None
         self._order = np.empty(0, dtype=int)
@@ -75,7 +77,7 @@ class Trainer:
 
     @property
     def epoch(self) -> float:
-        return self.step_count * self.batch_size / self.data.x_train.shape[1]
+        return self.examples_seen / self.data.x_train.shape[1]
 
     @property
     def diverged(self) -> bool:
@@ -103,6 +105,7 @@ class Trainer:
         self._cursor += self.batch_size
         self.optimizer.step(self.network.params, step.grads.flat)
         self.step_count += 1
+        self.examples_seen += step.indices.size
         self.last_step = step
         return step
 
@@ -132,5 +135,8 @@ class Trainer:
 
 
 def accuracy(output: Array, y: Array) -> float:
-    """Share of examples on the right side of 0.5, the midpoint between the labels 0 and 1."""
+    """Share of examples on the right side of 0.5, the midpoint between the labels 0 and 1;
+    NaN once the output is not finite, since a diverged network classifies nothing."""
+    if not np.isfinite(output).all():
+        return float("nan")
     return float(np.mean((output > 0.5) == (y > 0.5)))

@@ -132,3 +132,10 @@ const requestedSession = new URLSearchParams(window.location.search).get('sessio
   ?? sessionStorage.getItem(SESSION_KEY);
 const socket = connect(requestedSession, { onMessage, onFrame, onClose });
 window.addEventListener('resize', () => { if (store.layout) { network.reset(store.layout); boundary.reset(store.layout); redraw(); } });
+// Space plays and pauses, as in video players, unless a control has the keyboard.
+window.addEventListener('keydown', (event) => {
+  const target = /** @type {HTMLElement} */ (event.target);
+  if (event.code !== 'Space' || target.closest('input, select, button, textarea')) return;
+  event.preventDefault();
+  socket.send({ type: store.status === 'running' ? 'pause' : 'play' });
+});

@@ -124,8 +124,6 @@ def test_new_data_network_or_seed_start_over(part):
     assert np.array_equal(session.data.x_train, fresh.data.x_train)
 
 
-@pytest.mark.xfail(strict=True, reason="Trainer.epoch is step_count * batch_size / n_train, so a "
-                   "new batch size rescales the epochs already done")
 def test_a_new_batch_size_keeps_the_epochs_already_done():
     session = Session("a", SessionConfig(), 0.0)
     session.train(40)  # 40 batches of 10 from 200 training examples

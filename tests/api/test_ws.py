@@ -1,9 +1,7 @@
 import asyncio
-import contextlib
 import json
 import math
 import struct
-from concurrent.futures import CancelledError
 
 import anyio
 import numpy as np
@@ -17,19 +15,6 @@ HEADER = struct.Struct("<IIfffffI")  # version, step, epoch, 2 losses, 2 accurac
 DIVERGED = 1
 DIVERGING = {"network": {"hidden_layers": [], "output_activation": "linear", "loss": "mse"},
              "training": {"learning_rate": 100}}
-
-
-@contextlib.contextmanager
-def connect(client, path: str = "/ws"):
-    """client.websocket_connect, except that a clean test survives the close.
-
-    TestClient cancels the handler right after it sends the disconnect, and the handler's cleanup
-    can then end in a CancelledError of its own that escapes (see the xfail at the bottom).
-    """
-    with contextlib.ExitStack() as stack:
-        yield stack.enter_context(client.websocket_connect(path))
-        with contextlib.suppress(CancelledError):
-            stack.close()
 
 
 def receive(ws) -> dict | bytes:
@@ -84,7 +69,7 @@ def config_message(**parts) -> dict:
 
 
 def test_a_connection_opens_with_hello_layout_history_status_and_a_frame(client):
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         hello, layout, frame = opening(ws)
     assert hello["limits"] == client.app.state.settings.limits.model_dump()
     assert len(hello["session_id"]) >= 22
@@ -95,7 +80,7 @@ def test_a_connection_opens_with_hello_layout_history_status_and_a_frame(client)
 
 
 def test_frame_weights_are_the_rest_state_weights(client):
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         hello, layout, frame = opening(ws)
         state = client.get(f"/api/sessions/{hello['session_id']}/state").json()
     for l, layer in enumerate(state["layers"], start=1):
@@ -105,7 +90,7 @@ def test_frame_weights_are_the_rest_state_weights(client):
 
 
 def test_play_streams_frames_of_a_growing_step(client):
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         opening(ws)
         ws.send_json({"type": "speed", "steps_per_second": None})
         ws.send_json({"type": "play"})
@@ -117,7 +102,7 @@ def test_play_streams_frames_of_a_growing_step(client):
 
 
 def test_step_while_paused_trains_one_step(client):
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         opening(ws)
         ws.send_json({"type": "step"})
         frame_at(ws, 1)
@@ -126,7 +111,7 @@ def test_step_while_paused_trains_one_step(client):
 
 
 def test_a_new_architecture_mid_training_sends_a_new_layout(client):
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         _, old, _ = opening(ws)
         ws.send_json({"type": "play"})
         receive_until(ws, "frame")
@@ -148,16 +133,16 @@ def test_a_new_architecture_mid_training_sends_a_new_layout(client):
         {"field": "steps", "message": "Input should be greater than or equal to 1"}]}),
     (json.dumps(config_message(network={"hidden_layers": [2] * 7})), {
         "type": "error", "message": "config refused", "errors": [
-            {"field": "network.hidden_layers", "message": "at most 6 hidden layers"}]}),
+            {"field": "config.network.hidden_layers", "message": "at most 6 hidden layers"}]}),
     (json.dumps(config_message(network={"hidden_layers": [4, 17]})), {
         "type": "error", "message": "config refused", "errors": [
-            {"field": "network.hidden_layers.1", "message": "at most 16 neurons per layer"}]}),
+            {"field": "config.network.hidden_layers.1", "message": "at most 16 neurons per layer"}]}),
     ('{"type": "speed", "steps_per_second": 100001}', {
         "type": "error", "message": "speed refused", "errors": [
             {"field": "steps_per_second", "message": "at most 100000 (max_steps_per_second)"}]}),
 ], ids=["json", "type", "field", "layers", "neurons", "speed"])
 def test_a_bad_message_gets_an_error_and_the_socket_keeps_working(client, text, error):
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         opening(ws)
         ws.send_text(text)
         assert receive(ws) == error
@@ -167,7 +152,7 @@ def test_a_bad_message_gets_an_error_and_the_socket_keeps_working(client, text, 
 
 def test_a_message_over_the_size_limit_gets_an_error(client):
     text = json.dumps({"type": "step", "pad": "x" * 16_384})
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         opening(ws)
         ws.send_text(text)
         assert receive(ws) == {"type": "error", "errors": [],
@@ -177,7 +162,7 @@ def test_a_message_over_the_size_limit_gets_an_error(client):
 
 
 def test_a_binary_message_gets_an_error(client):
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         opening(ws)
         ws.send_bytes(b'{"type": "step"}')
         assert receive(ws) == {"type": "error", "errors": [],
@@ -187,7 +172,7 @@ def test_a_binary_message_gets_an_error(client):
 
 
 def test_divergence_is_a_status_and_a_frame_flag_until_reset(client):
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         opening(ws)
         ws.send_json(config_message(**DIVERGING))
         receive_until(ws, "layout")
@@ -203,7 +188,7 @@ def test_divergence_is_a_status_and_a_frame_flag_until_reset(client):
 def test_attaching_to_a_rest_session(client):
     sid = client.post("/api/sessions", json={"network": {"hidden_layers": [5]}}).json()["id"]
     client.post(f"/api/sessions/{sid}/train", json={"steps": 30})
-    with connect(client, f"/ws?session={sid}") as ws:
+    with client.websocket_connect(f"/ws?session={sid}") as ws:
         hello, layout, frame = opening(ws)
     assert hello["session_id"] == sid
     assert hello["config"]["network"]["hidden_layers"] == [5]
@@ -211,14 +196,14 @@ def test_attaching_to_a_rest_session(client):
 
 
 def test_an_unknown_session_id_starts_a_new_session(client):
-    with connect(client, "/ws?session=gone") as ws:
+    with client.websocket_connect("/ws?session=gone") as ws:
         hello, _, _ = opening(ws)
     assert hello["session_id"] != "gone"
     assert client.get(f"/api/sessions/{hello['session_id']}").status_code == 200
 
 
 def test_steps_through_the_socket_show_in_rest(client):
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         hello, _, _ = opening(ws)
         ws.send_json({"type": "step", "steps": 3})
         frame_at(ws, 3)
@@ -228,21 +213,19 @@ def test_steps_through_the_socket_show_in_rest(client):
 def test_a_full_server_says_so_and_closes(make_client):
     client = make_client(max_sessions=1)
     client.post("/api/sessions")
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         assert receive(ws) == {"type": "error", "message": "at most 1 sessions at once", "errors": []}
         assert ws.receive() == {"type": "websocket.close", "code": 1013, "reason": ""}
 
 
-@pytest.mark.xfail(strict=True, reason="last_active is not refreshed when the last viewer leaves, "
-                   "so a session watched for longer than the TTL expires at once")
 def test_a_session_watched_longer_than_the_ttl_survives_a_reconnect(client):
     registry = client.app.state.registry
     now = [0.0]
     registry.clock = lambda: now[0]
-    with connect(client) as ws:
+    with client.websocket_connect("/ws") as ws:
         hello, _, _ = opening(ws)
         now[0] += 2 * registry.limits.session_ttl_seconds
-    with connect(client, f"/ws?session={hello['session_id']}") as ws:
+    with client.websocket_connect(f"/ws?session={hello['session_id']}") as ws:
         assert receive(ws)["session_id"] == hello["session_id"]
 
 
@@ -279,8 +262,6 @@ async def disconnect_then_cancel(app, checkpoints: int) -> str:
     return outcome[0]
 
 
-@pytest.mark.xfail(strict=True, reason="ws.py cleans up with asyncio.gather(..., return_exceptions="
-                   "True), which re-raises the children's CancelledError in place of the handler's")
 def test_a_handler_cancelled_while_closing_ends_by_its_cancel_scope():
     app = create_app(Settings(limits=Limits(grid_size=8)))
     outcomes = [anyio.run(disconnect_then_cancel, app, n) for n in range(8)]
