@@ -8,11 +8,11 @@ from app.schemas import Limits
 from app.sessions import Session, SessionRegistry
 
 
-def get_registry(request: Request) -> SessionRegistry:
+async def get_registry(request: Request) -> SessionRegistry:
     return request.app.state.registry
 
 
-def get_limits(request: Request) -> Limits:
+async def get_limits(request: Request) -> Limits:
     return request.app.state.settings.limits
 
 
@@ -20,7 +20,7 @@ RegistryDep = Annotated[SessionRegistry, Depends(get_registry)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 
 
-def get_session(session_id: str, registry: RegistryDep) -> Session:
+async def get_session(session_id: str, registry: RegistryDep) -> Session:
     session = registry.get(session_id)
     if session is None:
         raise HTTPException(404, f"no session {session_id!r}; it may have expired")

@@ -1,4 +1,8 @@
-"""The REST API: everything the page can do, for programs. /docs shows each schema."""
+"""The REST API: everything the page can do, for programs. /docs shows each schema.
+
+Every route is a coroutine so that sessions are only ever touched from the event loop, the
+same thread that trains them; none blocks it for long (training yields between slices).
+"""
 
 import numpy as np
 from fastapi import APIRouter, HTTPException, Response
@@ -37,13 +41,13 @@ def check_at_most(field: str, value: int, limit: int, limit_name: str) -> None:
 
 
 @router.get("/limits")
-def get_limits(limits: LimitsDep) -> Limits:
+async def get_limits(limits: LimitsDep) -> Limits:
     """The server's limits: what a config, a train call or a message may not exceed."""
     return limits
 
 
 @router.post("/sessions", status_code=201)
-def create_session(registry: RegistryDep, limits: LimitsDep,
+async def create_session(registry: RegistryDep, limits: LimitsDep,
                    config: SessionConfig | None = None) -> SessionSummary:
     """Start a session: data and network built from the config (defaults where omitted)."""
     config = config or SessionConfig()
@@ -56,26 +60,26 @@ def create_session(registry: RegistryDep, limits: LimitsDep,
 
 
 @router.get("/sessions/{session_id}")
-def get_summary(session: SessionDep) -> SessionSummary:
+async def get_summary(session: SessionDep) -> SessionSummary:
     """Config, status, step count, current losses and accuracies, and the loss history."""
     return summary(session)
 
 
 @router.get("/sessions/{session_id}/state")
-def get_state(session: SessionDep) -> SessionState:
+async def get_state(session: SessionDep) -> SessionState:
     """Everything: the summary, W and b per layer, and z, a, δ, ∂C/∂W, ∂C/∂b from the latest
     step's mini-batch (for a fresh network, the batch it will see first)."""
     return state(session)
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
-def delete_session(session: SessionDep, registry: RegistryDep) -> Response:
+async def delete_session(session: SessionDep, registry: RegistryDep) -> Response:
     registry.delete(session.id)
     return Response(status_code=204)
 
 
 @router.put("/sessions/{session_id}/config")
-def put_config(config: SessionConfig, session: SessionDep, limits: LimitsDep) -> SessionSummary:
+async def put_config(config: SessionConfig, session: SessionDep, limits: LimitsDep) -> SessionSummary:
     """Change the config. New data, network or seed start over; a new learning rate or batch
     size carries on from the current weights."""
     check_config(config, limits)
@@ -92,14 +96,14 @@ async def train(body: TrainRequest, session: SessionDep, limits: LimitsDep) -> S
 
 
 @router.post("/sessions/{session_id}/reset")
-def reset(session: SessionDep, body: ResetRequest | None = None) -> SessionSummary:
+async def reset(session: SessionDep, body: ResetRequest | None = None) -> SessionSummary:
     """New weights from the seed (the same seed gives the same weights); step count to 0."""
     session.reset(body.seed if body else None)
     return summary(session)
 
 
 @router.post("/sessions/{session_id}/predict")
-def predict(body: PredictRequest, session: SessionDep, limits: LimitsDep) -> PredictResponse:
+async def predict(body: PredictRequest, session: SessionDep, limits: LimitsDep) -> PredictResponse:
     """The network's output for each point, and the class it stands for (output > 0.5)."""
     check_at_most("inputs", len(body.inputs), limits.max_predict_points, "max_predict_points")
     out = session.trainer.network.predict(np.asarray(body.inputs, dtype=float).T)[0]
