@@ -45,8 +45,10 @@ def server_url() -> Iterator[str]:
     thread.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Module-scoped: Playwright's sync API holds an event loop on this thread while it is open,
+    which would stop later tests from calling asyncio.run()."""
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         message = f"{CHROMIUM} not found: apt-get install -y chromium"
         if os.environ.get("CI") == "true":
