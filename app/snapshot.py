@@ -10,7 +10,7 @@ import struct
 
 import numpy as np
 
-from app.engine.datasets import EXTENT, grid
+from app.engine.datasets import EXTENT, GENERATORS, grid
 from app.engine.network import tolerates_divergence
 from app.engine.trainer import Metrics as EngineMetrics
 from app.schemas import (
@@ -51,6 +51,12 @@ def field_specs(sizes: list[int]) -> list[FieldSpec]:
 def points(x: Array, y: Array) -> Points:
     return Points(x1=np.round(x[0], 3).tolist(), x2=np.round(x[1], 3).tolist(),
                   label=y[0].tolist())
+
+
+@functools.cache
+def dataset_previews(n: int = 120) -> dict[str, Points]:
+    """A few noiseless points of every dataset, for the pictures on the dataset buttons."""
+    return {name: points(*make(n, 0.0, np.random.default_rng(0))) for name, make in GENERATORS.items()}
 
 
 def layout_message(session: Session, grid_size: int) -> LayoutMessage:

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.engine.activations import ActivationName
-from app.engine.datasets import DatasetName
+from app.engine.datasets import EXTENT, DatasetName
 from app.engine.losses import LossName
 from app.i18n import DEFAULT_LANGUAGE, catalogue, languages
+from app.snapshot import dataset_previews
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,6 +40,8 @@ def index(request: Request) -> HTMLResponse:
             "loss": list(get_args(LossName)),
         },
         "messages": messages,
+        "previews": {name: p.model_dump() for name, p in dataset_previews().items()},
+        "extent": EXTENT,
     }
     return app.state.templates.TemplateResponse(
         request, "index.html", {"boot": boot, "t": messages.__getitem__, "lang": language})

@@ -3,7 +3,8 @@
 
 /**
  * @typedef {{ limits: Record<string, number>, choices: Record<string, string[]>,
- *             messages: Record<string, string> }} Boot
+ *             messages: Record<string, string>,
+ *             previews: Record<string, import('./protocol.js').Points>, extent: number }} Boot
  */
 
 /** @type {Boot} */

@@ -77,7 +77,8 @@ def test_delta_fill_and_hover_show_backprop_numbers(page, screenshot_dir):
     page.wait_for_selector("#network .node")
     wait_for_steps(page, 5)
     page.check("input[name='fill'][value='delta']")
-    assert "largest |δ|" in page.inner_text("#fill-note")
+    page.wait_for_function("() => document.querySelector('#fill-note').textContent.includes('largest |δ|')",
+                           timeout=WAIT_MS)
     page.locator("#network .node").nth(3).hover()
     tooltip = page.locator("#tooltip")
     tooltip.wait_for(state="visible")

@@ -1,7 +1,8 @@
 // @ts-check
 /** The decision boundary: the server's output map over the plane, upsampled smoothly, with the
  * data points on top (training points white-edged, test points dark-edged). */
-import { MAP_LUT, css } from '../colors.js';
+import { MAP_LUT } from '../colors.js';
+import { drawPoints } from '../points.js';
 
 /** @typedef {import('../protocol.js').Layout} Layout */
 /** @typedef {import('../protocol.js').Frame} Frame */
@@ -40,24 +41,8 @@ export function createBoundaryView(canvas) {
     cellContext.putImageData(image, 0, 0);
     context.imageSmoothingEnabled = true;
     context.drawImage(cells, 0, 0, canvas.width, canvas.height);
-    drawPoints(layout.train, 'rgba(255,255,255,0.9)');
-    if (showTest) drawPoints(layout.test, 'rgba(20,20,20,0.9)');
-  }
-
-  /** @param {import('../protocol.js').Points} points @param {string} edge */
-  function drawPoints(points, edge) {
-    if (!layout) return;
-    const scale = canvas.width / (2 * layout.extent);
-    const radius = Math.max(2.5, canvas.width / 110);
-    context.lineWidth = Math.max(1, radius / 3);
-    context.strokeStyle = edge;
-    points.x1.forEach((x1, i) => {
-      context.beginPath();
-      context.arc((x1 + layout.extent) * scale, (layout.extent - points.x2[i]) * scale, radius, 0, 2 * Math.PI);
-      context.fillStyle = css(points.label[i] > 0.5 ? 1 : -1);
-      context.fill();
-      context.stroke();
-    });
+    drawPoints(context, layout.train, layout.extent, 'rgba(255,255,255,0.9)');
+    if (showTest) drawPoints(context, layout.test, layout.extent, 'rgba(20,20,20,0.9)');
   }
 
   function setShowTest(/** @type {boolean} */ value) {

@@ -3,6 +3,8 @@
  * shows what the server confirmed when update() is called. */
 import { count } from '../format.js';
 import { t } from '../i18n.js';
+import { boot } from '../boot.js';
+import { drawPoints } from '../points.js';
 import { store } from '../store.js';
 
 const SPEEDS = [1, 3, 10, 30, 100, 300, 1000, 3000, 10000, null];
@@ -89,7 +91,15 @@ export function createControls(actions) {
     button.className = `dataset ${name}`;
     button.dataset.name = name;
     button.setAttribute('role', 'radio');
-    button.textContent = t(`dataset.${name}`);
+    const picture = document.createElement('canvas');
+    picture.width = 96;
+    picture.height = 96;
+    picture.setAttribute('aria-hidden', 'true');
+    drawPoints(/** @type {CanvasRenderingContext2D} */ (picture.getContext('2d')),
+      boot.previews[name], boot.extent, 'rgba(255,255,255,0.8)');
+    const label = document.createElement('span');
+    label.textContent = t(`dataset.${name}`);
+    button.append(picture, label);
     button.addEventListener('click', () => edit((c) => { c.data.dataset = name; }));
     return button;
   }));
