@@ -1,0 +1,56 @@
+"""The page: served under a strict CSP, its data as JSON, every string from the catalogue."""
+
+import json
+import re
+from pathlib import Path
+
+from app.engine.datasets import GENERATORS
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = json.loads((ROOT / "static" / "i18n" / "en.json").read_text(encoding="utf-8"))
+
+
+def boot_data(html: str) -> dict:
+    block = re.search(r'<script type="application/json" id="boot">(.*?)</script>', html, re.S)
+    return json.loads(block.group(1))
+
+
+def test_the_page_is_served_under_a_strict_content_security_policy(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    html = response.text
+    scripts = re.findall(r"<script([^>]*)>", html)
+    assert all('src="' in attrs or 'type="application/json"' in attrs for attrs in scripts)
+    assert not re.search(r"\son[a-z]+=", html), "no inline event handlers"
+    assert " style=" not in html and "<style" not in html
+
+
+def test_the_page_carries_limits_choices_messages_and_dataset_previews(client):
+    boot = boot_data(client.get("/").text)
+    assert boot["limits"]["max_hidden_layers"] == 6
+    assert boot["choices"]["dataset"] == list(GENERATORS)
+    assert boot["messages"] == CATALOGUE
+    for name, preview in boot["previews"].items():
+        assert len(preview["x1"]) == len(preview["x2"]) == len(preview["label"]) == 120, name
+        assert set(preview["label"]) == {0.0, 1.0}
+
+
+def test_an_unknown_language_falls_back_to_english(client):
+    response = client.get("/?lang=xx", headers={"accept-language": "fr-FR,fr;q=0.9"})
+    assert '<html lang="en">' in response.text
+    assert boot_data(response.text)["messages"] == CATALOGUE
+
+
+def test_every_message_the_page_uses_is_in_the_catalogue():
+    sources = [p.read_text(encoding="utf-8") for p in (ROOT / "static" / "js").rglob("*.js")]
+    sources += [p.read_text(encoding="utf-8") for p in (ROOT / "templates").glob("*.html")]
+    used = {key for text in sources for key in re.findall(r"""\bt\(\s*['"]([\w.]+)['"]""", text)}
+    choices = {"activation": ["sigmoid", "tanh", "relu", "linear"], "loss": ["mse", "cross_entropy"],
+               "dataset": list(GENERATORS),
+               "status": ["connecting", "running", "paused", "diverged", "disconnected"]}
+    used |= {f"{group}.{name}" for group, names in choices.items() for name in names}
+    assert len(used) > 60
+    assert sorted(used - CATALOGUE.keys()) == []
