@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.registry = SessionRegistry(settings.limits)
-    app.state.training_loops = TrainingLoops()
+    app.state.training_loops = TrainingLoops(settings.limits.max_steps_per_second)
     app.state.templates = Jinja2Templates(directory=ROOT / "templates")
     app.state.i18n_dir = ROOT / "static" / "i18n"
     app.include_router(rest.router)

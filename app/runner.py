@@ -45,8 +45,12 @@ async def _wait(event: asyncio.Event, timeout: float) -> None:
         await asyncio.wait_for(event.wait(), timeout)
 
 
-async def train_while_running(session: Session) -> None:
-    """Train at the session's speed for as long as it has viewers (the caller cancels)."""
+async def train_while_running(session: Session, top_speed: int) -> None:
+    """Train at the session's speed for as long as it has viewers (the caller cancels).
+
+    "As fast as possible" is the operator's top speed, which on most machines is more than
+    they can do: training then runs in back-to-back slices.
+    """
     wake = asyncio.Event()
     session.listeners.add(wake.set)
     try:
@@ -57,11 +61,7 @@ async def train_while_running(session: Session) -> None:
                 await wake.wait()
                 credit, last = 1.0, perf_counter()
                 continue
-            rate = session.steps_per_second
-            if rate is None:
-                session.train(10**9, SLICE_SECONDS)
-                await asyncio.sleep(0)
-                continue
+            rate = min(session.steps_per_second or top_speed, top_speed)
             now = perf_counter()
             credit = min(credit + (now - last) * rate, max(1.0, rate * BURST_SECONDS))
             last = now
@@ -77,14 +77,15 @@ async def train_while_running(session: Session) -> None:
 class TrainingLoops:
     """One training task per watched session, shared by all its viewers."""
 
-    def __init__(self) -> None:
+    def __init__(self, top_speed: int) -> None:
+        self.top_speed = top_speed
         self.tasks: dict[str, tuple[asyncio.Task[None], int]] = {}
 
     @contextlib.asynccontextmanager
     async def watching(self, session: Session) -> AsyncIterator[None]:
         task, count = self.tasks.get(session.id, (None, 0))
         if task is None:
-            task = asyncio.create_task(train_while_running(session))
+            task = asyncio.create_task(train_while_running(session, self.top_speed))
         self.tasks[session.id] = (task, count + 1)
         try:
             yield

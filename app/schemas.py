@@ -34,7 +34,8 @@ class Limits(StrictModel):
     max_sessions: int = Field(200, ge=1, description="Sessions alive at once")
     session_ttl_seconds: float = Field(1800, gt=0, description="Idle time before a session ends")
     max_frame_rate: float = Field(30, gt=0, le=120, description="Frames per second per viewer")
-    max_steps_per_second: int = Field(100_000, ge=1, description="Highest set training speed")
+    max_steps_per_second: int = Field(
+        100_000, ge=1, description="Top training speed; also what \"as fast as possible\" means")
     grid_size: int = Field(50, ge=8, le=200, description="Decision-boundary cells per side")
 
 
@@ -198,7 +199,7 @@ class ConfigMessage(StrictModel):
 
 class SpeedMessage(StrictModel):
     type: Literal["speed"]
-    steps_per_second: int | None = Field(ge=1, description="null trains as fast as possible")
+    steps_per_second: int | None = Field(ge=1, description="null trains as fast as possible, up to max_steps_per_second")
 
 
 ClientMessage = Annotated[

@@ -129,7 +129,9 @@ def encode_frame(session: Session, grid_size: int) -> bytes:
         trainer = session.trainer
         numbers = float32([np.array([trainer.epoch, m.train_loss, m.test_loss,
                                      m.train_accuracy, m.test_accuracy])])
-        header = HEADER.pack(session.layout_version, trainer.step_count, *numbers.tolist(),
+        # A uint32 step count lasts days at full speed; past that it stays at its largest value.
+        step = min(trainer.step_count, 2**32 - 1)
+        header = HEADER.pack(session.layout_version, step, *numbers.tolist(),
                              FLAG_DIVERGED if session.diverged else 0)
         floats = float32(frame_arrays(session))
         return header + floats.tobytes() + boundary_map(session, grid_size)

@@ -66,7 +66,7 @@ async def play_with_two_viewers(steps_per_second: int | None) -> tuple[int, bool
     """Two viewers share one training task; it ends with the last of them."""
     session = Session("s", SessionConfig(), 0.0)
     session.set_speed(steps_per_second)
-    loops = TrainingLoops()
+    loops = TrainingLoops(100_000)
     async with loops.watching(session):
         async with loops.watching(session):
             shared = len(loops.tasks) == 1

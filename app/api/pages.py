@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from app.engine.activations import ActivationName
 from app.engine.datasets import EXTENT, DatasetName
-from app.engine.losses import LossName
+from app.engine.losses import LOSSES, LossName
 from app.i18n import DEFAULT_LANGUAGE, catalogue, languages
 from app.snapshot import dataset_previews
 
@@ -39,6 +39,9 @@ def index(request: Request) -> HTMLResponse:
             "activation": list(get_args(ActivationName)),
             "loss": list(get_args(LossName)),
         },
+        # Which output activations each loss accepts (null: any), so the page never offers
+        # a pair the server would refuse.
+        "loss_outputs": {name: loss.output_activations for name, loss in LOSSES.items()},
         "messages": messages,
         "previews": {name: p.model_dump() for name, p in dataset_previews().items()},
         "extent": EXTENT,

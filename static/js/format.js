@@ -32,5 +32,5 @@ export function percent(value) {
 
 /** @param {number} value */
 export function count(value) {
-  return Math.round(value).toLocaleString('en-US');
+  return Math.round(value).toLocaleString(document.documentElement.lang || 'en');
 }

@@ -5,7 +5,7 @@ import { count, num, percent } from './format.js';
 import { t } from './i18n.js';
 import { decodeFrame } from './protocol.js';
 import { connect } from './socket.js';
-import { recordLoss, store } from './store.js';
+import { confirmConfig, recordLoss, rejectConfig, store } from './store.js';
 import { createBoundaryView } from './views/boundary.js';
 import { createControls } from './views/controls.js';
 import { createLossChart } from './views/losschart.js';
@@ -76,15 +76,7 @@ function showStatus() {
 function onMessage(message) {
   switch (message.type) {
     case 'hello':
-      // A session made for this page starts training at once; a resumed one keeps its state.
-      if (message.session_id !== store.sessionId && message.session_id !== requestedSession) {
-        socket.send({ type: 'play' });
-      }
-      store.sessionId = message.session_id;
-      store.config = message.config;
-      sessionStorage.setItem(SESSION_KEY, message.session_id);
-      byId('session-id').textContent = message.session_id;
-      controls.update();
+      onHello(message);
       break;
     case 'layout':
       store.layout = message;
@@ -97,7 +89,7 @@ function onMessage(message) {
       break;
     case 'status':
       store.status = message.status;
-      store.config = message.config;
+      confirmConfig(message.config);
       store.stepsPerSecond = message.steps_per_second;
       showStatus();
       break;
@@ -106,11 +98,39 @@ function onMessage(message) {
         ? message.errors.map((/** @type {any} */ e) => `${e.field}: ${e.message}`).join('; ')
         : message.message;
       showBanner(t('error.refused', { detail }), false);
+      rejectConfig();
+      controls.update();
       break;
     }
     default:
       break;
   }
+}
+
+/**
+ * A session we asked for carries on as it was. A new one starts training at once; if it
+ * replaces one the server no longer has (restarted, or idle too long), it gets the old setup.
+ * @param {any} message
+ */
+function onHello(message) {
+  const lost = store.confirmed !== null && message.session_id !== store.sessionId;
+  if (message.session_id !== requestedSession || lost) {
+    if (lost) {
+      store.pendingConfig = JSON.stringify(store.confirmed);
+      socket.send({ type: 'config', config: store.confirmed });
+    }
+    if (!lost || wasRunning) socket.send({ type: 'play' });
+  }
+  store.sessionId = message.session_id;
+  confirmConfig(lost ? store.confirmed : message.config);
+  sessionStorage.setItem(SESSION_KEY, message.session_id);
+  const url = new URL(window.location.href);
+  if (url.searchParams.has('session') && url.searchParams.get('session') !== message.session_id) {
+    url.searchParams.delete('session');
+    window.history.replaceState(null, '', url);
+  }
+  byId('session-id').textContent = message.session_id;
+  controls.update();
 }
 
 /** @param {ArrayBuffer} data */
@@ -123,7 +143,10 @@ function onFrame(data) {
   redraw();
 }
 
+/** Whether training was on when the connection dropped, so that a restored session resumes. */
+let wasRunning = false;
 function onClose() {
+  if (store.status !== 'disconnected') wasRunning = store.status === 'running';
   store.status = 'disconnected';
   showStatus();
 }
@@ -131,7 +154,19 @@ function onClose() {
 const requestedSession = new URLSearchParams(window.location.search).get('session')
   ?? sessionStorage.getItem(SESSION_KEY);
 const socket = connect(requestedSession, { onMessage, onFrame, onClose });
-window.addEventListener('resize', () => { if (store.layout) { network.reset(store.layout); boundary.reset(store.layout); redraw(); } });
+// Sizes follow the panels (window resize, zoom, another screen), redrawn once per animation frame.
+let resizePending = false;
+new ResizeObserver(() => {
+  if (resizePending || !store.layout) return;
+  resizePending = true;
+  requestAnimationFrame(() => {
+    resizePending = false;
+    if (!store.layout) return;
+    network.reset(store.layout);
+    boundary.reset(store.layout);
+    redraw();
+  });
+}).observe(byId('network'));
 // Space plays and pauses, as in video players, unless a control has the keyboard.
 window.addEventListener('keydown', (event) => {
   const target = /** @type {HTMLElement} */ (event.target);

@@ -7,7 +7,11 @@ import { boot } from './boot.js';
 
 export const store = {
   /** @type {any} the session config as the server last confirmed it */
+  confirmed: null,
+  /** @type {any} what the controls show: the confirmed config plus any edit not yet echoed */
   config: null,
+  /** @type {string | null} the edit sent and not yet confirmed or refused, as JSON */
+  pendingConfig: null,
   limits: boot.limits,
   choices: boot.choices,
   /** @type {Layout | null} */
@@ -26,6 +30,26 @@ export const store = {
 };
 
 const HISTORY_CAPACITY = 2000;
+
+/** A config the server confirmed; it replaces the draft unless an edit is still on its way. */
+export function confirmConfig(config) {
+  store.confirmed = config;
+  if (store.pendingConfig === null || store.pendingConfig === JSON.stringify(config)) {
+    store.config = structuredClone(config);
+    store.pendingConfig = null;
+  }
+}
+
+/** The server refused the last edit: show what it runs instead. */
+export function rejectConfig() {
+  store.config = structuredClone(store.confirmed);
+  store.pendingConfig = null;
+}
+
+/** Connected and told which session: only then do controls mean anything. */
+export function online() {
+  return store.config !== null && ['running', 'paused', 'diverged'].includes(store.status);
+}
 
 /** Append a loss point; past capacity keep every other point so the whole run stays drawn. */
 export function recordLoss(step, train, test) {

@@ -108,3 +108,33 @@ def test_divergence_is_reported_and_reset_recovers(page, screenshot_dir):
     page.wait_for_function("() => document.querySelector('#status').textContent !== 'Diverged'",
                            timeout=WAIT_MS)
     assert page.locator("#banner").is_hidden()
+
+
+def test_an_output_the_loss_cannot_take_switches_the_loss_instead_of_being_refused(page, server_url):
+    wait_for_steps(page, 1)
+    assert page.input_value("#loss") == "cross_entropy"
+    page.select_option("#output-activation", "tanh")
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'Training'"
+                           " && document.querySelector('#loss').value === 'mse'", timeout=WAIT_MS)
+    session = page.inner_text("#session-id")
+    network = httpx.get(f"{server_url}/api/sessions/{session}").json()["config"]["network"]
+    assert (network["output_activation"], network["loss"]) == ("tanh", "mse")
+    assert page.locator("#banner").is_hidden()
+
+
+def test_the_tooltip_sits_at_the_pointer_and_survives_the_network_changing_under_it(page):
+    wait_for_steps(page, 3)
+    output = page.locator("#network .node").last
+    box = output.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    tip = page.locator("#tooltip")
+    tip.wait_for(state="visible")
+    tip_box = tip.bounding_box()
+    assert abs(tip_box["x"] - x) < 40 and abs(tip_box["y"] - y) < 40
+    steps = number(page, "#step-count")
+    page.focus("#remove-layer")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#network .node').length === 2 + 4 + 1",
+                           timeout=WAIT_MS)
+    wait_for_steps(page, int(steps) + 5)  # frames still drawn; console errors fail the fixture

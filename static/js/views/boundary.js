@@ -18,11 +18,13 @@ export function createBoundaryView(canvas) {
   let image = null;
   let showTest = false;
 
+  /** Backing pixels follow the displayed size and the screen's pixel ratio. */
   function fitToScreen() {
-    const ratio = window.devicePixelRatio || 1;
-    const side = canvas.clientWidth || 320;
-    canvas.width = Math.round(side * ratio);
-    canvas.height = Math.round(side * ratio);
+    const side = Math.round((canvas.clientWidth || 320) * (window.devicePixelRatio || 1));
+    if (canvas.width !== side) {
+      canvas.width = side;
+      canvas.height = side;
+    }
   }
 
   function reset(/** @type {Layout} */ next) {
@@ -36,6 +38,7 @@ export function createBoundaryView(canvas) {
   /** @param {Frame} frame */
   function update(frame) {
     if (!layout || !image) return;
+    fitToScreen();
     const pixels = image.data;
     frame.grid.forEach((v, i) => pixels.set(MAP_LUT.subarray(v * 4, v * 4 + 4), i * 4));
     cellContext.putImageData(image, 0, 0);

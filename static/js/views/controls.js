@@ -5,9 +5,12 @@ import { count } from '../format.js';
 import { t } from '../i18n.js';
 import { boot } from '../boot.js';
 import { drawPoints } from '../points.js';
-import { store } from '../store.js';
+import { online, store } from '../store.js';
 
 const SPEEDS = [1, 3, 10, 30, 100, 300, 1000, 3000, 10000, null];
+// Controls that change the session; the view toggles (δ fill, test data) always work.
+const EVERY_CONTROL = '.topbar button, .topbar select, .topbar input, .panel button, .panel.data input';
+const ALWAYS_LIVE = '.topbar select, .topbar input, .panel.data button, .panel.data input, #play, #reset, #new-seed';
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100];
 
 /** @param {string} id */
@@ -28,10 +31,22 @@ function fillSelect(select, options) {
   select.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
 }
 
+/** Python's round(): halves go to the even neighbour. */
+function roundHalfEven(x) {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** Examples in the training set; mirrors test_count in app/engine/datasets.py. */
 export function trainingSize(data) {
-  const test = Math.min(Math.max(Math.round(data.n_samples * data.test_ratio), 1), data.n_samples - 1);
+  const test = Math.min(Math.max(roundHalfEven(data.n_samples * data.test_ratio), 1), data.n_samples - 1);
   return data.n_samples - test;
+}
+
+/** Show a value that is not among the offered ones (a REST-made config) rather than a blank. */
+function ensureOption(select, value, label) {
+  if (![...select.options].some((o) => o.value === value)) select.add(new Option(label, value));
+  select.value = value;
 }
 
 /**
@@ -43,11 +58,13 @@ export function createControls(actions) {
 
   /** @param {(config: any) => void} change */
   function edit(change) {
+    if (!online()) return;
     const config = structuredClone(store.config);
     change(config);
     const nTrain = trainingSize(config.data);
     config.training.batch_size = Math.min(config.training.batch_size, nTrain);
     store.config = config;
+    store.pendingConfig = JSON.stringify(config);
     update();
     actions.onConfig(config);
   }
@@ -66,16 +83,26 @@ export function createControls(actions) {
   /** @type {[string, (c: any, v: string) => void][]} */
   const selects = [
     ['activation', (c, v) => { c.network.activation = v; }],
-    ['output-activation', (c, v) => { c.network.output_activation = v; }],
+    ['output-activation', (c, v) => {
+      c.network.output_activation = v;
+      // A loss that cannot take this output gives way to one that takes any.
+      if (!accepts(c.network.loss, v)) c.network.loss = store.choices.loss.find((l) => accepts(l, v));
+    }],
     ['loss', (c, v) => {
       c.network.loss = v;
-      if (v === 'cross_entropy') c.network.output_activation = 'sigmoid';
+      if (!accepts(v, c.network.output_activation)) c.network.output_activation = boot.loss_outputs[v][0];
     }],
   ];
   for (const [id, apply] of selects) {
     const select = /** @type {HTMLSelectElement} */ (byId(id));
     fillSelect(select, id === 'loss' ? store.choices.loss.map((l) => [l, t(`loss.${l}`)]) : activations);
     select.addEventListener('change', () => edit((c) => apply(c, select.value)));
+  }
+
+  /** @param {string} loss @param {string} output */
+  function accepts(loss, output) {
+    const allowed = boot.loss_outputs[loss];
+    return allowed === null || allowed.includes(output);
   }
 
   const batch = input('batch-size');
@@ -91,6 +118,7 @@ export function createControls(actions) {
     button.className = `dataset ${name}`;
     button.dataset.name = name;
     button.setAttribute('role', 'radio');
+    button.setAttribute('aria-checked', 'false');
     const picture = document.createElement('canvas');
     picture.width = 96;
     picture.height = 96;
@@ -140,10 +168,14 @@ export function createControls(actions) {
   /** The +/− buttons and neuron counts above each column of the diagram. */
   function renderColumnHeads() {
     const hidden = store.config.network.hidden_layers;
+    const container = byId('column-heads');
+    const focused = /** @type {HTMLElement} */ (document.activeElement);
+    const refocus = container.contains(focused) ? focused.dataset.key : null;
     const heads = [labelHead(t('net.input'))];
     hidden.forEach((n, i) => heads.push(layerHead(i, n)));
     heads.push(labelHead(t('net.output')));
-    byId('column-heads').replaceChildren(...heads);
+    container.replaceChildren(...heads);
+    if (refocus) /** @type {HTMLElement | null} */ (container.querySelector(`[data-key="${refocus}"]`))?.focus();
   }
 
   function labelHead(text) {
@@ -167,6 +199,7 @@ export function createControls(actions) {
       button.title = String(label);
       button.setAttribute('aria-label', String(label));
       button.disabled = !enabled;
+      button.dataset.key = `${index}${change}`;
       button.addEventListener('click', () => edit((c) => {
         c.network.hidden_layers[index] += Number(change);
       }));
@@ -178,12 +211,21 @@ export function createControls(actions) {
     return head;
   }
 
-  /** Show the confirmed (or just edited) config and the status. */
+  /** Show the config (confirmed, or just edited) and the status; offline, nothing is live. */
   function update() {
-    const c = store.config;
-    if (!c) return;
-    speed.value = String(store.stepsPerSecond);
-    rate.value = String(c.training.learning_rate);
+    if (store.config) showConfig(store.config);
+    const live = online();
+    // Online, showConfig has set the buttons whose state depends on the config.
+    for (const control of document.querySelectorAll(live ? ALWAYS_LIVE : EVERY_CONTROL)) {
+      /** @type {HTMLInputElement} */ (control).disabled = !live;
+    }
+  }
+
+  /** @param {any} c */
+  function showConfig(c) {
+    const speedLabel = store.stepsPerSecond === null ? t('speed.max') : t('speed.value', { n: count(store.stepsPerSecond) });
+    ensureOption(speed, String(store.stepsPerSecond), speedLabel);
+    ensureOption(rate, String(c.training.learning_rate), String(c.training.learning_rate));
     /** @type {HTMLSelectElement} */ (byId('activation')).value = c.network.activation;
     /** @type {HTMLSelectElement} */ (byId('output-activation')).value = c.network.output_activation;
     /** @type {HTMLSelectElement} */ (byId('loss')).value = c.network.loss;
@@ -211,7 +253,9 @@ export function createControls(actions) {
     play.classList.toggle('playing', store.status === 'running');
     play.setAttribute('aria-label', store.status === 'running' ? t('control.pause') : t('control.play'));
     renderColumnHeads();
+    /** @type {HTMLButtonElement} */ (byId('step')).disabled = store.status === 'diverged';
   }
 
+  update();
   return { update };
 }

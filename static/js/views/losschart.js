@@ -8,16 +8,22 @@ const TEST = '#0877bd';
 /** @param {HTMLCanvasElement} canvas */
 export function createLossChart(canvas) {
   const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
-  const ratio = window.devicePixelRatio || 1;
 
+  /** Backing pixels follow the displayed size and the screen's pixel ratio; returns the ratio. */
   function fitToScreen() {
-    canvas.width = Math.round((canvas.clientWidth || 320) * ratio);
-    canvas.height = Math.round((canvas.clientHeight || 110) * ratio);
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.round((canvas.clientWidth || 320) * ratio);
+    const height = Math.round((canvas.clientHeight || 110) * ratio);
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    return ratio;
   }
 
   /** @param {[number, number, number][]} rows */
   function update(rows) {
-    if (canvas.width !== Math.round((canvas.clientWidth || 320) * ratio)) fitToScreen();
+    const ratio = fitToScreen();
     const { width, height } = canvas;
     context.clearRect(0, 0, width, height);
     const finite = rows.filter((r) => Number.isFinite(r[1]) && Number.isFinite(r[2]));

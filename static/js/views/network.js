@@ -7,6 +7,8 @@ import { t } from '../i18n.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MAX_NODE = 40;
+// Room left of the input column for the x1, x2 labels; .column-heads has the same padding.
+const LABEL_MARGIN = 24;
 
 /** @typedef {import('../protocol.js').Layout} Layout */
 /** @typedef {import('../protocol.js').Frame} Frame */
@@ -58,13 +60,15 @@ export function createNetworkView(root, tooltip) {
   function reset(/** @type {Layout} */ next) {
     layout = next;
     frame = null;
+    unhover();
     root.replaceChildren();
     const width = root.clientWidth || 600;
     const height = root.clientHeight || 420;
     const tallest = Math.max(...next.sizes);
     const pitch = Math.min(MAX_NODE * 1.5, (height - 16) / tallest);
     const size = Math.min(MAX_NODE, pitch * 0.72);
-    const columnX = (/** @type {number} */ l) => ((l + 0.5) * width) / next.sizes.length;
+    const columnX = (/** @type {number} */ l) =>
+      LABEL_MARGIN + ((l + 0.5) * (width - LABEL_MARGIN)) / next.sizes.length;
     const rowY = (/** @type {number} */ l, /** @type {number} */ k) =>
       height / 2 + (k - (next.sizes[l] - 1) / 2) * pitch;
     const canvas = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
@@ -83,22 +87,20 @@ export function createNetworkView(root, tooltip) {
           const d = `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
           const path = svg('path', { d, class: 'edge', stroke: css(0) }, edgeLayer);
           const hit = svg('path', { d, class: 'edge-hit' }, edgeLayer);
-          hit.addEventListener('pointerenter', (e) => hover({ kind: 'weight', l, k, j }, e));
-          hit.addEventListener('pointerleave', unhover);
+          listen(hit, { kind: 'weight', l, k, j });
           return path;
         })));
     }
     nodes = next.sizes.map((n, l) => Array.from({ length: n }, (_, k) => {
       const x = columnX(l) - size / 2;
       const y = rowY(l, k) - size / 2;
-      const group = svg('g', { class: l === 0 ? 'node input' : 'node' }, nodeLayer);
+      const group = svg('g', { class: l === 0 ? 'node input' : 'node', tabindex: 0 }, nodeLayer);
       const rect = svg('rect', { x, y, width: size, height: size, rx: 4, fill: css(0) }, group);
       if (l === 0) {
         const label = svg('text', { x: x - 6, y: y + size / 2, class: 'node-label' }, group);
         label.textContent = `x${k + 1}`;
       }
-      group.addEventListener('pointerenter', (e) => hover({ kind: 'neuron', l, k }, e));
-      group.addEventListener('pointerleave', unhover);
+      listen(group, { kind: 'neuron', l, k });
       return rect;
     }));
   }
@@ -141,14 +143,33 @@ export function createNetworkView(root, tooltip) {
     if (frame) update(frame);
   }
 
-  /** @param {Target} target @param {PointerEvent} event */
-  function hover(target, event) {
-    hovered = target;
-    tooltip.hidden = false;
-    const box = root.getBoundingClientRect();
-    tooltip.style.left = `${event.clientX - box.left + root.offsetLeft + 14}px`;
-    tooltip.style.top = `${event.clientY - box.top + root.offsetTop + 14}px`;
-    showTooltip();
+  /** Hover with the pointer, or focus with the keyboard, shows the numbers. */
+  function listen(/** @type {Element} */ element, /** @type {Target} */ target) {
+    element.addEventListener('pointerenter', (e) => {
+      hovered = target;
+      showTooltip();
+      place(/** @type {PointerEvent} */ (e).pageX, /** @type {PointerEvent} */ (e).pageY);
+    });
+    element.addEventListener('pointermove', (e) => place(/** @type {PointerEvent} */ (e).pageX, /** @type {PointerEvent} */ (e).pageY));
+    element.addEventListener('pointerleave', unhover);
+    element.addEventListener('focus', () => {
+      hovered = target;
+      showTooltip();
+      const box = element.getBoundingClientRect();
+      place(box.right + window.scrollX, box.top + window.scrollY);
+    });
+    element.addEventListener('blur', unhover);
+  }
+
+  /** Beside the point, flipped to the other side where it would leave the window. */
+  function place(/** @type {number} */ x, /** @type {number} */ y) {
+    const gap = 14;
+    const right = window.scrollX + document.documentElement.clientWidth;
+    const bottom = window.scrollY + document.documentElement.clientHeight;
+    const left = x + gap + tooltip.offsetWidth > right ? x - gap - tooltip.offsetWidth : x + gap;
+    const top = y + gap + tooltip.offsetHeight > bottom ? y - gap - tooltip.offsetHeight : y + gap;
+    tooltip.style.left = `${Math.max(window.scrollX, left)}px`;
+    tooltip.style.top = `${Math.max(window.scrollY, top)}px`;
   }
 
   function unhover() {
@@ -157,7 +178,7 @@ export function createNetworkView(root, tooltip) {
   }
 
   function showTooltip() {
-    if (!hovered || !frame || !layout) return;
+    if (!hovered || !frame || !layout || !frame.layers[hovered.l]) return;
     const { l, k } = hovered;
     const values = frame.layers[l];
     /** @type {[string, number][]} */
@@ -190,6 +211,7 @@ export function createNetworkView(root, tooltip) {
     const note = document.createElement('small');
     note.textContent = t('tip.mean');
     tooltip.replaceChildren(heading, list, note);
+    tooltip.hidden = false;
   }
 
   return { reset, update, setFill, get deltaScale() { return deltaScale; } };
