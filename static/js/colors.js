@@ -30,11 +30,14 @@ export function signColor(sign) {
   return css(sign < 0 ? -1 : 1);
 }
 
+// The map is paler than the points drawn on it, so that a point stays visible on its own class.
+const MAP_STRENGTH = 0.7;
+
 /** RGBA for each byte value of a boundary map (0 = class 0, 255 = class 1). */
 export const MAP_LUT = (() => {
   const lut = new Uint8ClampedArray(256 * 4);
   for (let v = 0; v < 256; v += 1) {
-    const [r, g, b] = diverging((v / 255) * 2 - 1);
+    const [r, g, b] = diverging(((v / 255) * 2 - 1) * MAP_STRENGTH);
     lut.set([r, g, b, 255], v * 4);
   }
   return lut;
