@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from app.schemas import HistoryMessage, Limits, StatusMessage
 from app.sessions import Session
-from app.snapshot import encode_frame, finite, layout_message, metrics
+from app.snapshot import encode_frame, history_rows, layout_message, metrics
 
 SLICE_SECONDS = 0.001
 # At a set speed, steps missed while the loop was busy are made up for at most this long.
@@ -142,8 +142,7 @@ class Viewer:
         if session.layout_version != sent["layout"]:
             sent["layout"] = session.layout_version
             await self.send_text(layout_message(session, self.limits.grid_size).model_dump_json())
-            rows = [(s, finite(a), finite(b)) for s, a, b in session.trainer.history.rows]
-            await self.send_text(HistoryMessage(rows=rows).model_dump_json())
+            await self.send_text(HistoryMessage(rows=history_rows(session)).model_dump_json())
         if session.status_version != sent["status"]:
             sent["status"] = session.status_version
             await self.send_text(StatusMessage(

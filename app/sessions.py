@@ -115,16 +115,10 @@ class Session:
     def train(self, steps: int, budget_seconds: float = float("inf")) -> int:
         """Up to ``steps`` steps within the time budget; returns how many ran. Divergence stops
         training and is reported through the status, never as an exception."""
-        trainer, done = self.trainer, 0
-        deadline = time.perf_counter() + budget_seconds
-        while done < steps and not trainer.diverged:
-            trainer.step()
-            done += 1
-            if time.perf_counter() > deadline:
-                break
-        if trainer.diverged:
+        done = self.trainer.train(steps, budget_seconds)
+        if self.diverged:
             self.running = False
-        self._changed(status=trainer.diverged)
+        self._changed(status=self.diverged)
         return done
 
 

@@ -145,6 +145,10 @@ def finite(values: Array | float) -> list | float | None:
     return np.where(np.isfinite(arr), arr, None).tolist()
 
 
+def history_rows(session: Session) -> list[tuple[int, float | None, float | None]]:
+    return [(step, finite(train), finite(test)) for step, train, test in session.trainer.history.rows]
+
+
 def summary(session: Session) -> SessionSummary:
     m = metrics(session)
     trainer = session.trainer
@@ -155,7 +159,7 @@ def summary(session: Session) -> SessionSummary:
         step=trainer.step_count,
         epoch=trainer.epoch,
         metrics=Metrics(**{k: finite(v) for k, v in vars(m).items()}),
-        history=[(s, finite(tr), finite(te)) for s, tr, te in trainer.history.rows],
+        history=history_rows(session),
     )
 
 

@@ -5,6 +5,7 @@ The batch size alone chooses the method: the whole training set is full-batch gr
 training example once, in an order drawn from the trainer's own generator.
 """
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,12 +110,17 @@ class Trainer:
         self.last_step = step
         return step
 
-    def train(self, steps: int) -> None:
-        """Up to ``steps`` updates; stops early once the parameters are no longer finite."""
-        for _ in range(steps):
+    def train(self, steps: int, budget_seconds: float = float("inf")) -> int:
+        """Up to ``steps`` updates, fewer if the time budget runs out or the parameters stop
+        being finite; returns how many ran. The budget lets a caller share its thread."""
+        deadline = time.perf_counter() + budget_seconds
+        done = 0
+        while done < steps and not self.diverged:
             self.step()
-            if self.diverged:
-                return
+            done += 1
+            if time.perf_counter() > deadline:
+                break
+        return done
 
     def current_step(self) -> Step:
         """The latest step's trace, or for a fresh network the batch it is about to see."""
