@@ -11,6 +11,7 @@ import numpy as np
 
 Array = np.ndarray
 DatasetName = Literal["circle", "xor", "gaussians", "spiral"]
+Task = Literal["binary", "multiclass", "regression"]
 EXTENT = 6.0
 
 Generator = Callable[[int, float, np.random.Generator], tuple[Array, Array]]
@@ -22,6 +23,7 @@ class Dataset:
     y_train: Array  # [1, m_train]
     x_test: Array
     y_test: Array
+    task: Task = "binary"
 
 
 def circle(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
