@@ -1,7 +1,8 @@
 """Cost functions C and the output error δ^L they start backprop with (BP1).
 
 C is the mean of the per-example cost C_x over the batch, so the learning rate means the same
-thing at every batch size; grad_a is ∇_a C_x for one example (columns are examples).
+thing at every batch size; grad_a is ∇_a C_x for one example (columns are examples), and C_x
+sums over the output neurons.
 """
 
 from dataclasses import dataclass
@@ -9,13 +10,18 @@ from typing import Callable, Literal, get_args
 
 import numpy as np
 
-from app.engine.activations import Activation
+from app.engine.activations import Activation, ActivationName
 
 Array = np.ndarray
-LossName = Literal["mse", "cross_entropy"]
+LossName = Literal["mse", "mae", "huber", "binary_cross_entropy", "categorical_cross_entropy"]
 
-# Keeps log() finite when a sigmoid output saturates to exactly 0 or 1 in float64.
+# Keeps log() finite when a sigmoid or softmax output saturates to exactly 0 or 1 in float64.
 _EPS = 1e-15
+# Huber's δ: quadratic for residuals up to this size, linear beyond.
+HUBER_DELTA = 1.0
+# Outputs whose σ'(z) vanishes when they saturate: with a loss that does not cancel σ', a
+# confidently wrong neuron gets almost no δ^L and learns slowly.
+_SATURATING: tuple[ActivationName, ...] = ("sigmoid", "softmax")
 
 
 @dataclass(frozen=True)
@@ -24,50 +30,97 @@ class Loss:
     value: Callable[[Array, Array], float]
     grad_a: Callable[[Array, Array], Array]
     # Output activations this loss accepts; None means any.
-    output_activations: tuple[str, ...] | None = None
+    output_activations: tuple[ActivationName, ...] | None = None
     # With this output activation σ'(z) cancels against ∇_a C and δ^L = a - y exactly.
-    fused_with: str | None = None
+    fused_with: ActivationName | None = None
+    # Accepted output activations that make learning slow; the UI may warn about them.
+    unwise_with: tuple[ActivationName, ...] = ()
 
     def output_delta(self, z: Array, a: Array, y: Array, activation: Activation) -> Array:
-        """BP1: δ^L = ∇_a C ⊙ σ'(z^L), or the fused a − y where the factors cancel.
+        """BP1: δ^L = ∇_a C ⊙ σ'(z^L) (for softmax the full Jacobian product), or the fused
+        a − y where the factors cancel.
 
         The fused form is not just shorter: it stays accurate when σ'(z) underflows.
         """
         if activation.name == self.fused_with:
             return a - y
-        return self.grad_a(a, y) * activation.df(z)
+        return activation.backprop(z, a, self.grad_a(a, y))
+
+
+def mean_over_examples(per_entry: Array, y: Array) -> float:
+    """Σ over output neurons, mean over the examples (columns)."""
+    return float(np.sum(per_entry) / y.shape[1])
 
 
 def mse_value(a: Array, y: Array) -> float:
     """C = mean over x of ½‖a − y‖²."""
-    return float(0.5 * np.sum((a - y) ** 2) / y.shape[1])
+    return mean_over_examples(0.5 * (a - y) ** 2, y)
 
 
 def mse_grad(a: Array, y: Array) -> Array:
     return a - y
 
 
-def cross_entropy_value(a: Array, y: Array) -> float:
+def mae_value(a: Array, y: Array) -> float:
+    """C = mean over x of ‖a − y‖₁: every error pulls equally hard, so outliers pull less."""
+    return mean_over_examples(np.abs(a - y), y)
+
+
+def mae_grad(a: Array, y: Array) -> Array:
+    # At a = y the subgradient 0, as np.sign gives.
+    return np.sign(a - y)
+
+
+def huber_value(a: Array, y: Array) -> float:
+    """½r² for |r| ≤ δ and δ(|r| − ½δ) beyond: MSE near the target, MAE far from it."""
+    r = np.abs(a - y)
+    quadratic = np.minimum(r, HUBER_DELTA)
+    return mean_over_examples(0.5 * quadratic**2 + HUBER_DELTA * (r - quadratic), y)
+
+
+def huber_grad(a: Array, y: Array) -> Array:
+    return np.clip(a - y, -HUBER_DELTA, HUBER_DELTA)
+
+
+def binary_cross_entropy_value(a: Array, y: Array) -> float:
     """C = −mean over x of Σ [y ln a + (1 − y) ln(1 − a)]."""
     a = np.clip(a, _EPS, 1.0 - _EPS)
-    return float(-np.sum(y * np.log(a) + (1.0 - y) * np.log(1.0 - a)) / y.shape[1])
+    return mean_over_examples(-(y * np.log(a) + (1.0 - y) * np.log(1.0 - a)), y)
 
 
-def cross_entropy_grad(a: Array, y: Array) -> Array:
+def binary_cross_entropy_grad(a: Array, y: Array) -> Array:
     a = np.clip(a, _EPS, 1.0 - _EPS)
     return (a - y) / (a * (1.0 - a))
+
+
+def categorical_cross_entropy_value(a: Array, y: Array) -> float:
+    """C = −mean over x of Σ_j y_j ln a_j, for one-hot columns y and a that sum to 1."""
+    return mean_over_examples(-y * np.log(np.clip(a, _EPS, 1.0)), y)
+
+
+def categorical_cross_entropy_grad(a: Array, y: Array) -> Array:
+    return -y / np.clip(a, _EPS, 1.0)
 
 
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("mse", mse_value, mse_grad),
+        Loss("mse", mse_value, mse_grad, unwise_with=_SATURATING),
+        Loss("mae", mae_value, mae_grad, unwise_with=_SATURATING),
+        Loss("huber", huber_value, huber_grad, unwise_with=_SATURATING),
         Loss(
-            "cross_entropy",
-            cross_entropy_value,
-            cross_entropy_grad,
+            "binary_cross_entropy",
+            binary_cross_entropy_value,
+            binary_cross_entropy_grad,
             output_activations=("sigmoid",),
             fused_with="sigmoid",
+        ),
+        Loss(
+            "categorical_cross_entropy",
+            categorical_cross_entropy_value,
+            categorical_cross_entropy_grad,
+            output_activations=("softmax",),
+            fused_with="softmax",
         ),
     )
 }

@@ -13,7 +13,9 @@ from typing import Callable, Sequence, TypeVar
 import numpy as np
 
 from app.engine.activations import Activation
+from app.engine.initializers import INITIALIZERS, InitializerName
 from app.engine.losses import Loss
+from app.engine.regularization import NO_REGULARIZATION, Regularizer
 
 Array = np.ndarray
 F = TypeVar("F", bound=Callable)
@@ -83,11 +85,22 @@ def parameter_count(sizes: Sequence[int]) -> int:
 
 class Network:
     def __init__(
-        self, sizes: Sequence[int], activations: Sequence[Activation], rng: np.random.Generator
+        self,
+        sizes: Sequence[int],
+        activations: Sequence[Activation],
+        rng: np.random.Generator,
+        init: InitializerName = "xavier",
     ) -> None:
+        """``init`` defaults to Xavier, the scale derived for tanh, the playground's usual hidden
+        unit: over 8 seeds of a 2-8-8-1 tanh net (η = 0.03, batch 10) it reached the lowest
+        training loss after 1000 steps on xor and circle, ahead of He (derived for ReLU) and of
+        N(0, 1/n_in), and tied with them on gaussians."""
         if len(sizes) < 2 or len(activations) != len(sizes) - 1:
             raise ValueError("need one activation per layer after the input")
+        if not all(act.elementwise for act in activations[:-1]):
+            raise ValueError("an activation that couples its neurons can only be the output")
         self.sizes = tuple(int(n) for n in sizes)
+        self.init = init
         self.params = np.empty(parameter_count(self.sizes))
         self.layers = [
             Layer(W, b, act) for (W, b), act in zip(split_flat(self.params, self.sizes), activations)
@@ -95,9 +108,8 @@ class Network:
         self.initialize(rng)
 
     def initialize(self, rng: np.random.Generator) -> None:
-        """W ~ N(0, 1/n_in) keeps z of order one at the start whatever the layer width; b = 0."""
         for layer in self.layers:
-            layer.W[...] = rng.normal(0.0, 1.0 / np.sqrt(layer.W.shape[1]), layer.W.shape)
+            layer.W[...] = INITIALIZERS[self.init](layer.W.shape, rng)
             layer.b[...] = 0.0
 
     @property
@@ -123,8 +135,15 @@ class Network:
             a = layer.activation.f(W @ a + b)
         return a
 
-    def backward(self, traces: list[LayerTrace], y: Array, loss: Loss) -> Gradients:
-        """The four backprop equations, from the output layer L down to layer 1."""
+    def backward(
+        self,
+        traces: list[LayerTrace],
+        y: Array,
+        loss: Loss,
+        regularizer: Regularizer = NO_REGULARIZATION,
+    ) -> Gradients:
+        """The four backprop equations, from the output layer L down to layer 1. A weight
+        penalty does not touch δ: it only adds its own ∂/∂W^l to BP4."""
         m = y.shape[1]
         flat = np.empty_like(self.params)
         views = split_flat(flat, self.sizes)
@@ -140,13 +159,22 @@ class Network:
             np.mean(delta, axis=1, keepdims=True, out=db)  # BP3: ∂C/∂b^l = δ^l
             np.matmul(delta, trace.a_in.T, out=dW)  # BP4: ∂C/∂W^l = δ^l (a^(l-1))ᵀ
             dW /= m
+            regularizer.add_gradient(layer.W, dW)
             grads.append(LayerGrad(delta=delta, dW=dW, db=db))
         grads.reverse()
         return Gradients(layers=grads, flat=flat)
 
-    def cost(self, x: Array, y: Array, loss: Loss) -> float:
-        return loss.value(self.predict(x), y)
+    def penalty(self, regularizer: Regularizer) -> float:
+        return regularizer.penalty(layer.W for layer in self.layers)
 
-    def gradient(self, x: Array, y: Array, loss: Loss) -> Array:
+    def cost(
+        self, x: Array, y: Array, loss: Loss, regularizer: Regularizer = NO_REGULARIZATION
+    ) -> float:
+        """The C that training minimises: the data loss plus the weight penalty."""
+        return loss.value(self.predict(x), y) + self.penalty(regularizer)
+
+    def gradient(
+        self, x: Array, y: Array, loss: Loss, regularizer: Regularizer = NO_REGULARIZATION
+    ) -> Array:
         """∂C/∂θ for every parameter θ, flat, in the layout of ``params``."""
-        return self.backward(self.forward(x), y, loss).flat
+        return self.backward(self.forward(x), y, loss, regularizer).flat

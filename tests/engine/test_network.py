@@ -4,8 +4,10 @@ import pytest
 from app.engine.activations import get_activation
 from app.engine.losses import get_loss
 from app.engine.network import Network, parameter_count, split_flat
+from app.engine.regularization import Regularizer
 
 tanh, sigmoid, linear = (get_activation(n) for n in ("tanh", "sigmoid", "linear"))
+BCE = get_loss("binary_cross_entropy")
 
 
 def small_net(output=sigmoid):
@@ -28,11 +30,27 @@ def test_one_activation_per_layer_after_the_input_is_required():
         Network([2, 3, 1], [tanh], np.random.default_rng(0))
 
 
+def test_softmax_is_refused_below_the_output_layer():
+    softmax = get_activation("softmax")
+    with pytest.raises(ValueError, match="only be the output"):
+        Network([2, 3, 2], [softmax, softmax], np.random.default_rng(0))
+    assert Network([2, 3, 2], [tanh, softmax], np.random.default_rng(0)).depth == 2
+
+
 def test_initial_biases_are_zero_and_weights_come_from_the_generator():
     net = Network([2, 3, 1], [tanh, sigmoid], np.random.default_rng(5))
     again = Network([2, 3, 1], [tanh, sigmoid], np.random.default_rng(5))
     assert all(not layer.b.any() for layer in net.layers)
     assert np.array_equal(net.params, again.params)
+
+
+def test_weights_start_xavier_unless_told_otherwise():
+    net = Network([2, 3, 1], [tanh, sigmoid], np.random.default_rng(5))
+    he = Network([2, 3, 1], [tanh, sigmoid], np.random.default_rng(5), init="he")
+    zeros = Network([2, 3, 1], [tanh, sigmoid], np.random.default_rng(5), init="zeros")
+    assert net.init == "xavier" and np.abs(net.layers[0].W).max() <= np.sqrt(6 / 5)
+    assert not np.array_equal(he.params, net.params)
+    assert not zeros.params.any()
 
 
 def test_weights_and_biases_are_views_into_params():
@@ -80,7 +98,7 @@ def test_bp3_bp4_average_over_the_batch():
     assert grads.layers[0].dW.item() == 12.0  # (3·1 + 7·3) / 2
 
 
-@pytest.mark.parametrize("output, loss", [(tanh, "mse"), (sigmoid, "cross_entropy")])
+@pytest.mark.parametrize("output, loss", [(tanh, "mse"), (sigmoid, "binary_cross_entropy")])
 def test_bp1_output_delta(output, loss):
     net, x, y = small_net(output)
     traces = net.forward(x)
@@ -92,7 +110,7 @@ def test_bp1_output_delta(output, loss):
 def test_bp2_hidden_delta_comes_back_through_the_transposed_weights():
     net, x, y = small_net()
     traces = net.forward(x)
-    grads = net.backward(traces, y, get_loss("cross_entropy"))
+    grads = net.backward(traces, y, BCE)
     expected = (net.layers[1].W.T @ grads.layers[1].delta) * tanh.df(traces[0].z)
     assert np.allclose(grads.layers[0].delta, expected, rtol=1e-12)
 
@@ -100,20 +118,33 @@ def test_bp2_hidden_delta_comes_back_through_the_transposed_weights():
 def test_bp3_bp4_for_every_layer():
     net, x, y = small_net()
     traces = net.forward(x)
-    for trace, grad in zip(traces, net.backward(traces, y, get_loss("cross_entropy")).layers):
+    for trace, grad in zip(traces, net.backward(traces, y, BCE).layers):
         assert np.allclose(grad.db, grad.delta.mean(axis=1, keepdims=True), rtol=1e-12)
         assert np.allclose(grad.dW, grad.delta @ trace.a_in.T / x.shape[1], rtol=1e-12)
 
 
 def test_flat_gradient_is_laid_out_like_params_and_the_layers_view_it():
     net, x, y = small_net()
-    grads = net.backward(net.forward(x), y, get_loss("cross_entropy"))
+    grads = net.backward(net.forward(x), y, BCE)
     for grad, (dW, db) in zip(grads.layers, split_flat(grads.flat, net.sizes)):
         assert np.array_equal(grad.dW, dW) and np.shares_memory(grad.dW, grads.flat)
         assert np.array_equal(grad.db, db) and np.shares_memory(grad.db, grads.flat)
-    assert np.array_equal(net.gradient(x, y, get_loss("cross_entropy")), grads.flat)
+    assert np.array_equal(net.gradient(x, y, BCE), grads.flat)
 
 
 def test_cost_is_the_loss_of_the_prediction():
     net, x, y = small_net()
-    assert net.cost(x, y, get_loss("cross_entropy")) == get_loss("cross_entropy").value(net.predict(x), y)
+    assert net.cost(x, y, BCE) == BCE.value(net.predict(x), y)
+
+
+def test_a_penalty_adds_to_the_cost_and_to_the_weight_gradients_only():
+    net, x, y = small_net()
+    loss, l2 = BCE, Regularizer("l2", 0.1)
+    weights = [layer.W for layer in net.layers]
+    assert net.penalty(l2) == pytest.approx(0.05 * sum(np.sum(W**2) for W in weights))
+    assert net.cost(x, y, loss, l2) == pytest.approx(net.cost(x, y, loss) + net.penalty(l2))
+    plain = net.backward(net.forward(x), y, loss)
+    penalised = net.backward(net.forward(x), y, loss, l2)
+    for layer, p, q in zip(net.layers, plain.layers, penalised.layers):
+        assert np.allclose(q.dW, p.dW + 0.1 * layer.W, rtol=1e-12)
+        assert np.array_equal(q.db, p.db) and np.array_equal(q.delta, p.delta)

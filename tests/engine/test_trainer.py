@@ -10,7 +10,7 @@ from app.engine.trainer import LossHistory, Metrics, Trainer, accuracy
 
 
 def make_trainer(dataset="xor", hidden=(8, 8), lr=0.03, batch_size=10, seed=0,
-                 output="sigmoid", loss="cross_entropy", n_samples=400):
+                 output="sigmoid", loss="binary_cross_entropy", n_samples=400):
     data = make_dataset(dataset, n_samples, 0.0, 0.5, np.random.default_rng(0))
     activations = [get_activation("tanh")] * len(hidden) + [get_activation(output)]
     net = Network([2, *hidden, 1], activations, np.random.default_rng(seed))
