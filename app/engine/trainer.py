@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.engine.datasets import Dataset
+from app.engine.datasets import Dataset, Task
 from app.engine.losses import Loss
 from app.engine.network import Gradients, LayerTrace, Network, tolerates_divergence
-from app.engine.optimizers import GradientDescent
+from app.engine.optimizers import Optimizer
+from app.engine.regularization import NO_REGULARIZATION, Regularizer
+from app.engine.schedules import Schedule
 
 Array = np.ndarray
 
@@ -27,16 +29,20 @@ class Step:
     x: Array
     y: Array
     traces: list[LayerTrace]
-    grads: Gradients
-    loss: float
+    grads: Gradients  # of the whole C, weight penalty included
+    loss: float  # the data loss alone
 
 
 @dataclass(frozen=True)
 class Metrics:
+    """Data losses and the weight penalty apart: the cost training minimises is the loss plus
+    the penalty, and showing them side by side shows what regularization trades."""
+
     train_loss: float
     test_loss: float
-    train_accuracy: float
+    train_accuracy: float  # NaN for regression, which has no notion of right or wrong
     test_accuracy: float
+    penalty: float = 0.0  # λ Σ R(W), the same for both sets
 
 
 @dataclass
@@ -60,12 +66,20 @@ class Trainer:
         self,
         network: Network,
         loss: Loss,
-        optimizer: GradientDescent,
+        optimizer: Optimizer,
         data: Dataset,
         batch_size: int,
         rng: np.random.Generator,
+        *,
+        regularizer: Regularizer = NO_REGULARIZATION,
+        schedule: Schedule | None = None,
     ) -> None:
+        """A ``schedule`` is handed to the optimizer, which counts the steps and so knows the
+        rate of the coming one when it previews it."""
         self.network, self.loss, self.optimizer, self.data = network, loss, optimizer, data
+        self.regularizer = regularizer
+        if schedule is not None:
+            optimizer.schedule = schedule
         self.batch_size = batch_size
         self.rng = rng
         self.step_count = 0
@@ -96,7 +110,7 @@ class Trainer:
         """Forward and backward on the given training examples, without updating."""
         x, y = self.data.x_train[:, indices], self.data.y_train[:, indices]
         traces = self.network.forward(x)
-        grads = self.network.backward(traces, y, self.loss)
+        grads = self.network.backward(traces, y, self.loss, self.regularizer)
         return Step(indices, x, y, traces, grads, self.loss.value(traces[-1].a, y))
 
     @tolerates_divergence
@@ -135,14 +149,19 @@ class Trainer:
         return Metrics(
             train_loss=self.loss.value(out_train, data.y_train),
             test_loss=self.loss.value(out_test, data.y_test),
-            train_accuracy=accuracy(out_train, data.y_train),
-            test_accuracy=accuracy(out_test, data.y_test),
+            train_accuracy=accuracy(out_train, data.y_train, data.task),
+            test_accuracy=accuracy(out_test, data.y_test, data.task),
+            penalty=net.penalty(self.regularizer),
         )
 
 
-def accuracy(output: Array, y: Array) -> float:
-    """Share of examples on the right side of 0.5, the midpoint between the labels 0 and 1;
-    NaN once the output is not finite, since a diverged network classifies nothing."""
-    if not np.isfinite(output).all():
+def accuracy(output: Array, y: Array, task: Task = "binary") -> float:
+    """Share of right answers: for "binary" each output on the right side of 0.5, the midpoint
+    between the labels 0 and 1; for "multiclass" the largest output at the one-hot label's class.
+    NaN for regression, and once the output is not finite, since a diverged network classifies
+    nothing."""
+    if task == "regression" or not np.isfinite(output).all():
         return float("nan")
+    if task == "multiclass":
+        return float(np.mean(output.argmax(axis=0) == y.argmax(axis=0)))
     return float(np.mean((output > 0.5) == (y > 0.5)))

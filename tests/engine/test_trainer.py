@@ -2,20 +2,41 @@ import numpy as np
 import pytest
 
 from app.engine.activations import get_activation
-from app.engine.datasets import make_dataset
+from app.engine.datasets import Dataset, make_dataset
 from app.engine.losses import get_loss
 from app.engine.network import Network
 from app.engine.optimizers import GradientDescent
+from app.engine.regularization import Regularizer
+from app.engine.schedules import Schedule
 from app.engine.trainer import LossHistory, Metrics, Trainer, accuracy
 
 
 def make_trainer(dataset="xor", hidden=(8, 8), lr=0.03, batch_size=10, seed=0,
-                 output="sigmoid", loss="binary_cross_entropy", n_samples=400):
-    data = make_dataset(dataset, n_samples, 0.0, 0.5, np.random.default_rng(0))
+                 output="sigmoid", loss="binary_cross_entropy", n_samples=400, data=None,
+                 **options):
+    data = data or make_dataset(dataset, n_samples, 0.0, 0.5, np.random.default_rng(0))
     activations = [get_activation("tanh")] * len(hidden) + [get_activation(output)]
-    net = Network([2, *hidden, 1], activations, np.random.default_rng(seed))
+    net = Network([2, *hidden, data.y_train.shape[0]], activations, np.random.default_rng(seed))
     return Trainer(net, get_loss(loss), GradientDescent(lr), data, batch_size,
-                   np.random.default_rng(seed + 1))
+                   np.random.default_rng(seed + 1), **options)
+
+
+def one_hot_gaussians() -> Dataset:
+    """The two gaussian clouds with one-hot labels [class 0, class 1] for a softmax output."""
+    data = make_dataset("gaussians", 400, 0.0, 0.5, np.random.default_rng(0))
+    return Dataset(data.x_train, one_hot(data.y_train), data.x_test, one_hot(data.y_test),
+                   task="multiclass")
+
+
+def one_hot(y: np.ndarray) -> np.ndarray:
+    return np.vstack([1.0 - y, y])
+
+
+def sine_regression() -> Dataset:
+    """y = sin(x1) + x2 / 6 on the playground's square."""
+    x = np.random.default_rng(0).uniform(-6.0, 6.0, (2, 400))
+    y = (np.sin(x[0]) + x[1] / 6.0)[None, :]
+    return Dataset(x[:, :200], y[:, :200], x[:, 200:], y[:, 200:], task="regression")
 
 
 @pytest.mark.parametrize("dataset", ["xor", "circle"])
@@ -135,6 +156,70 @@ def test_accuracy_counts_outputs_on_the_right_side_of_one_half():
     assert accuracy(np.array([[0.2, 0.7, 0.6, 0.4]]), np.array([[0.0, 1.0, 0.0, 0.0]])) == 0.75
 
 
+def test_multiclass_accuracy_compares_the_largest_output_with_the_one_hot_class():
+    output = np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.6], [0.1, 0.3, 0.3]])
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    assert accuracy(output, y, "multiclass") == pytest.approx(2 / 3)
+
+
+def test_regression_and_diverged_outputs_have_no_accuracy():
+    assert np.isnan(accuracy(np.array([[0.2]]), np.array([[0.0]]), "regression"))
+    assert np.isnan(accuracy(np.array([[np.nan]]), np.array([[0.0]]), "binary"))
+
+
+def test_softmax_and_categorical_cross_entropy_learn_a_multiclass_task():
+    trainer = make_trainer(data=one_hot_gaussians(), output="softmax",
+                           loss="categorical_cross_entropy")
+    trainer.train(1000)
+    metrics = trainer.evaluate()
+    assert metrics.test_accuracy >= 0.95
+    assert metrics.test_accuracy == accuracy(trainer.network.predict(trainer.data.x_test),
+                                             trainer.data.y_test, "multiclass")
+
+
+def test_a_linear_output_learns_a_regression_task_and_reports_no_accuracy():
+    trainer = make_trainer(data=sine_regression(), output="linear", loss="huber", lr=0.01)
+    initial = trainer.evaluate().test_loss
+    trainer.train(3000)
+    metrics = trainer.evaluate()
+    assert metrics.test_loss < 0.25 * initial
+    assert np.isnan(metrics.train_accuracy) and np.isnan(metrics.test_accuracy)
+
+
+def test_the_penalty_is_reported_apart_from_the_data_loss():
+    l2 = Regularizer("l2", 0.01)
+    trainer = make_trainer(regularizer=l2)
+    metrics = trainer.evaluate()
+    assert metrics.penalty == trainer.network.penalty(l2) > 0
+    assert metrics.train_loss == trainer.loss.value(trainer.network.predict(trainer.data.x_train),
+                                                    trainer.data.y_train)
+    assert make_trainer().evaluate().penalty == 0.0
+
+
+def test_the_step_follows_the_regularized_gradient():
+    l2 = Regularizer("l2", 0.01)
+    trainer = make_trainer(regularizer=l2)
+    indices = trainer.upcoming_indices().copy()
+    x, y = trainer.data.x_train[:, indices], trainer.data.y_train[:, indices]
+    expected = trainer.network.gradient(x, y, trainer.loss, l2)
+    assert np.array_equal(trainer.step().grads.flat, expected)
+
+
+def test_weight_decay_keeps_the_weights_smaller():
+    plain, penalised = make_trainer(), make_trainer(regularizer=Regularizer("l2", 0.03))
+    for trainer in (plain, penalised):
+        trainer.train(2000)
+    squared = [sum(np.sum(layer.W**2) for layer in t.network.layers) for t in (plain, penalised)]
+    assert squared[1] < 0.5 * squared[0]
+
+
+def test_a_schedule_is_handed_to_the_optimizer_and_decays_the_steps():
+    trainer = make_trainer(schedule=Schedule("step", rate=0.5, every=10))
+    assert trainer.optimizer.current_learning_rate == 0.03
+    trainer.train(10)
+    assert trainer.optimizer.current_learning_rate == 0.015
+
+
 def test_evaluate_measures_both_sets():
     trainer = make_trainer()
     m = trainer.evaluate()
@@ -142,3 +227,4 @@ def test_evaluate_measures_both_sets():
     assert m.train_loss == loss.value(net.predict(data.x_train), data.y_train)
     assert m.test_loss == loss.value(net.predict(data.x_test), data.y_test)
     assert m.test_accuracy == accuracy(net.predict(data.x_test), data.y_test)
+    assert m.penalty == 0.0
