@@ -16,3 +16,7 @@ class GradientDescent:
 
     def step(self, params: Array, grad: Array) -> None:
         params -= self.learning_rate * grad
+
+    def preview(self, params: Array, grad: Array) -> Array:
+        """The parameters ``step`` would produce, leaving ``params`` as they are."""
+        return params - self.learning_rate * grad
