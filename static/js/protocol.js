@@ -6,12 +6,17 @@
  * @typedef {{ x1: number[], x2: number[], label: number[] }} Points
  * @typedef {{ version: number, sizes: number[], activations: string[], loss: string,
  *   header_bytes: number, fields: FieldSpec[], grid_offset: number, grid_size: number,
- *   extent: number, frame_bytes: number, train: Points, test: Points }} Layout
+ *   map_offset: number, map_size: number, extent: number, frame_bytes: number,
+ *   train: Points, test: Points }} Layout
  * @typedef {{ W?: Float32Array, b?: Float32Array, dW?: Float32Array, db?: Float32Array,
  *   z?: Float32Array, a?: Float32Array, delta?: Float32Array }} LayerValues
  * @typedef {{ version: number, step: number, epoch: number, trainLoss: number,
  *   testLoss: number, trainAccuracy: number, testAccuracy: number, diverged: boolean,
- *   layers: LayerValues[], grid: Uint8Array }} Frame
+ *   sample: number | null, stage: number | null, shownLoss: number,
+ *   layers: LayerValues[], grid: Uint8Array, maps: Uint8Array[][] }} Frame
+ * sample: the picked training example (null: the next mini-batch); stage: the step-by-step
+ * stage (null: not stepping); shownLoss: the loss of the examples the diagram shows;
+ * maps[l][k]: neuron k of layer l over the plane, map_size² bytes, 128 neutral.
  */
 
 const FLAG_DIVERGED = 1;
@@ -32,6 +37,15 @@ export function decodeFrame(buffer, layout) {
     const length = field.shape.reduce((a, b) => a * b, 1);
     layers[field.layer][field.name] = new Float32Array(buffer, field.offset, length);
   }
+  const mapCells = layout.map_size * layout.map_size;
+  let offset = layout.map_offset;
+  const maps = layout.sizes.map((n) => Array.from({ length: n }, () => {
+    const map = new Uint8Array(buffer, offset, mapCells);
+    offset += mapCells;
+    return map;
+  }));
+  const sample = view.getInt32(32, true);
+  const stage = view.getInt32(36, true);
   return {
     version: layout.version,
     step: view.getUint32(4, true),
@@ -41,7 +55,11 @@ export function decodeFrame(buffer, layout) {
     trainAccuracy: view.getFloat32(20, true),
     testAccuracy: view.getFloat32(24, true),
     diverged: (view.getUint32(28, true) & FLAG_DIVERGED) !== 0,
+    sample: sample < 0 ? null : sample,
+    stage: stage < 0 ? null : stage,
+    shownLoss: view.getFloat32(40, true),
     layers,
     grid: new Uint8Array(buffer, layout.grid_offset, layout.grid_size * layout.grid_size),
+    maps,
   };
 }
