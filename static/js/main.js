@@ -246,7 +246,7 @@ new ResizeObserver(() => {
     if (!store.layout) return;
     network.reset(store.layout);
     boundary.reset(store.layout);
-    redraw();
+    draw(); // now, so that no painted frame shows the rebuilt diagram without its values
   });
 }).observe(byId('network'));
 // Space plays and pauses, as in video players, unless a control has the keyboard.

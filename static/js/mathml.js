@@ -19,21 +19,27 @@ export function m(tag, ...children) {
 /** @param {Part} child */
 function part(child) {
   if (child instanceof Element) return child;
-  if (typeof child === 'number') return value(child);
+  if (typeof child === 'number') return factor(child, '');
   const el = document.createElementNS(MATHML, 'mi');
   el.textContent = child;
   return el;
 }
 
 /**
- * A number as the inspector prints it; negative ones in parentheses so products read right.
+ * A number as the inspector prints it, with a true minus sign.
  * @param {number | null} x
  * @param {string} [name] what the number is, for tests and assistive tools (data-name)
  */
 export function value(x, name) {
   const mn = document.createElementNS(MATHML, 'mn');
-  mn.textContent = num(x ?? NaN);
+  mn.textContent = num(x ?? NaN).replace('-', '−');
   if (name) mn.setAttribute('data-name', name);
+  return mn;
+}
+
+/** A number that is multiplied or added: parenthesised when negative, so that 2 · (−3) reads right. */
+export function factor(/** @type {number | null} */ x, /** @type {string} */ name) {
+  const mn = value(x, name);
   return x !== null && x < 0 ? m('mrow', op('('), mn, op(')')) : mn;
 }
 
@@ -49,11 +55,15 @@ export function subsup(/** @type {Part} */ base, /** @type {Part} */ sub, /** @t
   return m('msubsup', base, sub, sup);
 }
 
-/** A displayed equation: its parts joined in one row. */
+/** A displayed equation, left-aligned (block MathML is centred by definition, so the math is
+ * inline in a block of its own, in display style). */
 export function equation(/** @type {Part[]} */ ...parts) {
   const math = m('math', m('mrow', ...parts));
-  math.setAttribute('display', 'block');
-  return math;
+  math.setAttribute('displaystyle', 'true');
+  const line = document.createElement('div');
+  line.className = 'equation';
+  line.append(math);
+  return line;
 }
 
 /** Terms joined by an operator: a + b + c. */

@@ -4,7 +4,7 @@
  * server sends each term (app/engine/inspector.py). */
 import { num } from '../format.js';
 import { t } from '../i18n.js';
-import { equation, joined, m, op, subsup, value } from '../mathml.js';
+import { equation, factor, joined, m, op, subsup, value } from '../mathml.js';
 import { describeStage } from '../stages.js';
 
 /** @typedef {import('./network.js').Edit} Edit */
@@ -20,7 +20,7 @@ function html(tag, className, content) {
 /** (w)(a) as a product of two printed numbers. */
 function product(/** @type {number | null} */ a, /** @type {number | null} */ b,
   /** @type {string} */ nameA, /** @type {string} */ nameB) {
-  return m('mrow', value(a, nameA), op('·'), value(b, nameB));
+  return m('mrow', factor(a, nameA), op('·'), factor(b, nameB));
 }
 
 const sup = (/** @type {number} */ l) => String(l);
@@ -87,7 +87,7 @@ export function createInspector(root, actions) {
       equation(subsup('z', k, sup(l)), op('='), sumOver('j'),
         subsup('w', `${k}j`, sup(l)), subsup('a', 'j', supBelow(l)), op('+'), subsup('b', k, sup(l))),
       equation(op('='), joined([...f.weights.map((w, j) => product(w, f.inputs[j], 'w', 'a-in')),
-        value(f.bias, 'bias')], '+'), op('='), value(f.z, 'z')),
+        factor(f.bias, 'bias')], '+'), op('='), value(f.z, 'z')),
       equation(subsup('a', k, sup(l)), op('='), sigma, op('('), subsup('z', k, sup(l)), op(')'),
         op('='), sigma, op('('), value(f.z), op(')'), op('='), value(f.a, 'a')),
     ]);
@@ -106,7 +106,7 @@ export function createInspector(root, actions) {
     const lines = [];
     if (b.fused) {
       lines.push(equation(delta, op('='), subsup('a', k, sup(l)), op('−'), m('msub', 'y', k),
-        op('='), value(f.a, 'a'), op('−'), value(b.target, 'y'), op('='), value(b.delta, 'delta')));
+        op('='), factor(f.a, 'a'), op('−'), factor(b.target, 'y'), op('='), value(b.delta, 'delta')));
       lines.push(html('p', 'note', t(`inspect.fused.${f.activation === 'softmax' ? 'softmax' : 'sigmoid'}`)));
     } else if (b.sigma_prime === null) {
       lines.push(equation(delta, op('='), sumOver('i'), m('mfrac', m('mrow', op('∂'), 'C'), m('mrow', op('∂'), m('msub', 'a', 'i'))),
@@ -128,8 +128,8 @@ export function createInspector(root, actions) {
       equation(subsup('δ', k, sup(l)), op('='), op('('), sumOver('j'),
         subsup('w', `j${k}`, sup(l + 1)), subsup('δ', 'j', sup(l + 1)), op(')'), op('·'),
         m('msup', 'σ', op('′')), op('('), subsup('z', k, sup(l)), op(')')),
-      equation(op('='), op('('), joined(terms, '+'), op(')'), op('·'), value(b.sigma_prime, 'sigma-prime')),
-      equation(op('='), value(b.upstream_sum, 'upstream-sum'), op('·'), value(b.sigma_prime),
+      equation(op('='), op('('), joined(terms, '+'), op(')'), op('·'), factor(b.sigma_prime, 'sigma-prime')),
+      equation(op('='), factor(b.upstream_sum, 'upstream-sum'), op('·'), factor(b.sigma_prime, ''),
         op('='), value(b.delta, 'delta')),
     ];
   }
@@ -151,7 +151,7 @@ export function createInspector(root, actions) {
     return [
       section(t('inspect.weightGradient'), shape.backward(l), gradient),
       section(t('inspect.update'), updated, [equation(w, op('←'), w, op('−'), 'η', dCdw, op('='),
-        value(detail.weight, 'weight'), op('−'), product(detail.learning_rate, detail.batch_gradient, 'eta', 'batch-gradient'),
+        factor(detail.weight, 'weight'), op('−'), product(detail.learning_rate, detail.batch_gradient, 'eta', 'batch-gradient'),
         op('='), value(detail.weight_after, 'weight-after'))]),
     ];
   }

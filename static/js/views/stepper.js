@@ -62,10 +62,10 @@ export function createStepper(actions) {
     const l = stage.layer ?? 0;
     switch (stage.phase) {
       case 'input': return t('walk.input');
-      case 'forward': return t('walk.forward', { l: superscript(l), lp: superscript(l - 1) });
+      case 'forward': return t('walk.forward', { l, ls: superscript(l), lps: superscript(l - 1) });
       case 'loss': return t('walk.loss', { c: num(frame.shownLoss) });
       case 'backward': return t(l === depth ? 'walk.backward.output' : 'walk.backward.hidden',
-        { l: superscript(l), lu: superscript(l + 1) });
+        { l, ls: superscript(l), lus: superscript(l + 1) });
       default: return t('walk.update');
     }
   }
