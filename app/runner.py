@@ -147,6 +147,10 @@ class Viewer:
         self.outbox: deque[BaseModel] = deque(maxlen=32)
         self.sent = {"layout": -1, "status": -1, "state": -1}
         self.next_frame = 0.0
+        # Neuron maps go out at their own, lower rate; a frame sent without them leaves the
+        # maps behind, and a later frame (even of the same state) catches them up.
+        self.next_maps = 0.0
+        self.maps_behind = False
         # What this viewer's inspector shows; its numbers follow every frame.
         self.target: NeuronTarget | WeightTarget | None = None
 
@@ -163,7 +167,10 @@ class Viewer:
         self.session.listeners.add(self.changed.set)
         try:
             while True:
-                await self.changed.wait()
+                if self.maps_behind:
+                    await _wait(self.changed, self.next_maps - perf_counter())
+                else:
+                    await self.changed.wait()
                 await asyncio.sleep(max(0.0, self.next_frame - perf_counter()))
                 self.changed.clear()
                 await self.flush()
@@ -184,10 +191,15 @@ class Viewer:
             await self.send_text(StatusMessage(
                 status=session.status, steps_per_second=session.steps_per_second,
                 config=session.config).model_dump_json())
-        if session.state_version != sent["state"]:
+        now = perf_counter()
+        maps_due = now >= self.next_maps
+        if session.state_version != sent["state"] or (self.maps_behind and maps_due):
             sent["state"] = session.state_version
-            await self.send_bytes(
-                encode_frame(session, self.limits.grid_size, self.limits.neuron_map_size))
+            self.maps_behind = not maps_due
+            if maps_due:
+                self.next_maps = now + 1.0 / self.limits.neuron_map_rate
+            await self.send_bytes(encode_frame(
+                session, self.limits.grid_size, self.limits.neuron_map_size, with_maps=maps_due))
             if self.target is not None:
                 await self.send_inspection()
             self.next_frame = perf_counter() + 1.0 / self.limits.max_frame_rate
@@ -195,7 +207,9 @@ class Viewer:
     async def send_inspection(self) -> None:
         session = self.session
         try:
-            found = inspection(session, self.target, session.view_step(), session.sample)
+            walk = session.walk
+            found = inspection(session, self.target, session.view_step(), session.sample,
+                               None if walk is None else walk.params_after)
         except Refused:  # the network changed shape under the inspector
             self.target = None
             return

@@ -39,6 +39,9 @@ class Limits(StrictModel):
     grid_size: int = Field(50, ge=8, le=200, description="Decision-boundary cells per side")
     neuron_map_size: int = Field(
         20, ge=4, le=64, description="Cells per side of each neuron's map of the input plane")
+    neuron_map_rate: float = Field(
+        10, gt=0, le=120, description="Frames per second that carry the neuron maps (the bulk "
+        "of a frame's bytes); the others carry only the numbers")
 
 
 class NetworkConfig(StrictModel):
@@ -384,8 +387,9 @@ class LayoutMessage(BaseModel):
     fields: list[FieldSpec]
     grid_offset: int
     grid_size: int
-    map_offset: int = Field(description="Byte offset of the neuron maps: for every neuron of "
-                            "layers 0..L in order, map_size² uint8, row by row from the top")
+    map_offset: int = Field(description="Byte offset of the neuron maps, in frames that carry "
+                            "them (flag 2): for every neuron of layers 0..L in order, map_size² "
+                            "uint8, row by row from the top; other frames end here")
     map_size: int
     extent: float
     frame_bytes: int

@@ -3,7 +3,8 @@
 This is the one place arrays become bytes or JSON. A frame is a fixed 44-byte header, then
 float32 arrays at offsets the LayoutMessage lists, then the decision boundary as a uint8 map
 (output clipped to [0, 1], 255 = class 1), row by row from the top of the plane, then one
-small uint8 map per neuron of what it computes over the plane (128 = neutral).
+small uint8 map per neuron of what it computes over the plane (128 = neutral), in frames
+flagged FLAG_MAPS.
 """
 
 import dataclasses
@@ -39,6 +40,7 @@ Array = np.ndarray
 # picked sample (-1: the mini-batch), walkthrough stage (-1: none), loss of the shown examples
 HEADER = struct.Struct("<IIfffffIiif")
 FLAG_DIVERGED = 1
+FLAG_MAPS = 2  # the neuron maps follow the boundary map
 # Activations with a fixed range are drawn on it; unbounded ones relative to their layer's largest.
 NEUTRAL_RANGE = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
@@ -166,7 +168,10 @@ def float32(arrays: list[Array]) -> Array:
     return np.concatenate([a.ravel() for a in arrays]).astype("<f4")
 
 
-def encode_frame(session: Session, grid_size: int, map_size: int) -> bytes:
+def encode_frame(session: Session, grid_size: int, map_size: int, with_maps: bool = True) -> bytes:
+    """The frame of the session's current state; the neuron maps, the bulk of its bytes, only
+    when asked for (viewers send them at a lower rate than the numbers)."""
+
     def build() -> bytes:
         m = metrics(session)
         trainer = session.trainer
@@ -177,13 +182,14 @@ def encode_frame(session: Session, grid_size: int, map_size: int) -> bytes:
         walk_stage = -1 if session.walk is None else session.walk.stage
         sample = -1 if session.sample is None else session.sample
         view_loss = float32([np.array([session.view_step().loss])]).tolist()
-        header = HEADER.pack(session.layout_version, step, *numbers,
-                             FLAG_DIVERGED if session.diverged else 0, sample, walk_stage, *view_loss)
+        flags = (FLAG_DIVERGED if session.diverged else 0) | (FLAG_MAPS if with_maps else 0)
+        header = HEADER.pack(session.layout_version, step, *numbers, flags, sample, walk_stage,
+                             *view_loss)
         floats = float32(frame_arrays(session))
-        return (header + floats.tobytes() + boundary_map(session, grid_size)
-                + neuron_maps(session, map_size))
+        maps = session.cached("maps", lambda: neuron_maps(session, map_size)) if with_maps else b""
+        return header + floats.tobytes() + boundary_map(session, grid_size) + maps
 
-    return session.cached("frame", build)
+    return session.cached(f"frame{with_maps:d}", build)
 
 
 def finite(values: Array | float) -> list | float | None:
@@ -235,9 +241,11 @@ def jsonable(value: object) -> object:
 @tolerates_divergence
 def inspection(
     session: Session, target: NeuronTarget | WeightTarget, step: Step, sample: int | None,
-    example: int = 0,
+    params_after: Array | None = None, example: int = 0,
 ) -> Inspection:
-    """The engine's own numbers behind one neuron or weight, for one example of ``step``."""
+    """The engine's own numbers behind one neuron or weight, for one example of ``step``;
+    ``params_after`` is what the update will make of the weights (by default: an update with
+    this step's gradient)."""
     trainer = session.trainer
     net = trainer.network
     try:
@@ -245,8 +253,8 @@ def inspection(
             detail: NeuronInspection | WeightInspection = NeuronInspection.model_validate(jsonable(
                 explain_neuron(net, step, trainer.loss, target.layer, target.index, example)))
         else:
-            after = (session.walk.params_after if session.walk is not None
-                     else trainer.optimizer.preview(net.params, step.grads.flat))
+            after = (trainer.optimizer.preview(net.params, step.grads.flat)
+                     if params_after is None else params_after)
             detail = WeightInspection.model_validate(jsonable(explain_weight(
                 net, step, after, target.layer, target.index, target.source, example,
                 trainer.optimizer.learning_rate)))

@@ -51,7 +51,7 @@ def test_frame_header_and_arrays_match_the_session(session):
     m = session.trainer.evaluate()
     header = HEADER.unpack_from(frame)
     step = session.view_step()
-    expected = (0, 7, 0.35, m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy, 0,
+    expected = (0, 7, 0.35, m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy, 2,
                 -1, -1, step.loss)
     assert np.allclose(header, expected, rtol=1e-6)
     fields = {(s.name, s.layer): read_field(frame, s) for s in layout_message(session, 10, 4).fields}
@@ -87,6 +87,14 @@ def test_neuron_maps_show_each_neuron_over_the_plane(session):
     x = np.array([[-4.5], [4.5]])  # the top-left cell's centre on a 4×4 grid
     a = np.tanh(first.W[0] @ x + first.b[0])
     assert abs(int(maps[2, 0, 0]) - (128 + 127.5 * a[0])) <= 1
+
+
+def test_frames_without_maps_end_where_the_maps_would_start(session):
+    layout = layout_message(session, 10, 4)
+    light = encode_frame(session, 10, 4, with_maps=False)
+    assert len(light) == layout.map_offset
+    assert HEADER.unpack_from(light)[7] == 0
+    assert encode_frame(session, 10, 4)[:layout.map_offset][36:] == light[36:]
 
 
 def test_tone_scales_unbounded_activations_by_their_layer():
@@ -136,7 +144,7 @@ def test_state_shapes_follow_the_layers_and_the_batch(session):
 
 def test_a_diverged_session_serializes_without_nan(session):
     session.trainer.network.params[:] = np.nan
-    assert HEADER.unpack_from(encode_frame(session, 10, 4))[7] == 1
+    assert HEADER.unpack_from(encode_frame(session, 10, 4))[7] == 1 | 2  # diverged, with maps
     text = state(session).model_dump_json()
     assert "NaN" not in text and "Infinity" not in text
     metrics = json.loads(text)["metrics"]

@@ -220,6 +220,8 @@ function onFrame(data) {
   if (!store.layout) return;
   const frame = decodeFrame(data, store.layout);
   if (!frame) return;
+  // Maps come at a lower rate than numbers: a frame without them shows the latest ones.
+  frame.maps = frame.maps ?? store.frame?.maps ?? null;
   store.frame = frame;
   recordLoss(frame.step, frame.trainLoss, frame.testLoss);
   redraw();

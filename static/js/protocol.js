@@ -13,13 +13,15 @@
  * @typedef {{ version: number, step: number, epoch: number, trainLoss: number,
  *   testLoss: number, trainAccuracy: number, testAccuracy: number, diverged: boolean,
  *   sample: number | null, stage: number | null, shownLoss: number,
- *   layers: LayerValues[], grid: Uint8Array, maps: Uint8Array[][] }} Frame
+ *   layers: LayerValues[], grid: Uint8Array, maps: Uint8Array[][] | null }} Frame
  * sample: the picked training example (null: the next mini-batch); stage: the step-by-step
  * stage (null: not stepping); shownLoss: the loss of the examples the diagram shows;
- * maps[l][k]: neuron k of layer l over the plane, map_size² bytes, 128 neutral.
+ * maps[l][k]: neuron k of layer l over the plane, map_size² bytes, 128 neutral; frames carry
+ * them at a lower rate than the numbers, and main.js fills in the latest ones.
  */
 
 const FLAG_DIVERGED = 1;
+const FLAG_MAPS = 2;
 
 /**
  * @param {ArrayBuffer} buffer
@@ -28,9 +30,9 @@ const FLAG_DIVERGED = 1;
  */
 export function decodeFrame(buffer, layout) {
   const view = new DataView(buffer);
-  if (buffer.byteLength !== layout.frame_bytes || view.getUint32(0, true) !== layout.version) {
-    return null;
-  }
+  const hasMaps = buffer.byteLength >= 32 && (view.getUint32(28, true) & FLAG_MAPS) !== 0;
+  const expected = hasMaps ? layout.frame_bytes : layout.map_offset;
+  if (buffer.byteLength !== expected || view.getUint32(0, true) !== layout.version) return null;
   /** @type {LayerValues[]} */
   const layers = layout.sizes.map(() => ({}));
   for (const field of layout.fields) {
@@ -39,11 +41,11 @@ export function decodeFrame(buffer, layout) {
   }
   const mapCells = layout.map_size * layout.map_size;
   let offset = layout.map_offset;
-  const maps = layout.sizes.map((n) => Array.from({ length: n }, () => {
+  const maps = hasMaps ? layout.sizes.map((n) => Array.from({ length: n }, () => {
     const map = new Uint8Array(buffer, offset, mapCells);
     offset += mapCells;
     return map;
-  }));
+  })) : null;
   const sample = view.getInt32(32, true);
   const stage = view.getInt32(36, true);
   return {

@@ -190,7 +190,7 @@ export function createNetworkView(root, tooltip, actions) {
       const computed = stage.forward(l);
       node.group.classList.toggle('pending', !computed);
       node.group.classList.toggle('mapped', fill === 'map' && computed);
-      if (fill === 'map' && computed) paintMap(node.map, next.maps[l][k]);
+      if (fill === 'map' && computed && next.maps) paintMap(node.map, next.maps[l][k]);
       node.rect.setAttribute('fill', computed ? css(tone(l, k, stage)) : 'none');
       node.label.textContent = showValues && computed ? valueLabel(l, k, stage) : '';
     }));
@@ -341,7 +341,7 @@ export function createNetworkView(root, tooltip, actions) {
     const note = document.createElement('small');
     note.textContent = frame.sample === null ? t('tip.mean') : t('tip.sample', { i: frame.sample });
     const parts = [heading, list, note];
-    if (hovered.kind === 'neuron') {
+    if (hovered.kind === 'neuron' && frame.maps) {
       paintMap(enlarged, frame.maps[l][k]);
       parts.splice(1, 0, enlarged);
     }
