@@ -15,10 +15,25 @@ from time import perf_counter
 
 from pydantic import BaseModel
 
-from app.schemas import HistoryMessage, Limits, StatusMessage
-from app.sessions import Session
-from app.snapshot import encode_frame, history_rows, layout_message, metrics
+import numpy as np
 
+from app.engine.gradcheck import gradient_check
+from app.engine.network import Network
+from app.engine.trainer import Step
+from app.schemas import (
+    GradCheckResult,
+    HistoryMessage,
+    InspectionMessage,
+    Limits,
+    NeuronTarget,
+    StatusMessage,
+    WeightTarget,
+)
+from app.sessions import Refused, Session
+from app.snapshot import encode_frame, finite, history_rows, inspection, layout_message, metrics
+
+# A gradient check passes when every relative error is below this (float64 central differences).
+GRADCHECK_THRESHOLD = 1e-6
 SLICE_SECONDS = 0.001
 # At a set speed, steps missed while the loop was busy are made up for at most this long.
 BURST_SECONDS = 0.1
@@ -38,6 +53,19 @@ async def train_steps(session: Session, steps: int) -> None:
             remaining -= done
             await asyncio.sleep(0)
         metrics(session)
+
+
+async def check_gradients(session: Session, step: Step) -> GradCheckResult:
+    """Finite differences on a copy of the network, in a thread: two forward passes per
+    parameter can take a while on a big batch, and training carries on meanwhile."""
+    net = session.trainer.network
+    copy = Network(net.sizes, [layer.activation for layer in net.layers], np.random.default_rng(0))
+    copy.params[:] = net.params
+    errors = await asyncio.to_thread(gradient_check, copy, step.x.copy(), step.y.copy(),
+                                     session.trainer.loss)
+    return GradCheckResult(layers=finite(np.array(errors)), threshold=GRADCHECK_THRESHOLD,
+                           passed=bool(max(errors) < GRADCHECK_THRESHOLD),
+                           examples=step.indices.size, sample=session.sample)
 
 
 async def _wait(event: asyncio.Event, timeout: float) -> None:
@@ -119,16 +147,30 @@ class Viewer:
         self.outbox: deque[BaseModel] = deque(maxlen=32)
         self.sent = {"layout": -1, "status": -1, "state": -1}
         self.next_frame = 0.0
+        # Neuron maps go out at their own, lower rate; a frame sent without them leaves the
+        # maps behind, and a later frame (even of the same state) catches them up.
+        self.next_maps = 0.0
+        self.maps_behind = False
+        # What this viewer's inspector shows; its numbers follow every frame.
+        self.target: NeuronTarget | WeightTarget | None = None
 
     def reply(self, message: BaseModel) -> None:
         self.outbox.append(message)
+        self.changed.set()
+
+    def inspect(self, target: NeuronTarget | WeightTarget | None) -> None:
+        self.target = target
+        self.sent["state"] = -1
         self.changed.set()
 
     async def run(self) -> None:
         self.session.listeners.add(self.changed.set)
         try:
             while True:
-                await self.changed.wait()
+                if self.maps_behind:
+                    await _wait(self.changed, self.next_maps - perf_counter())
+                else:
+                    await self.changed.wait()
                 await asyncio.sleep(max(0.0, self.next_frame - perf_counter()))
                 self.changed.clear()
                 await self.flush()
@@ -141,14 +183,34 @@ class Viewer:
             await self.send_text(self.outbox.popleft().model_dump_json())
         if session.layout_version != sent["layout"]:
             sent["layout"] = session.layout_version
-            await self.send_text(layout_message(session, self.limits.grid_size).model_dump_json())
+            layout = layout_message(session, self.limits.grid_size, self.limits.neuron_map_size)
+            await self.send_text(layout.model_dump_json())
             await self.send_text(HistoryMessage(rows=history_rows(session)).model_dump_json())
         if session.status_version != sent["status"]:
             sent["status"] = session.status_version
             await self.send_text(StatusMessage(
                 status=session.status, steps_per_second=session.steps_per_second,
                 config=session.config).model_dump_json())
-        if session.state_version != sent["state"]:
+        now = perf_counter()
+        maps_due = now >= self.next_maps
+        if session.state_version != sent["state"] or (self.maps_behind and maps_due):
             sent["state"] = session.state_version
-            await self.send_bytes(encode_frame(session, self.limits.grid_size))
+            self.maps_behind = not maps_due
+            if maps_due:
+                self.next_maps = now + 1.0 / self.limits.neuron_map_rate
+            await self.send_bytes(encode_frame(
+                session, self.limits.grid_size, self.limits.neuron_map_size, with_maps=maps_due))
+            if self.target is not None:
+                await self.send_inspection()
             self.next_frame = perf_counter() + 1.0 / self.limits.max_frame_rate
+
+    async def send_inspection(self) -> None:
+        session = self.session
+        try:
+            walk = session.walk
+            found = inspection(session, self.target, session.view_step(), session.sample,
+                               None if walk is None else walk.params_after)
+        except Refused:  # the network changed shape under the inspector
+            self.target = None
+            return
+        await self.send_text(InspectionMessage(**found.model_dump()).model_dump_json())

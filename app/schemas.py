@@ -37,6 +37,11 @@ class Limits(StrictModel):
     max_steps_per_second: int = Field(
         100_000, ge=1, description="Top training speed; also what \"as fast as possible\" means")
     grid_size: int = Field(50, ge=8, le=200, description="Decision-boundary cells per side")
+    neuron_map_size: int = Field(
+        20, ge=4, le=64, description="Cells per side of each neuron's map of the input plane")
+    neuron_map_rate: float = Field(
+        10, gt=0, le=120, description="Frames per second that carry the neuron maps (the bulk "
+        "of a frame's bytes); the others carry only the numbers")
 
 
 class NetworkConfig(StrictModel):
@@ -171,6 +176,118 @@ class SessionState(SessionSummary):
     batch: BatchState
 
 
+Sample = Annotated[int, Field(ge=0, description="A column of the training set")]
+
+
+class ParamEdit(StrictModel):
+    """One weight W^l[index, source] or bias b^l[index], set by hand while training is paused."""
+
+    layer: int = Field(ge=1, description="Layer l, 1 to L")
+    param: Literal["W", "b"]
+    index: int = Field(ge=0, description="Neuron k of layer l")
+    source: int | None = Field(None, ge=0, description="Neuron j of layer l − 1 (weights only)")
+    value: float = Field(ge=-1000, le=1000, allow_inf_nan=False)
+
+
+class NeuronTarget(StrictModel):
+    kind: Literal["neuron"]
+    layer: int = Field(ge=1, description="Layer l, 1 to L")
+    index: int = Field(ge=0, description="Neuron k of layer l")
+
+
+class WeightTarget(StrictModel):
+    kind: Literal["weight"]
+    layer: int = Field(ge=1, description="Layer l, 1 to L")
+    index: int = Field(ge=0, description="Neuron k of layer l that the weight feeds")
+    source: int = Field(ge=0, description="Neuron j of layer l − 1 that it comes from")
+
+
+Target = Annotated[Union[NeuronTarget, WeightTarget], Field(discriminator="kind")]
+
+
+class InspectRequest(StrictModel):
+    target: Target
+    sample: Sample | None = Field(None, description="Explain this training example; omitted: "
+                                  "the first example of the next mini-batch")
+
+
+class GradCheckRequest(StrictModel):
+    sample: Sample | None = Field(None, description="Check on this training example; omitted: "
+                                  "on the next mini-batch")
+
+
+Number = float | None
+Vector = list[float | None]
+
+
+class ForwardView(BaseModel):
+    """z = Σ_k w_k a_k + b, a = σ(z)."""
+
+    weights: Vector
+    inputs: Vector
+    products: Vector
+    bias: Number
+    z: Number
+    a: Number
+    activation: ActivationName
+
+
+class BackwardView(BaseModel):
+    """δ = ∂C/∂z; the output layer has target and ∂C/∂a, a hidden layer the terms from above."""
+
+    delta: Number
+    sigma_prime: Number
+    target: Number = None
+    dC_da: Number = None
+    fused: bool = False
+    upstream_weights: Vector | None = None
+    upstream_deltas: Vector | None = None
+    upstream_products: Vector | None = None
+    upstream_sum: Number = None
+
+
+class NeuronInspection(BaseModel):
+    kind: Literal["neuron"] = "neuron"
+    layer: int
+    index: int
+    forward: ForwardView
+    backward: BackwardView
+
+
+class WeightInspection(BaseModel):
+    kind: Literal["weight"] = "weight"
+    layer: int
+    index: int
+    source: int
+    weight: Number
+    a_in: Number
+    delta: Number
+    gradient: Number = Field(description="a_in · δ for this example")
+    batch_gradient: Number = Field(description="∂C/∂w averaged over the step's examples")
+    examples: int
+    learning_rate: float
+    weight_after: Number = Field(description="The weight after the next update")
+
+
+class Inspection(BaseModel):
+    sample: int | None = Field(description="The picked training example, or null")
+    example: int = Field(description="Which column of the step is explained")
+    indices: list[int] = Field(description="The training examples of the step")
+    loss: Number
+    loss_name: LossName
+    detail: NeuronInspection | WeightInspection = Field(discriminator="kind")
+
+
+class GradCheckResult(BaseModel):
+    """Per layer, the largest |backprop − numerical| / (|backprop| + |numerical|)."""
+
+    layers: list[float | None]
+    threshold: float
+    passed: bool
+    examples: int
+    sample: int | None
+
+
 # ---- WebSocket: client to server ---------------------------------------------------------
 
 
@@ -202,8 +319,32 @@ class SpeedMessage(StrictModel):
     steps_per_second: int | None = Field(ge=1, description="null trains as fast as possible, up to max_steps_per_second")
 
 
+class PickMessage(StrictModel):
+    type: Literal["pick"]
+    sample: Sample | None = Field(description="null follows the mini-batch again")
+
+
+class InspectMessage(StrictModel):
+    type: Literal["inspect"]
+    target: Target | None = Field(description="null closes the inspector")
+
+
+class WalkMessage(StrictModel):
+    type: Literal["walk"]
+    action: Literal["start", "next", "previous", "stop"]
+
+
+class GradCheckMessage(StrictModel):
+    type: Literal["gradcheck"]
+
+
+class EditMessage(ParamEdit):
+    type: Literal["edit"]
+
+
 ClientMessage = Annotated[
-    Union[PlayMessage, PauseMessage, StepMessage, ResetMessage, ConfigMessage, SpeedMessage],
+    Union[PlayMessage, PauseMessage, StepMessage, ResetMessage, ConfigMessage, SpeedMessage,
+          PickMessage, InspectMessage, WalkMessage, GradCheckMessage, EditMessage],
     Field(discriminator="type"),
 ]
 client_message = TypeAdapter(ClientMessage)
@@ -246,6 +387,10 @@ class LayoutMessage(BaseModel):
     fields: list[FieldSpec]
     grid_offset: int
     grid_size: int
+    map_offset: int = Field(description="Byte offset of the neuron maps, in frames that carry "
+                            "them (flag 2): for every neuron of layers 0..L in order, map_size² "
+                            "uint8, row by row from the top; other frames end here")
+    map_size: int
     extent: float
     frame_bytes: int
     train: Points
@@ -262,6 +407,14 @@ class StatusMessage(BaseModel):
 class HistoryMessage(BaseModel):
     type: Literal["history"] = "history"
     rows: list[tuple[int, float | None, float | None]]
+
+
+class InspectionMessage(Inspection):
+    type: Literal["inspection"] = "inspection"
+
+
+class GradCheckReply(GradCheckResult):
+    type: Literal["gradcheck"] = "gradcheck"
 
 
 class FieldError(BaseModel):

@@ -16,12 +16,18 @@ from app.engine.datasets import Dataset, make_dataset
 from app.engine.losses import get_loss
 from app.engine.network import Network
 from app.engine.optimizers import GradientDescent
-from app.engine.trainer import Trainer
-from app.schemas import Limits, SessionConfig, Status
+from app.engine.trainer import Step, Trainer
+from app.engine.walkthrough import Walkthrough
+from app.schemas import Limits, ParamEdit, SessionConfig, Status
 
 
 class SessionLimitReached(Exception):
     pass
+
+
+class Refused(ValueError):
+    """A request that is well-formed but does not fit the session as it is now; the message
+    says why, for the person who sent it."""
 
 
 def build_dataset(config: SessionConfig) -> Dataset:
@@ -50,6 +56,9 @@ class Session:
         self.last_active = now
         self.running = False
         self.steps_per_second: int | None = 100
+        # The training example the learner picked to follow, or None for the next mini-batch.
+        self.sample: int | None = None
+        self.walk: Walkthrough | None = None
         # Viewers compare these with what they last sent: layout = shape or data changed,
         # state = anything drawn changed, status = running/paused/diverged/speed/config changed.
         self.layout_version = 0
@@ -76,6 +85,14 @@ class Session:
             hit = self.cache[key] = (self.state_version, build())
         return hit[1]
 
+    def view_step(self) -> Step:
+        """What the diagram shows: the walkthrough's step while one is open, else the picked
+        example or the next mini-batch traced at the current weights, so that every z, a and δ
+        on screen follows from the weights on screen (and Step would apply exactly this)."""
+        if self.walk is not None:
+            return self.walk.step
+        return self.cached("view", lambda: self.step_on(self.sample))
+
     def _changed(self, layout: bool = False, status: bool = False) -> None:
         self.state_version += 1
         self.layout_version += layout
@@ -87,8 +104,10 @@ class Session:
         """Take a new config at once: new data or a new network start over from the seeds,
         while a new learning rate or batch size carries on from the current weights."""
         old, self.config = self.config, config
+        self.walk = None
         if config.data != old.data:
             self.data = build_dataset(config)
+            self.sample = None
         if config.data != old.data or config.network != old.network or config.seed != old.seed:
             self.trainer = build_trainer(config, self.data)
             self._changed(layout=True, status=True)
@@ -101,11 +120,14 @@ class Session:
         """Weights drawn again from the seed, or from a new seed if one is given."""
         if seed is not None:
             self.config = self.config.model_copy(update={"seed": seed})
+        self.walk = None
         self.trainer = build_trainer(self.config, self.data)
         self._changed(layout=True, status=True)
 
     def set_running(self, running: bool) -> None:
         self.running = running and not self.diverged
+        if self.running:
+            self.walk = None
         self._changed(status=True)
 
     def set_speed(self, steps_per_second: int | None) -> None:
@@ -115,11 +137,68 @@ class Session:
     def train(self, steps: int, budget_seconds: float = float("inf")) -> int:
         """Up to ``steps`` steps within the time budget; returns how many ran. Divergence stops
         training and is reported through the status, never as an exception."""
+        self.walk = None
         done = self.trainer.train(steps, budget_seconds)
         if self.diverged:
             self.running = False
         self._changed(status=self.diverged)
         return done
+
+
+    def check_sample(self, sample: int | None) -> None:
+        n_train = self.data.x_train.shape[1]
+        if sample is not None and not 0 <= sample < n_train:
+            raise Refused(f"at most {n_train - 1}: the training set has {n_train} examples")
+
+    def step_on(self, sample: int | None) -> Step:
+        """A training example (None: the next mini-batch) traced at the current weights."""
+        self.check_sample(sample)
+        indices = self.trainer.upcoming_indices() if sample is None else np.array([sample])
+        return self.trainer.trace(indices)
+
+    def pick(self, sample: int | None) -> None:
+        """Follow one training example (None: the mini-batch) in the diagram and inspector."""
+        self.check_sample(sample)
+        self.sample = sample
+        if self.walk is not None:
+            self.walk = Walkthrough.begin(self.trainer, sample)
+        self._changed(status=True)
+
+    def walk_to(self, action: str) -> None:
+        """Step-by-step mode: start it (training pauses), move a stage, or leave it."""
+        if action == "stop":
+            self.walk = None
+        elif self.diverged:
+            raise Refused("the network has diverged; reset it first")
+        elif action == "start" or self.walk is None:
+            self.running = False
+            self.walk = Walkthrough.begin(self.trainer, self.sample)
+        elif action == "next":
+            self.walk = self.walk.forward(self.trainer)
+        else:
+            self.walk.back()
+        self._changed(status=True)
+
+    def edit(self, edit: ParamEdit) -> None:
+        """Set one weight or bias by hand, to see what it does; only while paused, so that the
+        value is not overwritten by the next step before anyone sees its effect."""
+        if self.running:
+            raise Refused("pause training to edit a weight or bias")
+        net = self.trainer.network
+        if not 1 <= edit.layer <= net.depth:
+            raise Refused(f"layers are numbered 1 to {net.depth}")
+        n_in, n_out = net.sizes[edit.layer - 1], net.sizes[edit.layer]
+        if edit.index >= n_out:
+            raise Refused(f"layer {edit.layer} has {n_out} neurons, numbered from 0")
+        layer = net.layers[edit.layer - 1]
+        if edit.param == "b":
+            layer.b[edit.index, 0] = edit.value
+        elif edit.source is None or edit.source >= n_in:
+            raise Refused(f"a weight of layer {edit.layer} needs a source below {n_in}")
+        else:
+            layer.W[edit.index, edit.source] = edit.value
+        self.walk = None
+        self._changed()
 
 
 class SessionRegistry:

@@ -1,34 +1,48 @@
 """Engine state to wire data: the binary frames, the layout that describes them, REST views.
 
-This is the one place arrays become bytes or JSON. A frame is a fixed 32-byte header, then
+This is the one place arrays become bytes or JSON. A frame is a fixed 44-byte header, then
 float32 arrays at offsets the LayoutMessage lists, then the decision boundary as a uint8 map
-(output clipped to [0, 1], 255 = class 1), row by row from the top of the plane.
+(output clipped to [0, 1], 255 = class 1), row by row from the top of the plane, then one
+small uint8 map per neuron of what it computes over the plane (128 = neutral), in frames
+flagged FLAG_MAPS.
 """
 
+import dataclasses
 import functools
 import struct
 
 import numpy as np
 
 from app.engine.datasets import EXTENT, GENERATORS, grid
-from app.engine.network import tolerates_divergence
+from app.engine.inspector import explain_neuron, explain_weight, layer_outputs
+from app.engine.network import split_flat, tolerates_divergence
 from app.engine.trainer import Metrics as EngineMetrics
+from app.engine.trainer import Step
 from app.schemas import (
     BatchState,
     FieldSpec,
+    Inspection,
     LayerState,
     LayoutMessage,
     Metrics,
+    NeuronInspection,
+    NeuronTarget,
     Points,
     SessionState,
     SessionSummary,
+    WeightInspection,
+    WeightTarget,
 )
-from app.sessions import Session
+from app.sessions import Refused, Session
 
 Array = np.ndarray
-# version, step, epoch, train loss, test loss, train accuracy, test accuracy, flags
-HEADER = struct.Struct("<IIfffffI")
+# version, step, epoch, train loss, test loss, train accuracy, test accuracy, flags,
+# picked sample (-1: the mini-batch), walkthrough stage (-1: none), loss of the shown examples
+HEADER = struct.Struct("<IIfffffIiif")
 FLAG_DIVERGED = 1
+FLAG_MAPS = 2  # the neuron maps follow the boundary map
+# Activations with a fixed range are drawn on it; unbounded ones relative to their layer's largest.
+NEUTRAL_RANGE = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
 def field_specs(sizes: list[int]) -> list[FieldSpec]:
@@ -59,11 +73,12 @@ def dataset_previews(n: int = 120) -> dict[str, Points]:
     return {name: points(*make(n, 0.0, np.random.default_rng(0))) for name, make in GENERATORS.items()}
 
 
-def layout_message(session: Session, grid_size: int) -> LayoutMessage:
+def layout_message(session: Session, grid_size: int, map_size: int) -> LayoutMessage:
     net, data = session.trainer.network, session.data
     specs = field_specs(list(net.sizes))
     last = specs[-1]
     grid_offset = last.offset + 4 * last.shape[0]
+    map_offset = grid_offset + grid_size * grid_size
     return LayoutMessage(
         version=session.layout_version,
         sizes=list(net.sizes),
@@ -73,8 +88,10 @@ def layout_message(session: Session, grid_size: int) -> LayoutMessage:
         fields=specs,
         grid_offset=grid_offset,
         grid_size=grid_size,
+        map_offset=map_offset,
+        map_size=map_size,
         extent=EXTENT,
-        frame_bytes=grid_offset + grid_size * grid_size,
+        frame_bytes=map_offset + sum(net.sizes) * map_size * map_size,
         train=points(data.x_train, data.y_train),
         test=points(data.x_test, data.y_test),
     )
@@ -91,13 +108,21 @@ def metrics(session: Session) -> EngineMetrics:
     return session.cached("metrics", evaluate)
 
 
+def shown_parameters(session: Session) -> list[tuple[Array, Array]]:
+    """(W, b) per layer as drawn: at a walkthrough's update stage, as the update will leave them."""
+    walk, net = session.walk, session.trainer.network
+    if walk is not None and walk.phase[0] == "update":
+        return split_flat(walk.params_after, net.sizes)
+    return [(layer.W, layer.b) for layer in net.layers]
+
+
 @tolerates_divergence
 def frame_arrays(session: Session) -> list[Array]:
-    """The arrays of field_specs, in its order."""
-    step = session.trainer.current_step()
+    """The arrays of field_specs, in its order: z, a, δ are means over the shown examples."""
+    step = session.view_step()
     arrays: list[Array] = []
-    for layer, trace, grad in zip(session.trainer.network.layers, step.traces, step.grads.layers):
-        arrays += [layer.W, layer.b, grad.dW, grad.db,
+    for (W, b), trace, grad in zip(shown_parameters(session), step.traces, step.grads.layers):
+        arrays += [W, b, grad.dW, grad.db,
                    trace.z.mean(axis=1), trace.a.mean(axis=1), grad.delta.mean(axis=1)]
     arrays.append(step.x.mean(axis=1))
     return arrays
@@ -118,25 +143,53 @@ def boundary_map(session: Session, grid_size: int) -> bytes:
 
 
 @tolerates_divergence
+def neuron_maps(session: Session, map_size: int) -> bytes:
+    """Every neuron's value over the plane, as TensorFlow Playground draws inside its neurons:
+    the feature each one has learnt to detect."""
+    net = session.trainer.network
+    names = [None, *(layer.activation.name for layer in net.layers)]
+    tones = [tone(a, name) for a, name in zip(layer_outputs(net, plane(map_size)), names)]
+    return (np.concatenate(tones, axis=0) * 127.5 + 128.0).clip(0, 255).astype(np.uint8).tobytes()
+
+
+def tone(a: Array, activation: str | None) -> Array:
+    """Values in [-1, 1]: the middle of a bounded range at 0, else scaled by the layer's largest."""
+    a = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    if activation in NEUTRAL_RANGE:
+        low, high = NEUTRAL_RANGE[activation]
+        return (2 * a - (low + high)) / (high - low)
+    largest = np.abs(a).max()
+    return a / largest if largest > 0 else a
+
+
+@tolerates_divergence
 def float32(arrays: list[Array]) -> Array:
     """Diverged values may overflow float32 on the way; they arrive as ±inf, drawn as invalid."""
     return np.concatenate([a.ravel() for a in arrays]).astype("<f4")
 
 
-def encode_frame(session: Session, grid_size: int) -> bytes:
+def encode_frame(session: Session, grid_size: int, map_size: int, with_maps: bool = True) -> bytes:
+    """The frame of the session's current state; the neuron maps, the bulk of its bytes, only
+    when asked for (viewers send them at a lower rate than the numbers)."""
+
     def build() -> bytes:
         m = metrics(session)
         trainer = session.trainer
         numbers = float32([np.array([trainer.epoch, m.train_loss, m.test_loss,
-                                     m.train_accuracy, m.test_accuracy])])
+                                     m.train_accuracy, m.test_accuracy])]).tolist()
         # A uint32 step count lasts days at full speed; past that it stays at its largest value.
         step = min(trainer.step_count, 2**32 - 1)
-        header = HEADER.pack(session.layout_version, step, *numbers.tolist(),
-                             FLAG_DIVERGED if session.diverged else 0)
+        walk_stage = -1 if session.walk is None else session.walk.stage
+        sample = -1 if session.sample is None else session.sample
+        view_loss = float32([np.array([session.view_step().loss])]).tolist()
+        flags = (FLAG_DIVERGED if session.diverged else 0) | (FLAG_MAPS if with_maps else 0)
+        header = HEADER.pack(session.layout_version, step, *numbers, flags, sample, walk_stage,
+                             *view_loss)
         floats = float32(frame_arrays(session))
-        return header + floats.tobytes() + boundary_map(session, grid_size)
+        maps = session.cached("maps", lambda: neuron_maps(session, map_size)) if with_maps else b""
+        return header + floats.tobytes() + boundary_map(session, grid_size) + maps
 
-    return session.cached("frame", build)
+    return session.cached(f"frame{with_maps:d}", build)
 
 
 def finite(values: Array | float) -> list | float | None:
@@ -164,7 +217,7 @@ def summary(session: Session) -> SessionSummary:
 
 
 def state(session: Session) -> SessionState:
-    step = session.trainer.current_step()
+    step = session.view_step()
     layers = [
         LayerState(activation=layer.activation.name, W=finite(layer.W), b=finite(layer.b[:, 0]),
                    z=finite(trace.z), a=finite(trace.a), delta=finite(grad.delta),
@@ -174,3 +227,38 @@ def state(session: Session) -> SessionState:
     batch = BatchState(indices=step.indices.tolist(), x=finite(step.x), y=finite(step.y),
                        loss=finite(step.loss))
     return SessionState(**summary(session).model_dump(), layers=layers, batch=batch)
+
+
+def jsonable(value: object) -> object:
+    """An engine dataclass as plain JSON values: arrays to lists, NaN and infinity to null."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (np.ndarray, float, np.floating)):
+        return finite(value)
+    return value
+
+
+@tolerates_divergence
+def inspection(
+    session: Session, target: NeuronTarget | WeightTarget, step: Step, sample: int | None,
+    params_after: Array | None = None, example: int = 0,
+) -> Inspection:
+    """The engine's own numbers behind one neuron or weight, for one example of ``step``;
+    ``params_after`` is what the update will make of the weights (by default: an update with
+    this step's gradient)."""
+    trainer = session.trainer
+    net = trainer.network
+    try:
+        if isinstance(target, NeuronTarget):
+            detail: NeuronInspection | WeightInspection = NeuronInspection.model_validate(jsonable(
+                explain_neuron(net, step, trainer.loss, target.layer, target.index, example)))
+        else:
+            after = (trainer.optimizer.preview(net.params, step.grads.flat)
+                     if params_after is None else params_after)
+            detail = WeightInspection.model_validate(jsonable(explain_weight(
+                net, step, after, target.layer, target.index, target.source, example,
+                trainer.optimizer.learning_rate)))
+    except IndexError as e:
+        raise Refused(str(e)) from e
+    return Inspection(sample=sample, example=example, indices=step.indices.tolist(),
+                      loss=finite(step.loss), loss_name=trainer.loss.name, detail=detail)

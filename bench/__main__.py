@@ -51,15 +51,16 @@ def engine_rows(seconds: float) -> list[tuple[str, str]]:
         rows.append((f"training steps/s, 2-8-8-1 spiral, {label} ({s.trainer.batch_size})",
                      f"{steps:,.0f}  ({1e6 / steps:.1f} µs/step)"))
     s = session(10)
-    grid = Settings().limits.grid_size
+    limits = Settings().limits
+    grid, maps = limits.grid_size, limits.neuron_map_size
 
     def build() -> bytes:
         s.state_version += 1  # defeat the per-state cache: measure a fresh frame each time
-        return encode_frame(s, grid)
+        return encode_frame(s, grid, maps)
 
     frames = rate(build, seconds)
-    rows.append((f"build + encode one frame ({grid}x{grid} map, metrics on 400 points)",
-                 f"{1e6 / frames:.0f} µs"))
+    rows.append((f"build + encode one frame ({grid}x{grid} boundary, {maps}x{maps} neuron maps, "
+                 "metrics on 400 points)", f"{1e6 / frames:.0f} µs"))
     rows.append(("bytes per frame, 2-8-8-1", f"{len(build()):,}"))
     return rows
 

@@ -5,7 +5,9 @@ import pytest
 
 from app.schemas import SessionConfig
 from app.sessions import Session
-from app.snapshot import HEADER, encode_frame, field_specs, finite, layout_message, state, summary
+from app.snapshot import (
+    HEADER, encode_frame, field_specs, finite, layout_message, state, summary, tone,
+)
 
 
 def read_field(frame: bytes, spec) -> np.ndarray:
@@ -26,31 +28,35 @@ def test_field_specs_are_contiguous_after_the_header():
         ("z", 2, [1]), ("a", 2, [1]), ("delta", 2, [1]),
         ("a", 0, [2]),
     ]
-    assert specs[0].offset == HEADER.size == 32
+    assert specs[0].offset == HEADER.size == 44
     for spec, following in zip(specs, specs[1:]):
         assert following.offset == spec.offset + 4 * int(np.prod(spec.shape))
 
 
 def test_layout_sizes_the_frame(session):
-    layout = layout_message(session, grid_size=12)
+    layout = layout_message(session, grid_size=12, map_size=4)
     last = layout.fields[-1]
     assert layout.sizes == [2, 4, 2, 1]
     assert layout.activations == ["tanh", "tanh", "sigmoid"]
     assert layout.grid_offset == last.offset + 4 * last.shape[0]
-    assert layout.frame_bytes == layout.grid_offset + 12 * 12
-    assert len(encode_frame(session, 12)) == layout.frame_bytes
+    assert layout.map_offset == layout.grid_offset + 12 * 12
+    assert layout.frame_bytes == layout.map_offset + (2 + 4 + 2 + 1) * 4 * 4
+    assert len(encode_frame(session, 12, 4)) == layout.frame_bytes
     assert (len(layout.train.x1), len(layout.test.label)) == (200, 200)
 
 
 def test_frame_header_and_arrays_match_the_session(session):
     session.train(7)
-    frame = encode_frame(session, 10)
+    frame = encode_frame(session, 10, 4)
     m = session.trainer.evaluate()
     header = HEADER.unpack_from(frame)
-    expected = (0, 7, 0.35, m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy, 0)
+    step = session.view_step()
+    expected = (0, 7, 0.35, m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy, 2,
+                -1, -1, step.loss)
     assert np.allclose(header, expected, rtol=1e-6)
-    fields = {(s.name, s.layer): read_field(frame, s) for s in layout_message(session, 10).fields}
-    step = session.trainer.last_step
+    fields = {(s.name, s.layer): read_field(frame, s) for s in layout_message(session, 10, 4).fields}
+    # The shown batch is the one the next step takes, traced at the weights shown.
+    assert np.array_equal(step.indices, session.trainer.upcoming_indices())
     for l, layer in enumerate(session.trainer.network.layers, start=1):
         assert np.array_equal(fields["W", l], layer.W.astype(np.float32))
         delta = step.grads.layers[l - 1].delta.mean(axis=1)
@@ -62,19 +68,52 @@ def test_the_boundary_map_is_the_output_as_bytes(session):
     output = session.trainer.network.layers[-1]
     output.W[...] = 0.0
     output.b[...] = 50.0  # sigmoid(50) rounds to 255 everywhere
-    assert encode_frame(session, 10)[-100:] == bytes([255] * 100)
+    layout = layout_message(session, 10, 4)
+    frame = encode_frame(session, 10, 4)
+    assert frame[layout.grid_offset:layout.map_offset] == bytes([255] * 100)
+    # The output neuron's own map is the same picture, on a smaller grid.
+    assert frame[-16:] == bytes([255] * 16)
+
+
+def test_neuron_maps_show_each_neuron_over_the_plane(session):
+    layout = layout_message(session, 10, 4)
+    frame = encode_frame(session, 10, 4)
+    maps = np.frombuffer(frame, np.uint8, offset=layout.map_offset).reshape(9, 4, 4)
+    # Input x1 grows left to right, x2 from bottom to top, each over its full range.
+    assert (maps[0, :, 0] == 0).all() and (maps[0, :, -1] == 255).all()
+    assert (maps[1, 0] == 255).all() and (maps[1, -1] == 0).all()
+    # A tanh neuron is drawn on tanh's own scale: 128 + 127.5·a.
+    first = session.trainer.network.layers[0]
+    x = np.array([[-4.5], [4.5]])  # the top-left cell's centre on a 4×4 grid
+    a = np.tanh(first.W[0] @ x + first.b[0])
+    assert abs(int(maps[2, 0, 0]) - (128 + 127.5 * a[0])) <= 1
+
+
+def test_frames_without_maps_end_where_the_maps_would_start(session):
+    layout = layout_message(session, 10, 4)
+    light = encode_frame(session, 10, 4, with_maps=False)
+    assert len(light) == layout.map_offset
+    assert HEADER.unpack_from(light)[7] == 0
+    assert encode_frame(session, 10, 4)[:layout.map_offset][36:] == light[36:]
+
+
+def test_tone_scales_unbounded_activations_by_their_layer():
+    a = np.array([[0.0, 2.0], [4.0, 1.0]])
+    assert np.allclose(tone(a, "relu"), a / 4)
+    assert np.allclose(tone(np.array([[0.25]]), "sigmoid"), [[-0.5]])
+    assert np.allclose(tone(np.zeros((2, 2)), "linear"), 0)
 
 
 def test_frames_are_built_once_per_state(session):
-    frame = encode_frame(session, 10)
-    assert encode_frame(session, 10) is frame
+    frame = encode_frame(session, 10, 4)
+    assert encode_frame(session, 10, 4) is frame
     session.train(1)
-    assert HEADER.unpack_from(encode_frame(session, 10))[1] == 1
+    assert HEADER.unpack_from(encode_frame(session, 10, 4))[1] == 1
 
 
 def test_metrics_are_recorded_in_the_history_once_per_state(session):
     summary(session)
-    encode_frame(session, 10)
+    encode_frame(session, 10, 4)
     session.train(3)
     first = summary(session)
     assert [row[0] for row in first.history] == [0, 3]
@@ -85,9 +124,9 @@ def test_numbers_beyond_float32_arrive_as_infinity():
         {"network": {"output_activation": "linear", "loss": "mse"}}), 0.0)
     session.trainer.network.layers[-1].b[...] = 1e30  # a loss of about 1e60, finite in float64
     session.trainer.network.layers[0].W[0, 0] = 1e300  # finite, but too large for float32
-    frame = encode_frame(session, 10)
+    frame = encode_frame(session, 10, 4)
     assert HEADER.unpack_from(frame)[3:5] == (np.inf, np.inf)
-    assert read_field(frame, layout_message(session, 10).fields[0])[0, 0] == np.inf
+    assert read_field(frame, layout_message(session, 10, 4).fields[0])[0, 0] == np.inf
 
 
 def test_finite_turns_nan_and_infinity_into_none():
@@ -105,7 +144,7 @@ def test_state_shapes_follow_the_layers_and_the_batch(session):
 
 def test_a_diverged_session_serializes_without_nan(session):
     session.trainer.network.params[:] = np.nan
-    assert HEADER.unpack_from(encode_frame(session, 10))[7] == 1
+    assert HEADER.unpack_from(encode_frame(session, 10, 4))[7] == 1 | 2  # diverged, with maps
     text = state(session).model_dump_json()
     assert "NaN" not in text and "Infinity" not in text
     metrics = json.loads(text)["metrics"]

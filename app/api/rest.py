@@ -9,9 +9,14 @@ from fastapi import APIRouter, HTTPException, Response
 from fastapi.exceptions import RequestValidationError
 
 from app.api.deps import LimitsDep, RegistryDep, SessionDep
-from app.runner import train_steps
+from app.runner import check_gradients, train_steps
 from app.schemas import (
+    GradCheckRequest,
+    GradCheckResult,
+    Inspection,
+    InspectRequest,
     Limits,
+    ParamEdit,
     PredictRequest,
     PredictResponse,
     ResetRequest,
@@ -21,8 +26,8 @@ from app.schemas import (
     TrainRequest,
     limit_errors,
 )
-from app.sessions import SessionLimitReached
-from app.snapshot import finite, state, summary
+from app.sessions import Refused, SessionLimitReached
+from app.snapshot import finite, inspection, state, summary
 
 router = APIRouter(prefix="/api", tags=["sessions"])
 
@@ -31,6 +36,11 @@ def check_config(config: SessionConfig, limits: Limits) -> None:
     errors = limit_errors(config, limits)
     if errors:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors])
+
+
+def refused(field: str, value: object, error: Refused) -> RequestValidationError:
+    return RequestValidationError([{"type": "refused", "loc": ("body", field), "input": value,
+                                    "msg": str(error)}])
 
 
 def check_at_most(field: str, value: int, limit: int, limit_name: str) -> None:
@@ -109,3 +119,41 @@ async def predict(body: PredictRequest, session: SessionDep, limits: LimitsDep) 
     out = session.trainer.network.predict(np.asarray(body.inputs, dtype=float).T)[0]
     classes = np.where(np.isfinite(out), out > 0.5, None)
     return PredictResponse(outputs=finite(out), classes=[None if c is None else int(c) for c in classes])
+
+
+@router.post("/sessions/{session_id}/inspect")
+async def inspect(body: InspectRequest, session: SessionDep) -> Inspection:
+    """The numbers behind one neuron (z = Σ w·a + b, a = σ(z), δ from the loss or from the layer
+    above) or one weight (∂C/∂w = a_in·δ and the update), for one training example: the given
+    sample, or else the first example of the next mini-batch. Nothing changes in the session."""
+    try:
+        step = session.step_on(body.sample)
+    except Refused as e:
+        raise refused("sample", body.sample, e) from e
+    try:
+        return inspection(session, body.target, step, body.sample)
+    except Refused as e:
+        raise refused("target", body.target.model_dump(), e) from e
+
+
+@router.post("/sessions/{session_id}/gradcheck")
+async def gradcheck(session: SessionDep, body: GradCheckRequest | None = None) -> GradCheckResult:
+    """Backprop against central differences, (C(θ+ε) − C(θ−ε)) / 2ε for every parameter, on
+    the given sample or the next mini-batch; per layer the largest relative error."""
+    sample = body.sample if body else None
+    try:
+        step = session.step_on(sample)
+    except Refused as e:
+        raise refused("sample", sample, e) from e
+    result = await check_gradients(session, step)
+    return result.model_copy(update={"sample": sample})
+
+
+@router.patch("/sessions/{session_id}/params")
+async def edit_param(body: ParamEdit, session: SessionDep) -> SessionSummary:
+    """Set one weight or bias by hand (training must be paused); losses follow at once."""
+    try:
+        session.edit(body)
+    except Refused as e:
+        raise refused("index", body.model_dump(), e) from e
+    return summary(session)

@@ -5,24 +5,30 @@ import asyncio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from app.runner import TrainingLoops, Viewer, train_steps
+from app.runner import TrainingLoops, Viewer, check_gradients, train_steps
 from app.schemas import (
     ClientMessage,
     ConfigMessage,
+    EditMessage,
     ErrorMessage,
     FieldError,
+    GradCheckMessage,
+    GradCheckReply,
     HelloMessage,
+    InspectMessage,
     Limits,
     PauseMessage,
+    PickMessage,
     PlayMessage,
     ResetMessage,
     SessionConfig,
     SpeedMessage,
     StepMessage,
+    WalkMessage,
     client_message,
     limit_errors,
 )
-from app.sessions import Session, SessionLimitReached
+from app.sessions import Refused, Session, SessionLimitReached
 
 router = APIRouter()
 # How a send or receive on a socket the client has closed ends.
@@ -47,6 +53,14 @@ def parse(text: str, limits: Limits) -> ClientMessage | ErrorMessage:
 
 
 async def handle(message: ClientMessage, session: Session, viewer: Viewer, limits: Limits) -> None:
+    try:
+        await dispatch(message, session, viewer, limits)
+    except Refused as e:
+        viewer.reply(ErrorMessage(message=f"{message.type} refused", errors=[
+            FieldError(field=message.type, message=str(e))]))
+
+
+async def dispatch(message: ClientMessage, session: Session, viewer: Viewer, limits: Limits) -> None:
     match message:
         case PlayMessage():
             session.set_running(True)
@@ -69,6 +83,17 @@ async def handle(message: ClientMessage, session: Session, viewer: Viewer, limit
                     message=f"at most {limits.max_steps_per_second} (max_steps_per_second)")]))
             else:
                 session.set_speed(rate)
+        case PickMessage(sample=sample):
+            session.pick(sample)
+        case InspectMessage(target=target):
+            viewer.inspect(target)
+        case WalkMessage(action=action):
+            session.walk_to(action)
+        case GradCheckMessage():
+            result = await check_gradients(session, session.view_step())
+            viewer.reply(GradCheckReply(**result.model_dump()))
+        case EditMessage():
+            session.edit(message)
 
 
 async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits: Limits) -> None:

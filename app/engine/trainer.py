@@ -116,8 +116,14 @@ class Trainer:
     @tolerates_divergence
     def step(self) -> Step:
         """One gradient-descent update on the next batch."""
-        step = self.trace(self.upcoming_indices())
-        self._cursor += self.batch_size
+        return self.apply(self.trace(self.upcoming_indices()))
+
+    @tolerates_divergence
+    def apply(self, step: Step, upcoming: bool = True) -> Step:
+        """The update of a traced step. A step on the upcoming batch uses that batch up; one on
+        examples picked by hand (the inspector's single sample) leaves the epoch's order alone."""
+        if upcoming:
+            self._cursor += self.batch_size
         self.optimizer.step(self.network.params, step.grads.flat)
         self.step_count += 1
         self.examples_seen += step.indices.size

@@ -20,7 +20,7 @@ export function num(value, digits = 4) {
 const SUPERSCRIPTS = '⁰¹²³⁴⁵⁶⁷⁸⁹';
 
 /** @param {number} exponent */
-function superscript(exponent) {
+export function superscript(exponent) {
   const digits = [...String(Math.abs(exponent))].map((d) => SUPERSCRIPTS[Number(d)]).join('');
   return exponent < 0 ? `⁻${digits}` : digits;
 }

@@ -5,11 +5,14 @@ import { count, num, percent } from './format.js';
 import { t } from './i18n.js';
 import { decodeFrame } from './protocol.js';
 import { connect } from './socket.js';
-import { confirmConfig, recordLoss, rejectConfig, store } from './store.js';
+import { confirmConfig, online, recordLoss, rejectConfig, store } from './store.js';
 import { createBoundaryView } from './views/boundary.js';
 import { createControls } from './views/controls.js';
+import { createGradCheck } from './views/gradcheck.js';
+import { createInspector } from './views/inspector.js';
 import { createLossChart } from './views/losschart.js';
 import { createNetworkView } from './views/network.js';
+import { createStepper } from './views/stepper.js';
 
 const SESSION_KEY = 'backprop-playground-session';
 const ERROR_SHOW_MS = 6000;
@@ -17,8 +20,28 @@ const ERROR_SHOW_MS = 6000;
 /** @param {string} id */
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-const network = createNetworkView(byId('network'), byId('tooltip'));
-const boundary = createBoundaryView(/** @type {HTMLCanvasElement} */ (byId('boundary')));
+const canEdit = () => store.status === 'paused';
+const network = createNetworkView(byId('network'), byId('tooltip'), {
+  onSelect: inspect,
+  onEdit: sendEdit,
+  canEdit,
+});
+const inspector = createInspector(byId('inspector'), {
+  onClose: () => { network.setSelected(null); inspect(null); },
+  onEdit: sendEdit,
+  canEdit,
+});
+const stepper = createStepper({ onWalk: (action) => socket.send({ type: 'walk', action }) });
+const gradCheck = createGradCheck(/** @type {HTMLButtonElement} */ (byId('gradcheck')),
+  byId('gradcheck-result'), { onCheck: () => socket.send({ type: 'gradcheck' }) });
+const boundary = createBoundaryView(/** @type {HTMLCanvasElement} */ (byId('boundary')), {
+  onPick: (sample) => socket.send({ type: 'pick', sample }),
+});
+byId('next-sample').addEventListener('click', () => {
+  const n = store.layout?.train.x1.length ?? 1;
+  socket.send({ type: 'pick', sample: ((store.frame?.sample ?? -1) + 1) % n });
+});
+byId('follow-batch').addEventListener('click', () => socket.send({ type: 'pick', sample: null }));
 const lossChart = createLossChart(/** @type {HTMLCanvasElement} */ (byId('loss-chart')));
 const controls = createControls({
   onConfig: (config) => socket.send({ type: 'config', config }),
@@ -26,6 +49,42 @@ const controls = createControls({
   onFill: (mode) => { store.ui.fill = mode; network.setFill(mode); redraw(); },
   onShowTest: (show) => { store.ui.showTest = show; boundary.setShowTest(show); redraw(); },
 });
+
+/** Open the inspector on a neuron or weight (null closes it); its numbers follow every frame. */
+function inspect(/** @type {import('./views/network.js').Target | null} */ target) {
+  store.ui.target = target;
+  lastInspection = '';
+  if (target === null) inspector.hide();
+  socket.send({ type: 'inspect', target });
+}
+
+/** Edits from a dragged weight come at pointer rate; the newest is sent once per animation frame. */
+let pendingEdit = /** @type {import('./views/network.js').Edit | null} */ (null);
+function sendEdit(/** @type {import('./views/network.js').Edit} */ edit) {
+  if (pendingEdit === null) {
+    requestAnimationFrame(() => {
+      socket.send({ type: 'edit', ...pendingEdit });
+      pendingEdit = null;
+    });
+  }
+  pendingEdit = edit;
+}
+
+/** A target that still exists in a new layout stays inspected (a reset, new data). */
+function stillThere(/** @type {any} */ target, /** @type {number[]} */ sizes) {
+  return target.layer < sizes.length && target.index < sizes[target.layer]
+    && (target.kind === 'neuron' || target.source < sizes[target.layer - 1]);
+}
+
+let lastInspection = '';
+function showInspection(/** @type {any} */ message) {
+  if (store.ui.target === null || !store.layout) return;
+  const stage = store.frame?.stage ?? null;
+  const key = JSON.stringify([message, stage, store.status]);
+  if (key === lastInspection) return;
+  lastInspection = key;
+  inspector.show(message, stage, store.layout.sizes.length - 1);
+}
 
 let drawPending = false;
 function redraw() {
@@ -49,8 +108,20 @@ function draw() {
   byId('test-loss').textContent = num(frame.testLoss);
   byId('train-accuracy').textContent = percent(frame.trainAccuracy);
   byId('test-accuracy').textContent = percent(frame.testAccuracy);
-  byId('batch-note').textContent = t('net.batchNote', { n: store.config?.training.batch_size ?? 0 });
-  byId('fill-note').textContent = store.ui.fill === 'delta' ? t('net.deltaScale', { v: num(network.deltaScale) }) : '';
+  byId('batch-note').textContent = frame.sample === null
+    ? t('net.batchNote', { n: store.config?.training.batch_size ?? 0 })
+    : t('net.sampleNote', { i: frame.sample });
+  byId('fill-note').textContent = store.ui.fill === 'delta' ? t('net.deltaScale', { v: num(network.deltaScale) })
+    : store.ui.fill === 'map' ? t('net.mapNote') : '';
+  if (store.layout) stepper.update(frame, store.layout, online() && store.status !== 'diverged');
+  byId('sample-note').textContent = sampleNote(frame.sample);
+  /** @type {HTMLButtonElement} */ (byId('follow-batch')).disabled = frame.sample === null;
+}
+
+function sampleNote(/** @type {number | null} */ i) {
+  const train = store.layout?.train;
+  if (i === null || !train) return t('sample.batch');
+  return t('sample.one', { i, x1: num(train.x1[i], 3), x2: num(train.x2[i], 3), y: num(train.label[i]) });
 }
 
 let bannerTimer = 0;
@@ -83,6 +154,15 @@ function onMessage(message) {
       store.frame = null;
       network.reset(message);
       boundary.reset(message);
+      gradCheck.hide();
+      if (store.ui.target && !stillThere(store.ui.target, message.sizes)) inspect(null);
+      network.setSelected(store.ui.target);
+      break;
+    case 'inspection':
+      showInspection(message);
+      break;
+    case 'gradcheck':
+      gradCheck.show(message);
       break;
     case 'history':
       store.history = message.rows.map((/** @type {any[]} */ r) => r.map((v) => v ?? NaN));
@@ -130,6 +210,8 @@ function onHello(message) {
     window.history.replaceState(null, '', url);
   }
   byId('session-id').textContent = message.session_id;
+  // A new connection has a new viewer on the server: tell it what the inspector shows.
+  if (store.ui.target) socket.send({ type: 'inspect', target: store.ui.target });
   controls.update();
 }
 
@@ -138,6 +220,8 @@ function onFrame(data) {
   if (!store.layout) return;
   const frame = decodeFrame(data, store.layout);
   if (!frame) return;
+  // Maps come at a lower rate than numbers: a frame without them shows the latest ones.
+  frame.maps = frame.maps ?? store.frame?.maps ?? null;
   store.frame = frame;
   recordLoss(frame.step, frame.trainLoss, frame.testLoss);
   redraw();
@@ -164,7 +248,7 @@ new ResizeObserver(() => {
     if (!store.layout) return;
     network.reset(store.layout);
     boundary.reset(store.layout);
-    redraw();
+    draw(); // now, so that no painted frame shows the rebuilt diagram without its values
   });
 }).observe(byId('network'));
 // Space plays and pauses, as in video players, unless a control has the keyboard.

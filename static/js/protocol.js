@@ -6,15 +6,22 @@
  * @typedef {{ x1: number[], x2: number[], label: number[] }} Points
  * @typedef {{ version: number, sizes: number[], activations: string[], loss: string,
  *   header_bytes: number, fields: FieldSpec[], grid_offset: number, grid_size: number,
- *   extent: number, frame_bytes: number, train: Points, test: Points }} Layout
+ *   map_offset: number, map_size: number, extent: number, frame_bytes: number,
+ *   train: Points, test: Points }} Layout
  * @typedef {{ W?: Float32Array, b?: Float32Array, dW?: Float32Array, db?: Float32Array,
  *   z?: Float32Array, a?: Float32Array, delta?: Float32Array }} LayerValues
  * @typedef {{ version: number, step: number, epoch: number, trainLoss: number,
  *   testLoss: number, trainAccuracy: number, testAccuracy: number, diverged: boolean,
- *   layers: LayerValues[], grid: Uint8Array }} Frame
+ *   sample: number | null, stage: number | null, shownLoss: number,
+ *   layers: LayerValues[], grid: Uint8Array, maps: Uint8Array[][] | null }} Frame
+ * sample: the picked training example (null: the next mini-batch); stage: the step-by-step
+ * stage (null: not stepping); shownLoss: the loss of the examples the diagram shows;
+ * maps[l][k]: neuron k of layer l over the plane, map_size² bytes, 128 neutral; frames carry
+ * them at a lower rate than the numbers, and main.js fills in the latest ones.
  */
 
 const FLAG_DIVERGED = 1;
+const FLAG_MAPS = 2;
 
 /**
  * @param {ArrayBuffer} buffer
@@ -23,15 +30,24 @@ const FLAG_DIVERGED = 1;
  */
 export function decodeFrame(buffer, layout) {
   const view = new DataView(buffer);
-  if (buffer.byteLength !== layout.frame_bytes || view.getUint32(0, true) !== layout.version) {
-    return null;
-  }
+  const hasMaps = buffer.byteLength >= 32 && (view.getUint32(28, true) & FLAG_MAPS) !== 0;
+  const expected = hasMaps ? layout.frame_bytes : layout.map_offset;
+  if (buffer.byteLength !== expected || view.getUint32(0, true) !== layout.version) return null;
   /** @type {LayerValues[]} */
   const layers = layout.sizes.map(() => ({}));
   for (const field of layout.fields) {
     const length = field.shape.reduce((a, b) => a * b, 1);
     layers[field.layer][field.name] = new Float32Array(buffer, field.offset, length);
   }
+  const mapCells = layout.map_size * layout.map_size;
+  let offset = layout.map_offset;
+  const maps = hasMaps ? layout.sizes.map((n) => Array.from({ length: n }, () => {
+    const map = new Uint8Array(buffer, offset, mapCells);
+    offset += mapCells;
+    return map;
+  })) : null;
+  const sample = view.getInt32(32, true);
+  const stage = view.getInt32(36, true);
   return {
     version: layout.version,
     step: view.getUint32(4, true),
@@ -41,7 +57,11 @@ export function decodeFrame(buffer, layout) {
     trainAccuracy: view.getFloat32(20, true),
     testAccuracy: view.getFloat32(24, true),
     diverged: (view.getUint32(28, true) & FLAG_DIVERGED) !== 0,
+    sample: sample < 0 ? null : sample,
+    stage: stage < 0 ? null : stage,
+    shownLoss: view.getFloat32(40, true),
     layers,
     grid: new Uint8Array(buffer, layout.grid_offset, layout.grid_size * layout.grid_size),
+    maps,
   };
 }

@@ -26,7 +26,12 @@ export const store = {
   history: [],
   /** @type {string | null} */
   sessionId: null,
-  ui: { fill: 'activation', showTest: false },
+  ui: {
+    fill: 'map',
+    showTest: false,
+    /** @type {import('./views/network.js').Target | null} what the inspector shows */
+    target: null,
+  },
 };
 
 const HISTORY_CAPACITY = 2000;

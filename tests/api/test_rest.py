@@ -171,6 +171,9 @@ def test_openapi_lists_every_endpoint(client):
         "/api/sessions/{session_id}/train": ["post"],
         "/api/sessions/{session_id}/reset": ["post"],
         "/api/sessions/{session_id}/predict": ["post"],
+        "/api/sessions/{session_id}/inspect": ["post"],
+        "/api/sessions/{session_id}/gradcheck": ["post"],
+        "/api/sessions/{session_id}/params": ["patch"],
     }
 
 

@@ -73,7 +73,7 @@ def test_a_connection_opens_with_hello_layout_history_status_and_a_frame(client)
         hello, layout, frame = opening(ws)
     assert hello["limits"] == client.app.state.settings.limits.model_dump()
     assert len(hello["session_id"]) >= 22
-    assert (layout["sizes"], layout["header_bytes"], layout["grid_size"]) == ([2, 4, 2, 1], 32, 10)
+    assert (layout["sizes"], layout["header_bytes"], layout["grid_size"]) == ([2, 4, 2, 1], 44, 10)
     assert len(frame) == layout["frame_bytes"]
     version, step, epoch, *_, flags = header(frame)
     assert (version, step, epoch, flags) == (layout["version"], 0, 0.0, 0)
@@ -128,7 +128,8 @@ def test_a_new_architecture_mid_training_sends_a_new_layout(client):
         {"field": "", "message": "Invalid JSON: key must be a string at line 1 column 2"}]}),
     ('{"type": "fly"}', {"type": "error", "message": "invalid message", "errors": [
         {"field": "", "message": "Input tag 'fly' found using 'type' does not match any of the "
-                                 "expected tags: 'play', 'pause', 'step', 'reset', 'config', 'speed'"}]}),
+                                 "expected tags: 'play', 'pause', 'step', 'reset', 'config', 'speed', 'pick', "
+                                 "'inspect', 'walk', 'gradcheck', 'edit'"}]}),
     ('{"type": "step", "steps": 0}', {"type": "error", "message": "invalid message", "errors": [
         {"field": "steps", "message": "Input should be greater than or equal to 1"}]}),
     (json.dumps(config_message(network={"hidden_layers": [2] * 7})), {

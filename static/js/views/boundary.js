@@ -1,14 +1,21 @@
 // @ts-check
 /** The decision boundary: the server's output map over the plane, upsampled smoothly, with the
- * data points on top (training points white-edged, test points dark-edged). */
+ * data points on top (training points white-edged, test points dark-edged). A click on a
+ * training point picks it: the diagram and inspector then follow that one example. */
 import { MAP_LUT } from '../colors.js';
 import { drawPoints } from '../points.js';
 
 /** @typedef {import('../protocol.js').Layout} Layout */
 /** @typedef {import('../protocol.js').Frame} Frame */
 
-/** @param {HTMLCanvasElement} canvas */
-export function createBoundaryView(canvas) {
+// How far from a training point (CSS pixels) a click still picks it.
+const PICK_RADIUS = 12;
+
+/**
+ * @param {HTMLCanvasElement} canvas
+ * @param {{ onPick: (sample: number) => void }} actions
+ */
+export function createBoundaryView(canvas, actions) {
   const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   const cells = document.createElement('canvas');
   const cellContext = /** @type {CanvasRenderingContext2D} */ (cells.getContext('2d'));
@@ -17,6 +24,21 @@ export function createBoundaryView(canvas) {
   /** @type {ImageData | null} */
   let image = null;
   let showTest = false;
+
+  canvas.addEventListener('click', (event) => {
+    if (!layout) return;
+    const box = canvas.getBoundingClientRect();
+    const scale = box.width / (2 * layout.extent);
+    const x1 = (event.clientX - box.left) / scale - layout.extent;
+    const x2 = layout.extent - (event.clientY - box.top) / scale;
+    let best = -1;
+    let bestDistance = PICK_RADIUS / scale;
+    layout.train.x1.forEach((p1, i) => {
+      const distance = Math.hypot(p1 - x1, layout.train.x2[i] - x2);
+      if (distance < bestDistance) [best, bestDistance] = [i, distance];
+    });
+    if (best >= 0) actions.onPick(best);
+  });
 
   /** Backing pixels follow the displayed size and the screen's pixel ratio. */
   function fitToScreen() {
@@ -46,6 +68,22 @@ export function createBoundaryView(canvas) {
     context.drawImage(cells, 0, 0, canvas.width, canvas.height);
     drawPoints(context, layout.train, layout.extent, 'rgba(255,255,255,0.9)');
     if (showTest) drawPoints(context, layout.test, layout.extent, 'rgba(20,20,20,0.9)');
+    if (frame.sample !== null) ring(frame.sample);
+  }
+
+  /** Circle the picked example so that it is found again at a glance. */
+  function ring(/** @type {number} */ i) {
+    if (!layout) return;
+    const scale = canvas.width / (2 * layout.extent);
+    const x = (layout.train.x1[i] + layout.extent) * scale;
+    const y = (layout.extent - layout.train.x2[i]) * scale;
+    context.lineWidth = Math.max(2, canvas.width / 160);
+    for (const [colour, radius] of [['#fff', 3.4], ['#1f2933', 2.4]]) {
+      context.strokeStyle = colour;
+      context.beginPath();
+      context.arc(x, y, (canvas.width / 110) * radius, 0, 2 * Math.PI);
+      context.stroke();
+    }
   }
 
   function setShowTest(/** @type {boolean} */ value) {

@@ -9,8 +9,10 @@ import { online, store } from '../store.js';
 
 const SPEEDS = [1, 3, 10, 30, 100, 300, 1000, 3000, 10000, null];
 // Controls that change the session; the view toggles (δ fill, test data) always work.
-const EVERY_CONTROL = '.topbar button, .topbar select, .topbar input, .panel button, .panel.data input';
-const ALWAYS_LIVE = '.topbar select, .topbar input, .panel.data button, .panel.data input, #play, #reset, #new-seed';
+// The inspector's own buttons follow the training status, not the connection.
+const EVERY_CONTROL = '.topbar button, .topbar select, .topbar input, .panel button:not(.inspector button), .panel.data input';
+const ALWAYS_LIVE = '.topbar select, .topbar input, .panel.data button, .panel.data input, #play, #reset, #new-seed, '
+  + '.stepbar button, .sample-picker button';
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100];
 
 /** @param {string} id */

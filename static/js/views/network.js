@@ -1,18 +1,26 @@
 // @ts-check
 /** The network diagram: neurons in columns, every weight a curve whose colour is its sign and
- * whose width grows with its size; neurons filled by activation or by δ; hover shows numbers. */
-import { css, signColor } from '../colors.js';
+ * whose width grows with its size. Neurons show what they compute over the input plane, or
+ * their activation, or δ; hover shows the numbers, click opens the inspector, and while paused
+ * a weight can be dragged up or down. In step-by-step mode only what is computed is shown. */
+import { css, MAP_LUT, signColor } from '../colors.js';
 import { num } from '../format.js';
 import { t } from '../i18n.js';
+import { describeStage } from '../stages.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MAX_NODE = 40;
 // Room left of the input column for the x1, x2 labels; .column-heads has the same padding.
 const LABEL_MARGIN = 24;
+// Pixels of vertical drag that change a weight by 1; smaller moves are a click.
+const DRAG_PIXELS_PER_UNIT = 40;
+const DRAG_THRESHOLD = 4;
 
 /** @typedef {import('../protocol.js').Layout} Layout */
 /** @typedef {import('../protocol.js').Frame} Frame */
-/** @typedef {{ kind: 'neuron', l: number, k: number } | { kind: 'weight', l: number, k: number, j: number }} Target */
+/** @typedef {{ kind: 'neuron', layer: number, index: number } |
+ *   { kind: 'weight', layer: number, index: number, source: number }} Target */
+/** @typedef {{ layer: number, param: 'W' | 'b', index: number, source?: number, value: number }} Edit */
 
 /**
  * @param {string} tag
@@ -34,34 +42,60 @@ function weightStyle(w) {
 
 /** Activations on one colour scale: t in [-1, 1] whatever σ's range. */
 function activationTone(value, activation) {
-  if (activation === 'sigmoid') return 2 * value - 1;
+  if (activation === 'sigmoid' || activation === 'softmax') return 2 * value - 1;
   if (activation === 'tanh') return value;
   return Math.tanh(value);
+}
+
+/** @param {Target | null} a @param {Target | null} b */
+function sameTarget(a, b) {
+  return a !== null && b !== null && a.kind === b.kind && a.layer === b.layer
+    && a.index === b.index && (a.kind === 'neuron' || a.source === /** @type {any} */ (b).source);
+}
+
+/** Paint a neuron map (map_size² bytes, 128 neutral) into a canvas of that many pixels. */
+function paintMap(/** @type {HTMLCanvasElement} */ canvas, /** @type {Uint8Array} */ map) {
+  const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  const image = context.createImageData(canvas.width, canvas.height);
+  map.forEach((v, i) => image.data.set(MAP_LUT.subarray(v * 4, v * 4 + 4), i * 4));
+  context.putImageData(image, 0, 0);
 }
 
 /**
  * @param {HTMLElement} root
  * @param {HTMLElement} tooltip
+ * @param {{ onSelect: (target: Target | null) => void, onEdit: (edit: Edit) => void,
+ *           canEdit: () => boolean }} actions
  */
-export function createNetworkView(root, tooltip) {
+export function createNetworkView(root, tooltip, actions) {
   /** @type {Layout | null} */
   let layout = null;
   /** @type {Frame | null} */
   let frame = null;
-  let fill = 'activation';
-  /** @type {SVGElement[][]} nodes[l][k] */
+  let fill = 'map';
+  /** @type {{ group: SVGElement, rect: SVGElement, map: HTMLCanvasElement, label: SVGElement }[][]} */
   let nodes = [];
-  /** @type {SVGElement[][][]} edges[l][k][j], l >= 1 */
+  /** @type {{ path: SVGElement, hit: SVGElement }[][][]} edges[l][k][j], l >= 1 */
   let edges = [];
+  /** @type {SVGElement[]} one highlight band per column */
+  let bands = [];
   /** @type {Target | null} */
   let hovered = null;
+  /** @type {Target | null} */
+  let selected = null;
   let deltaScale = 0;
+  /** @type {{ target: Target & { kind: 'weight' }, y: number, w: number, moved: boolean } | null} */
+  let drag = null;
+  const enlarged = document.createElement('canvas');
+  enlarged.className = 'tip-map';
 
   function reset(/** @type {Layout} */ next) {
     layout = next;
     frame = null;
     unhover();
     root.replaceChildren();
+    enlarged.width = next.map_size;
+    enlarged.height = next.map_size;
     const width = root.clientWidth || 600;
     const height = root.clientHeight || 420;
     const tallest = Math.max(...next.sizes);
@@ -73,6 +107,10 @@ export function createNetworkView(root, tooltip) {
       height / 2 + (k - (next.sizes[l] - 1) / 2) * pitch;
     const canvas = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
       'aria-label': t('net.title') }, root);
+    const bandLayer = svg('g', { class: 'bands' }, canvas);
+    const band = (width - LABEL_MARGIN) / next.sizes.length;
+    bands = next.sizes.map((_, l) => svg('rect', { x: columnX(l) - band / 2 + 4, y: 2,
+      width: band - 8, height: height - 4, rx: 8, class: 'band' }, bandLayer));
     const edgeLayer = svg('g', { class: 'edges' }, canvas);
     const nodeLayer = svg('g', { class: 'nodes' }, canvas);
     edges = [[]];
@@ -87,60 +125,148 @@ export function createNetworkView(root, tooltip) {
           const d = `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
           const path = svg('path', { d, class: 'edge', stroke: css(0) }, edgeLayer);
           const hit = svg('path', { d, class: 'edge-hit' }, edgeLayer);
-          listen(hit, { kind: 'weight', l, k, j });
-          return path;
+          listen(hit, { kind: 'weight', layer: l, index: k, source: j });
+          listenDrag(hit, { kind: 'weight', layer: l, index: k, source: j });
+          return { path, hit };
         })));
     }
     nodes = next.sizes.map((n, l) => Array.from({ length: n }, (_, k) => {
       const x = columnX(l) - size / 2;
       const y = rowY(l, k) - size / 2;
-      const group = svg('g', { class: l === 0 ? 'node input' : 'node', tabindex: 0 }, nodeLayer);
+      const group = svg('g', { class: l === 0 ? 'node input' : 'node', tabindex: 0,
+        role: 'button' }, nodeLayer);
+      const holder = svg('foreignObject', { x, y, width: size, height: size }, group);
+      const map = document.createElement('canvas');
+      map.width = next.map_size;
+      map.height = next.map_size;
+      map.className = 'node-map';
+      holder.appendChild(map);
       const rect = svg('rect', { x, y, width: size, height: size, rx: 4, fill: css(0) }, group);
       if (l === 0) {
-        const label = svg('text', { x: x - 6, y: y + size / 2, class: 'node-label' }, group);
-        label.textContent = `x${k + 1}`;
+        const name = svg('text', { x: x - 6, y: y + size / 2, class: 'node-label' }, group);
+        name.textContent = `x${k + 1}`;
       }
-      listen(group, { kind: 'neuron', l, k });
-      return rect;
+      const label = svg('text', { x: x + size / 2, y: y + size + 9, class: 'node-value' }, group);
+      const target = /** @type {Target} */ ({ kind: 'neuron', layer: l, index: k });
+      listen(group, target);
+      if (l > 0) {
+        group.addEventListener('click', () => select(target));
+        group.addEventListener('keydown', (e) => {
+          if (/** @type {KeyboardEvent} */ (e).key === 'Enter') select(target);
+        });
+      }
+      return { group, rect, map, label };
     }));
+    markSelected();
   }
 
   /** @param {Frame} next */
   function update(next) {
     frame = next;
     if (!layout) return;
+    const depth = layout.sizes.length - 1;
+    const stage = describeStage(next.stage, depth);
     deltaScale = 0;
-    for (let l = 1; l < layout.sizes.length; l += 1) {
+    for (let l = 1; l <= depth; l += 1) {
+      if (!stage.backward(l)) continue;
       for (const d of next.layers[l].delta ?? []) deltaScale = Math.max(deltaScale, Math.abs(d));
     }
+    bands.forEach((band, l) => band.classList.toggle('active', stage.layer === l
+      || (stage.phase === 'update' && l > 0)));
     for (let l = 1; l < edges.length; l += 1) {
       const W = /** @type {Float32Array} */ (next.layers[l].W);
       const nIn = layout.sizes[l - 1];
-      edges[l].forEach((row, k) => row.forEach((path, j) => {
+      const pending = !stage.forward(l);
+      edges[l].forEach((row, k) => row.forEach(({ path }, j) => {
         const w = W[k * nIn + j];
         const style = weightStyle(w);
         path.setAttribute('stroke', Number.isFinite(w) ? signColor(w) : css(NaN));
         path.setAttribute('stroke-width', style.width.toFixed(2));
-        path.setAttribute('stroke-opacity', style.opacity.toFixed(2));
+        path.setAttribute('stroke-opacity', (pending ? 0.12 : style.opacity).toFixed(2));
       }));
     }
-    nodes.forEach((column, l) => column.forEach((rect, k) => {
-      rect.setAttribute('fill', css(tone(l, k)));
+    const showValues = next.sample !== null || next.stage !== null;
+    nodes.forEach((column, l) => column.forEach((node, k) => {
+      const computed = stage.forward(l);
+      node.group.classList.toggle('pending', !computed);
+      node.group.classList.toggle('mapped', fill === 'map' && computed);
+      if (fill === 'map' && computed && next.maps) paintMap(node.map, next.maps[l][k]);
+      node.rect.setAttribute('fill', computed ? css(tone(l, k, stage)) : 'none');
+      node.label.textContent = showValues && computed ? valueLabel(l, k, stage) : '';
     }));
     if (hovered) showTooltip();
   }
 
-  function tone(l, k) {
+  /** The number under a neuron: δ once the backward pass has reached it, else a. */
+  function valueLabel(l, k, /** @type {import('../stages.js').Stage} */ stage) {
+    const values = /** @type {Frame} */ (frame).layers[l];
+    const showDelta = l > 0 && stage.backward(l) && (fill === 'delta' || stage.phase !== 'all');
+    return showDelta ? `δ ${num(values.delta?.[k] ?? NaN, 3)}` : num(values.a?.[k] ?? NaN, 3);
+  }
+
+  function tone(l, k, /** @type {import('../stages.js').Stage} */ stage) {
     const values = frame?.layers[l];
     if (!values || !layout) return 0;
     if (l === 0) return fill === 'delta' ? 0 : (values.a?.[k] ?? 0) / layout.extent;
-    if (fill === 'delta') return deltaScale > 0 ? (values.delta?.[k] ?? 0) / deltaScale : 0;
+    if (fill === 'delta') {
+      return deltaScale > 0 && stage.backward(l) ? (values.delta?.[k] ?? 0) / deltaScale : 0;
+    }
     return activationTone(values.a?.[k] ?? 0, layout.activations[l - 1]);
   }
 
   function setFill(/** @type {string} */ mode) {
     fill = mode;
     if (frame) update(frame);
+  }
+
+  function select(/** @type {Target | null} */ target) {
+    selected = sameTarget(selected, target) ? null : target;
+    markSelected();
+    actions.onSelect(selected);
+  }
+
+  /** Set from outside (the inspector closed, the layout changed) without calling back. */
+  function setSelected(/** @type {Target | null} */ target) {
+    selected = target;
+    markSelected();
+  }
+
+  function markSelected() {
+    nodes.forEach((column, l) => column.forEach((node, k) => node.group.classList.toggle(
+      'selected', sameTarget(selected, { kind: 'neuron', layer: l, index: k }))));
+    edges.forEach((rows, l) => rows.forEach((row, k) => row.forEach(({ path }, j) =>
+      path.classList.toggle('selected', sameTarget(selected,
+        { kind: 'weight', layer: l, index: k, source: j })))));
+  }
+
+  /** A press on a weight: a click selects it; a vertical drag (paused only) changes it. */
+  function listenDrag(/** @type {Element} */ hit, /** @type {Target & { kind: 'weight' }} */ target) {
+    hit.addEventListener('pointerdown', (e) => {
+      const event = /** @type {PointerEvent} */ (e);
+      const W = frame?.layers[target.layer].W;
+      if (!W || !layout) return;
+      const w = W[target.index * layout.sizes[target.layer - 1] + target.source];
+      drag = { target, y: event.clientY, w, moved: false };
+      /** @type {Element} */ (hit).setPointerCapture(event.pointerId);
+    });
+    hit.addEventListener('pointermove', (e) => {
+      const event = /** @type {PointerEvent} */ (e);
+      if (!drag || drag.target !== target) return;
+      const dy = drag.y - event.clientY;
+      if (!drag.moved && Math.abs(dy) < DRAG_THRESHOLD) return;
+      if (!actions.canEdit()) return;
+      drag.moved = true;
+      const value = Math.round((drag.w + dy / DRAG_PIXELS_PER_UNIT) * 1000) / 1000;
+      actions.onEdit({ layer: target.layer, param: 'W', index: target.index, source: target.source, value });
+    });
+    hit.addEventListener('pointerup', () => {
+      if (drag && !drag.moved) select(target);
+      drag = null;
+    });
+    hit.addEventListener('pointercancel', () => { drag = null; });
+    hit.addEventListener('keydown', (e) => {
+      if (/** @type {KeyboardEvent} */ (e).key === 'Enter') select(target);
+    });
   }
 
   /** Hover with the pointer, or focus with the keyboard, shows the numbers. */
@@ -178,25 +304,29 @@ export function createNetworkView(root, tooltip) {
   }
 
   function showTooltip() {
-    if (!hovered || !frame || !layout || !frame.layers[hovered.l]) return;
-    const { l, k } = hovered;
+    if (!hovered || !frame || !layout || !frame.layers[hovered.layer]) return;
+    const { layer: l, index: k } = hovered;
     const values = frame.layers[l];
+    const stage = describeStage(frame.stage, layout.sizes.length - 1);
+    const shown = (/** @type {boolean} */ ok, /** @type {number | undefined} */ v) => (ok ? v ?? NaN : NaN);
     /** @type {[string, number][]} */
     let rows;
     let title;
     if (hovered.kind === 'weight') {
       const nIn = layout.sizes[l - 1];
-      const i = k * nIn + hovered.j;
-      title = t('tip.weight', { j: hovered.j + 1, lp: l - 1, k: k + 1, l });
-      rows = [['w', values.W?.[i] ?? NaN], ['∂C/∂w', values.dW?.[i] ?? NaN]];
+      const i = k * nIn + hovered.source;
+      title = t('tip.weight', { j: hovered.source + 1, lp: l - 1, k: k + 1, l });
+      rows = [['w', values.W?.[i] ?? NaN], ['∂C/∂w', shown(stage.backward(l), values.dW?.[i])]];
     } else if (l === 0) {
       title = t('tip.input', { k: k + 1 });
       rows = [['x', values.a?.[k] ?? NaN]];
     } else {
       title = t('tip.neuron', { l, k: k + 1, activation: t(`activation.${layout.activations[l - 1]}`) });
-      rows = [['z', values.z?.[k] ?? NaN], ['a', values.a?.[k] ?? NaN],
-        ['δ = ∂C/∂z', values.delta?.[k] ?? NaN], ['b', values.b?.[k] ?? NaN],
-        ['∂C/∂b', values.db?.[k] ?? NaN]];
+      const fwd = stage.forward(l);
+      const back = stage.backward(l);
+      rows = [['z', shown(fwd, values.z?.[k])], ['a', shown(fwd, values.a?.[k])],
+        ['δ = ∂C/∂z', shown(back, values.delta?.[k])], ['b', values.b?.[k] ?? NaN],
+        ['∂C/∂b', shown(back, values.db?.[k])]];
     }
     const heading = document.createElement('strong');
     heading.textContent = title;
@@ -209,10 +339,15 @@ export function createNetworkView(root, tooltip) {
       list.append(dt, dd);
     }
     const note = document.createElement('small');
-    note.textContent = t('tip.mean');
-    tooltip.replaceChildren(heading, list, note);
+    note.textContent = frame.sample === null ? t('tip.mean') : t('tip.sample', { i: frame.sample });
+    const parts = [heading, list, note];
+    if (hovered.kind === 'neuron' && frame.maps) {
+      paintMap(enlarged, frame.maps[l][k]);
+      parts.splice(1, 0, enlarged);
+    }
+    tooltip.replaceChildren(...parts);
     tooltip.hidden = false;
   }
 
-  return { reset, update, setFill, get deltaScale() { return deltaScale; } };
+  return { reset, update, setFill, setSelected, get deltaScale() { return deltaScale; } };
 }

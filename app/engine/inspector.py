@@ -1,0 +1,139 @@
+"""The numbers behind one neuron or one weight, combined the way the equations combine them.
+
+The page shows these with every term substituted, so that a learner can redo the arithmetic by
+hand; they are taken from the engine's own forward trace and backward gradients (never
+recomputed elsewhere), for one example: column ``example`` of a step.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.engine.losses import Loss
+from app.engine.network import Network, split_flat
+from app.engine.trainer import Step
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Forward:
+    """z = Σ_k w_k a_k + b, then a = σ(z)."""
+
+    weights: Array  # w_k: row ``index`` of W^l
+    inputs: Array  # a_k: a^(l-1) of the example
+    products: Array  # w_k a_k
+    bias: float
+    z: float
+    a: float
+    activation: str
+
+
+@dataclass(frozen=True)
+class Backward:
+    """δ = ∂C/∂z: from the loss at the output layer (BP1), from the layer above elsewhere (BP2)."""
+
+    delta: float
+    sigma_prime: float | None  # σ'(z); None where σ is not elementwise (softmax)
+    # Output layer: the target, ∂C/∂a, and whether δ = a − y exactly (σ' cancels against ∂C/∂a).
+    target: float | None = None
+    dC_da: float | None = None
+    fused: bool = False
+    # Hidden layer: w_jk and δ_j of every neuron j of layer l + 1, their products and sum.
+    upstream_weights: Array | None = None
+    upstream_deltas: Array | None = None
+    upstream_products: Array | None = None
+    upstream_sum: float | None = None
+
+
+@dataclass(frozen=True)
+class NeuronExplanation:
+    layer: int
+    index: int
+    forward: Forward
+    backward: Backward  # ∂C/∂b = δ (BP3), so the bias gradient is backward.delta
+
+
+@dataclass(frozen=True)
+class WeightExplanation:
+    """∂C/∂w_kj = a_j^(l-1) δ_k^l for one example (BP4); the update uses the batch mean."""
+
+    layer: int
+    index: int  # k, the neuron of layer l the weight feeds
+    source: int  # j, the neuron of layer l − 1 it comes from
+    weight: float
+    a_in: float
+    delta: float
+    gradient: float  # a_in · δ for this example
+    batch_gradient: float  # the mean over the step's examples: what the update uses
+    examples: int
+    learning_rate: float
+    weight_after: float  # after the optimizer's next update with this gradient
+
+
+def explain_neuron(
+    network: Network, step: Step, loss: Loss, layer: int, index: int, example: int
+) -> NeuronExplanation:
+    check_neuron(network, layer, index)
+    trace, grad = step.traces[layer - 1], step.grads.layers[layer - 1]
+    unit = network.layers[layer - 1]
+    weights, inputs = unit.W[index], trace.a_in[:, example]
+    z = trace.z[:, example]
+    forward = Forward(weights=weights.copy(), inputs=inputs.copy(), products=weights * inputs,
+                      bias=float(unit.b[index, 0]), z=float(z[index]),
+                      a=float(trace.a[index, example]), activation=unit.activation.name)
+    delta = float(grad.delta[index, example])
+    sigma_prime = _sigma_prime(unit.activation, z, index)
+    if layer == network.depth:
+        y = step.y[:, example : example + 1]
+        dC_da = loss.grad_a(trace.a[:, example : example + 1], y)[index, 0]
+        backward = Backward(delta=delta, sigma_prime=sigma_prime, target=float(y[index, 0]),
+                            dC_da=float(dC_da), fused=unit.activation.name == loss.fused_with)
+    else:
+        upper_w = network.layers[layer].W[:, index]
+        upper_delta = step.grads.layers[layer].delta[:, example]
+        products = upper_w * upper_delta
+        backward = Backward(delta=delta, sigma_prime=sigma_prime, upstream_weights=upper_w.copy(),
+                            upstream_deltas=upper_delta.copy(), upstream_products=products,
+                            upstream_sum=float(products.sum()))
+    return NeuronExplanation(layer=layer, index=index, forward=forward, backward=backward)
+
+
+def explain_weight(
+    network: Network, step: Step, params_after: Array, layer: int, index: int, source: int,
+    example: int, learning_rate: float,
+) -> WeightExplanation:
+    """``params_after`` is the parameter buffer the optimizer's next update would produce."""
+    check_neuron(network, layer, index)
+    if not 0 <= source < network.sizes[layer - 1]:
+        raise IndexError(f"layer {layer - 1} has no neuron {source}")
+    trace, grad = step.traces[layer - 1], step.grads.layers[layer - 1]
+    a_in, delta = float(trace.a_in[source, example]), float(grad.delta[index, example])
+    after = split_flat(params_after, network.sizes)[layer - 1][0]
+    return WeightExplanation(
+        layer=layer, index=index, source=source, weight=float(network.layers[layer - 1].W[index, source]),
+        a_in=a_in, delta=delta, gradient=a_in * delta, batch_gradient=float(grad.dW[index, source]),
+        examples=step.y.shape[1], learning_rate=learning_rate, weight_after=float(after[index, source]))
+
+
+def check_neuron(network: Network, layer: int, index: int) -> None:
+    if not 1 <= layer <= network.depth:
+        raise IndexError(f"layers are numbered 1 to {network.depth}")
+    if not 0 <= index < network.sizes[layer]:
+        raise IndexError(f"layer {layer} has no neuron {index}")
+
+
+def _sigma_prime(activation, z: Array, index: int) -> float | None:
+    if not getattr(activation, "elementwise", True):
+        return None
+    return float(activation.df(z[index : index + 1])[0])
+
+
+def layer_outputs(network: Network, x: Array) -> list[Array]:
+    """a^0 … a^L for many inputs at once, in x's precision: the per-neuron maps are one forward
+    pass over the plane, in float32 like the decision boundary."""
+    outputs = [x]
+    for layer in network.layers:
+        W, b = layer.W.astype(x.dtype, copy=False), layer.b.astype(x.dtype, copy=False)
+        outputs.append(layer.activation.f(W @ outputs[-1] + b))
+    return outputs

@@ -1,0 +1,67 @@
+"""One training step taken apart into the stages a lecture goes through.
+
+Stage 0 shows the input; stages 1..L compute layer l's z and a; stage L + 1 the loss; stages
+L + 2 .. 2L + 1 the δ of layers L down to 1 with their gradients; stage 2L + 2 the update.
+Everything is computed at the start (one forward and backward pass, and the optimizer's
+preview of the update), so moving back and forth only reveals more or less of it; the update
+itself is applied when the learner moves past the last stage.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from app.engine.network import tolerates_divergence
+from app.engine.trainer import Step, Trainer
+
+Array = np.ndarray
+Phase = Literal["input", "forward", "loss", "backward", "update"]
+
+
+@dataclass
+class Walkthrough:
+    step: Step  # traced at the parameters before the update
+    params_after: Array  # what the update will make of the parameters
+    upcoming: bool  # the step's examples are the trainer's next batch, not a hand-picked one
+    depth: int
+    stage: int = 0
+
+    @classmethod
+    @tolerates_divergence
+    def begin(cls, trainer: Trainer, sample: int | None) -> "Walkthrough":
+        """On the picked training example if there is one, else on the next mini-batch."""
+        indices = trainer.upcoming_indices() if sample is None else np.array([sample])
+        step = trainer.trace(indices)
+        after = trainer.optimizer.preview(trainer.network.params, step.grads.flat)
+        return cls(step, after, sample is None, trainer.network.depth)
+
+    @property
+    def stage_count(self) -> int:
+        return 2 * self.depth + 3
+
+    @property
+    def phase(self) -> tuple[Phase, int | None]:
+        """What the current stage computes, and in which layer."""
+        s, depth = self.stage, self.depth
+        if s == 0:
+            return "input", 0
+        if s <= depth:
+            return "forward", s
+        if s == depth + 1:
+            return "loss", None
+        if s <= 2 * depth + 1:
+            return "backward", 2 * depth + 2 - s
+        return "update", None
+
+    def back(self) -> None:
+        self.stage = max(0, self.stage - 1)
+
+    def forward(self, trainer: Trainer) -> "Walkthrough":
+        """The next stage; past the update, the update is applied and the next step begins."""
+        if self.stage + 1 < self.stage_count:
+            self.stage += 1
+            return self
+        trainer.apply(self.step, upcoming=self.upcoming)
+        sample = None if self.upcoming else int(self.step.indices[0])
+        return Walkthrough.begin(trainer, sample)
