@@ -139,7 +139,7 @@ def absolute(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Arr
     return x, _jitter(np.abs(x), noise, rng, radius=EXTENT / 2)
 
 
-def step(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+def heaviside(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
     """0 left of the origin, 1 right of it: a jump no smooth unit makes exactly, so the weights
     that approximate it keep growing steeper."""
     x = _line(n, rng)
@@ -151,8 +151,8 @@ def rent(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
     explain, so the test loss levels off above zero.
 
     Units: x is the floor area rescaled onto the line, area = 80 m² + 10 m² · x (20 to 140 m²);
-    y is the rent in thousands of euros per month, 0.2 + 0.012 per m² (0.44 to 1.88) plus 50 €
-    of scatter even without noise. Both stay of order one, so no scaler is needed.
+    y is the rent in thousands of euros per month, 0.2 + 0.012 · area (0.44 to 1.88) plus
+    50 € of scatter even without noise. Both stay of order one, so no scaler is needed.
     """
     x = _line(n, rng)
     y = 0.2 + 0.012 * (80.0 + 10.0 * x) + rng.normal(0.0, 0.05, x.shape)
@@ -233,7 +233,7 @@ GENERATORS: dict[str, Generator] = {
     "multi_spiral": multi_spiral,
     "sin": sine,
     "abs": absolute,
-    "step": step,
+    "step": heaviside,
     "rent": rent,
     "plane_2d": plane_2d,
     "saddle": saddle,
