@@ -42,3 +42,19 @@ export const MAP_LUT = (() => {
   }
   return lut;
 })();
+
+// Classes beyond two: distinct hues that stay apart for common colour-vision deficiencies;
+// the first two are the binary palette's orange and blue, so two classes look the same in both.
+const CLASS_COLOURS = [NEGATIVE, POSITIVE, [44, 160, 44], [214, 39, 40], [148, 103, 189],
+  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]];
+
+/** @param {number} k class index @returns {number[]} r, g, b */
+export function classRgb(k) {
+  return CLASS_COLOURS[k % CLASS_COLOURS.length];
+}
+
+/** @param {number} k class index */
+export function classColor(k) {
+  const [r, g, b] = classRgb(k);
+  return `rgb(${r},${g},${b})`;
+}
