@@ -62,7 +62,7 @@ async def check_gradients(session: Session, step: Step) -> GradCheckResult:
     copy = Network(net.sizes, [layer.activation for layer in net.layers], np.random.default_rng(0))
     copy.params[:] = net.params
     errors = await asyncio.to_thread(gradient_check, copy, step.x.copy(), step.y.copy(),
-                                     session.trainer.loss)
+                                     session.trainer.loss, session.trainer.regularizer)
     return GradCheckResult(layers=finite(np.array(errors)), threshold=GRADCHECK_THRESHOLD,
                            passed=bool(max(errors) < GRADCHECK_THRESHOLD),
                            examples=step.indices.size, sample=session.sample)

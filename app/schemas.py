@@ -9,9 +9,17 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from app.engine.activations import ActivationName
-from app.engine.datasets import DatasetName, test_count
+from app.engine.activations import ActivationName, HiddenActivationName
+from app.engine.datasets import (
+    DATASET_INFO, DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES, DatasetName, InputKind, Task,
+    test_count,
+)
+from app.engine.features import FeatureName, ScalingName
+from app.engine.initializers import InitializerName
 from app.engine.losses import LOSSES, LossName
+from app.engine.optimizers import OptimizerName
+from app.engine.regularization import RegularizationName
+from app.engine.schedules import ScheduleName
 
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Seed of a NumPy random generator")]
 
@@ -42,30 +50,61 @@ class Limits(StrictModel):
     neuron_map_rate: float = Field(
         10, gt=0, le=120, description="Frames per second that carry the neuron maps (the bulk "
         "of a frame's bytes); the others carry only the numbers")
+    max_csv_bytes: int = Field(1_000_000, ge=1000, description="Size of an uploaded CSV file")
+    max_csv_rows: int = Field(2000, ge=10, description="Data rows in an uploaded CSV file")
+    max_csv_columns: int = Field(
+        17, ge=2, description="Columns in an uploaded CSV file, inputs and target together")
 
 
 class NetworkConfig(StrictModel):
     hidden_layers: list[Annotated[int, Field(ge=1)]] = Field(
         default_factory=lambda: [4, 2], description="Neurons in each hidden layer, input side first"
     )
-    activation: ActivationName = Field("tanh", description="σ of every hidden layer")
+    activation: HiddenActivationName = Field("tanh", description="σ of every hidden layer")
+    hidden_activations: list[HiddenActivationName] | None = Field(
+        None, description="σ of each hidden layer, one per layer; overrides `activation`")
     output_activation: ActivationName = Field("sigmoid", description="σ of the output layer")
-    loss: LossName = Field("cross_entropy", description="Cost function C")
+    leaky_slope: float = Field(0.01, gt=0.0, lt=1.0, description="Slope of leaky ReLU below 0")
+    loss: LossName = Field("binary_cross_entropy", description="Cost function C")
+    init: InitializerName = Field("xavier", description="How the weights are first drawn")
+
+    def layer_activations(self) -> list[str]:
+        """σ of layers 1..L."""
+        hidden = self.hidden_activations or [self.activation] * len(self.hidden_layers)
+        return [*hidden, self.output_activation]
 
 
 class DataConfig(StrictModel):
-    dataset: DatasetName = "circle"
+    dataset: DatasetName | Literal["csv"] = Field(
+        "circle", description="A generated dataset, or \"csv\": the table uploaded to the session")
     n_samples: int = Field(400, ge=20, description="Examples, training and test together")
     noise: float = Field(0.0, ge=0.0, le=0.5, description="Jitter, as a share of the data radius")
     test_ratio: float = Field(0.5, ge=0.1, le=0.9, description="Share held out for the test loss")
+    classes: int = Field(DEFAULT_CLASSES, ge=MIN_CLASSES, le=MAX_CLASSES,
+                         description="Classes of the multiclass datasets (blobs, multi_spiral)")
+    features: list[FeatureName] = Field(
+        default_factory=lambda: ["x1", "x2"], min_length=1,
+        description="Inputs computed from 2-D points (x1, x2, x1², x2², x1·x2, sin x1, sin x2)")
+    scaling: ScalingName = Field("none", description="Input scaling, fitted on the training set")
     seed: Seed = 0
 
 
 class TrainingConfig(StrictModel):
-    learning_rate: float = Field(0.1, gt=0.0, le=100.0, description="η in θ ← θ − η ∂C/∂θ")
+    learning_rate: float = Field(0.1, gt=0.0, le=100.0, description="η0 in θ ← θ − η ∂C/∂θ")
     batch_size: int = Field(
         10, ge=1, description="Examples per step: 1 is SGD, the whole training set is full batch"
     )
+    optimizer: OptimizerName = "sgd"
+    momentum: float = Field(0.9, ge=0.0, lt=1.0, description="β of momentum and Nesterov")
+    rho: float = Field(0.9, gt=0.0, lt=1.0, description="ρ of RMSProp")
+    beta1: float = Field(0.9, ge=0.0, lt=1.0, description="β1 of Adam")
+    beta2: float = Field(0.999, gt=0.0, lt=1.0, description="β2 of Adam")
+    epsilon: float = Field(1e-8, gt=0.0, le=1.0, description="ε of RMSProp and Adam")
+    decay: ScheduleName = Field("none", description="Learning-rate decay")
+    decay_rate: float = Field(0.5, gt=0.0, le=10.0, description="r of the decay")
+    decay_steps: int = Field(1000, ge=1, description="k: steps per unit of decay")
+    regularization: RegularizationName = "none"
+    regularization_rate: float = Field(0.001, ge=0.0, le=10.0, description="λ")
 
 
 class SessionConfig(StrictModel):
@@ -83,6 +122,9 @@ def limit_errors(config: SessionConfig, limits: Limits) -> list[dict[str, Any]]:
         errors.append({"type": "limit", "loc": loc, "msg": msg, "input": value})
 
     net, data = config.network, config.data
+    if net.hidden_activations is not None and len(net.hidden_activations) != len(net.hidden_layers):
+        refuse(("network", "hidden_activations"),
+               f"one per hidden layer: {len(net.hidden_layers)}", net.hidden_activations)
     if len(net.hidden_layers) > limits.max_hidden_layers:
         refuse(("network", "hidden_layers"),
                f"at most {limits.max_hidden_layers} hidden layers", net.hidden_layers)
@@ -94,12 +136,34 @@ def limit_errors(config: SessionConfig, limits: Limits) -> list[dict[str, Any]]:
     if allowed is not None and net.output_activation not in allowed:
         refuse(("network", "output_activation"),
                f"{net.loss} needs an output activation in {list(allowed)}", net.output_activation)
+    if data.dataset != "csv":
+        task = DATASET_INFO[data.dataset].task
+        for loc, msg, value in pairing_errors(task, net.output_activation, net.loss):
+            refuse(("network", loc), msg, value)
     if data.n_samples > limits.max_samples:
         refuse(("data", "n_samples"), f"at most {limits.max_samples} samples", data.n_samples)
-    n_train = data.n_samples - test_count(data.n_samples, data.test_ratio)
+    n_samples = data.n_samples
+    if data.dataset != "csv" and DATASET_INFO[data.dataset].max_samples is not None:
+        n_samples = min(n_samples, DATASET_INFO[data.dataset].max_samples)
+    n_train = n_samples - test_count(n_samples, data.test_ratio)
     if config.training.batch_size > n_train:
         refuse(("training", "batch_size"),
                f"at most {n_train}, the size of the training set", config.training.batch_size)
+    return errors
+
+
+def pairing_errors(task: Task, output: str, loss: str) -> list[tuple[str, str, str]]:
+    """(field, message, value) for output/loss choices the task's targets cannot work with."""
+    errors = []
+    if output == "softmax" and task != "multiclass":
+        errors.append(("output_activation", f"softmax needs several classes; this is a {task} "
+                       "task", output))
+    if loss == "categorical_cross_entropy" and task != "multiclass":
+        errors.append(("loss", f"categorical cross-entropy needs several classes; this is a "
+                       f"{task} task", loss))
+    if loss == "binary_cross_entropy" and task == "regression":
+        errors.append(("loss", "cross-entropy needs targets that are classes; use mse, mae or "
+                       "huber for regression", loss))
     return errors
 
 
@@ -115,19 +179,22 @@ class ResetRequest(StrictModel):
 
 
 class PredictRequest(StrictModel):
-    inputs: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
-        min_length=1, description="Points (x1, x2)"
-    )
+    inputs: list[Annotated[list[float], Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, description="Examples as the dataset gives them: points (x1, x2) of the "
+        "plane, one x of a 1-D function, 64 pixels of a digit, a table row's inputs; features "
+        "and scaling are applied by the server")
 
 
 class PredictResponse(BaseModel):
-    outputs: list[float | None]
-    classes: list[int | None]
+    outputs: list[list[float | None]] = Field(description="a^L for each input")
+    classes: list[int | None] = Field(description="Output > 0.5 for binary tasks, the largest "
+                                      "output for multiclass ones; null for regression")
 
 
 class Metrics(BaseModel):
-    train_loss: float | None
+    train_loss: float | None = Field(description="Data loss, without the penalty")
     test_loss: float | None
+    penalty: float | None = Field(description="λ·R(W), added to the data loss in training")
     train_accuracy: float | None
     test_accuracy: float | None
 
@@ -263,9 +330,12 @@ class WeightInspection(BaseModel):
     a_in: Number
     delta: Number
     gradient: Number = Field(description="a_in · δ for this example")
-    batch_gradient: Number = Field(description="∂C/∂w averaged over the step's examples")
+    batch_gradient: Number = Field(description="∂C/∂w averaged over the step's examples, "
+                                   "with the penalty's part")
+    penalty_gradient: Number = Field(description="λ ∂R/∂w, the regularization's part")
     examples: int
-    learning_rate: float
+    learning_rate: float = Field(description="η of the coming step, after any decay")
+    optimizer: OptimizerName
     weight_after: Number = Field(description="The weight after the next update")
 
 
@@ -363,16 +433,36 @@ class HelloMessage(BaseModel):
 class FieldSpec(BaseModel):
     """Where one array sits in a binary frame: float32, little-endian, row-major."""
 
-    name: Literal["W", "b", "dW", "db", "z", "a", "delta"]
-    layer: int
+    name: Literal["W", "b", "dW", "db", "z", "a", "delta", "confusion", "curve", "gallery", "parity"]
+    layer: int = Field(description="The layer of W … delta; 0 for the result views' arrays")
     offset: int = Field(description="Byte offset in the frame")
     shape: list[int]
 
 
 class Points(BaseModel):
+    """Examples to draw: (x1, x2) points of the plane with their class or target value as label;
+    for 1-D data x1 is the input and x2 the target."""
+
     x1: list[float]
     x2: list[float]
     label: list[float]
+
+
+class GalleryImage(BaseModel):
+    pixels: list[float] = Field(description="8×8 grey values in [0, 1], row by row")
+    label: int
+
+
+View = Literal["boundary", "regions", "surface", "curve", "gallery", "parity", "none"]
+
+
+class DatasetPreview(BaseModel):
+    """What a dataset button shows: a few of its points, or one of its images."""
+
+    task: Task
+    input_kind: InputKind
+    points: Points | None = None
+    pixels: list[float] | None = None
 
 
 class LayoutMessage(BaseModel):
@@ -383,18 +473,37 @@ class LayoutMessage(BaseModel):
     sizes: list[int]
     activations: list[ActivationName]
     loss: LossName
+    task: Task
+    input_kind: InputKind
+    view: View = Field(description="How the output panel draws the network's answers: "
+                       "boundary (binary, plane), regions (multiclass, plane), surface (regression, "
+                       "plane), curve (regression, 1-D), gallery (images), parity (table "
+                       "regression), none")
+    feature_names: list[str] = Field(description="The network's inputs, layer 0")
+    target_name: str
+    class_names: list[str]
+    y_range: tuple[float, float] = Field(description="Targets' range on the training set")
     header_bytes: int
     fields: list[FieldSpec]
     grid_offset: int
     grid_size: int
+    grid_bytes: int = Field(description="grid_size² uint8 (boundary: P(class 1); surface: the "
+                            "output over y_range), or twice that for regions (class, then its "
+                            "probability); 0 when the view is not a plane")
     map_offset: int = Field(description="Byte offset of the neuron maps, in frames that carry "
-                            "them (flag 2): for every neuron of layers 0..L in order, map_size² "
+                            "them (flag 2): for every neuron of layers 0..L in order, map_cells "
                             "uint8, row by row from the top; other frames end here")
     map_size: int
+    map_cells: int = Field(description="map_size² over the plane, map_size along a line, 0 "
+                           "where the inputs are not a plane or a line")
     extent: float
     frame_bytes: int
     train: Points
     test: Points
+    gallery: list[GalleryImage] = Field(description="Test images whose predicted classes the "
+                                        "frames' gallery field carries")
+    parity_targets: list[float] = Field(description="Test targets whose predictions the frames' "
+                                        "parity field carries")
 
 
 class StatusMessage(BaseModel):

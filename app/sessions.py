@@ -11,11 +11,17 @@ from collections.abc import Callable
 
 import numpy as np
 
+import dataclasses
+
 from app.engine.activations import get_activation
+from app.engine.csvdata import Table, csv_dataset
 from app.engine.datasets import Dataset, make_dataset
+from app.engine.features import Inputs, fit_inputs
 from app.engine.losses import get_loss
 from app.engine.network import Network
-from app.engine.optimizers import GradientDescent
+from app.engine.optimizers import Optimizer, make_optimizer
+from app.engine.regularization import Regularizer
+from app.engine.schedules import Schedule
 from app.engine.trainer import Step, Trainer
 from app.engine.walkthrough import Walkthrough
 from app.schemas import Limits, ParamEdit, SessionConfig, Status
@@ -30,10 +36,39 @@ class Refused(ValueError):
     says why, for the person who sent it."""
 
 
-def build_dataset(config: SessionConfig) -> Dataset:
+def build_raw_dataset(config: SessionConfig, upload: Table | None) -> Dataset:
+    """The examples as made (points in the plane's own coordinates), before features and scaling.
+    An uploaded table is drawn as a table whatever its width: its units are its own."""
     data = config.data
     rng = np.random.default_rng(data.seed)
-    return make_dataset(data.dataset, data.n_samples, data.noise, data.test_ratio, rng)
+    if data.dataset == "csv":
+        if upload is None:
+            raise Refused("upload a CSV file first")
+        return dataclasses.replace(csv_dataset(upload, data.test_ratio, rng), input_kind="table")
+    return make_dataset(data.dataset, data.n_samples, data.noise, data.test_ratio, rng,
+                        classes=data.classes)
+
+
+def build_inputs(config: SessionConfig, raw: Dataset) -> tuple[Inputs, Dataset]:
+    """The network's inputs: chosen features for points of the plane, then scaling."""
+    features = config.data.features if raw.input_kind == "plane" else None
+    inputs = fit_inputs(raw.x_train, features, config.data.scaling)
+    names = raw.feature_names if features is None else tuple(features)
+    return inputs, dataclasses.replace(raw, x_train=inputs(raw.x_train), x_test=inputs(raw.x_test),
+                                       feature_names=names)
+
+
+def build_optimizer(config: SessionConfig) -> Optimizer:
+    t = config.training
+    schedule = Schedule(t.decay, t.decay_rate, t.decay_steps)
+    settings = {"sgd": {}, "momentum": {"beta": t.momentum}, "nesterov": {"beta": t.momentum},
+                "rmsprop": {"rho": t.rho, "eps": t.epsilon},
+                "adam": {"beta1": t.beta1, "beta2": t.beta2, "eps": t.epsilon}}[t.optimizer]
+    return make_optimizer(t.optimizer, learning_rate=t.learning_rate, schedule=schedule, **settings)
+
+
+def build_regularizer(config: SessionConfig) -> Regularizer:
+    return Regularizer(config.training.regularization, config.training.regularization_rate)
 
 
 def build_trainer(config: SessionConfig, data: Dataset) -> Trainer:
@@ -41,17 +76,18 @@ def build_trainer(config: SessionConfig, data: Dataset) -> Trainer:
     net = config.network
     init_rng, order_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(2))
     sizes = [data.x_train.shape[0], *net.hidden_layers, data.y_train.shape[0]]
-    activations = [get_activation(net.activation)] * len(net.hidden_layers)
-    network = Network(sizes, [*activations, get_activation(net.output_activation)], init_rng)
-    optimizer = GradientDescent(config.training.learning_rate)
-    return Trainer(network, get_loss(net.loss), optimizer, data, config.training.batch_size, order_rng)
+    activations = [get_activation(name, net.leaky_slope) for name in net.layer_activations()]
+    network = Network(sizes, activations, init_rng, init=net.init)
+    return Trainer(network, get_loss(net.loss), build_optimizer(config), data,
+                   config.training.batch_size, order_rng, regularizer=build_regularizer(config))
 
 
 class Session:
     def __init__(self, session_id: str, config: SessionConfig, now: float) -> None:
         self.id = session_id
         self.config = config
-        self.data = build_dataset(config)
+        self.upload: Table | None = None  # a CSV file sent to this session, kept nowhere else
+        self.load_data()
         self.trainer = build_trainer(config, self.data)
         self.last_active = now
         self.running = False
@@ -100,21 +136,54 @@ class Session:
         for listener in list(self.listeners):
             listener()
 
+    def load_data(self) -> None:
+        """raw: the examples as made, for drawing; data: what the network is trained on."""
+        self.raw = build_raw_dataset(self.config, self.upload)
+        self.inputs, self.data = build_inputs(self.config, self.raw)
+
     def apply_config(self, config: SessionConfig) -> None:
         """Take a new config at once: new data or a new network start over from the seeds,
-        while a new learning rate or batch size carries on from the current weights."""
+        while the training settings carry on from the current weights (a new optimizer or
+        penalty starts its own state afresh; the learning rate and batch size just change)."""
         old, self.config = self.config, config
+        try:
+            if config.data != old.data:
+                self.load_data()
+        except Refused:
+            self.config = old
+            raise
         self.walk = None
         if config.data != old.data:
-            self.data = build_dataset(config)
             self.sample = None
         if config.data != old.data or config.network != old.network or config.seed != old.seed:
             self.trainer = build_trainer(config, self.data)
             self._changed(layout=True, status=True)
             return
-        self.trainer.optimizer.learning_rate = config.training.learning_rate
-        self.trainer.batch_size = config.training.batch_size
+        self.apply_training(old)
         self._changed(status=True)
+
+    def apply_training(self, old: SessionConfig) -> None:
+        new_training, old_training = self.config.training, old.training
+        trainer = self.trainer
+        trainer.batch_size = new_training.batch_size
+        trainer.regularizer = build_regularizer(self.config)
+        keep = {"learning_rate", "batch_size", "regularization", "regularization_rate"}
+        if new_training.model_dump(exclude=keep) != old_training.model_dump(exclude=keep):
+            trainer.optimizer = build_optimizer(self.config)
+        trainer.optimizer.learning_rate = new_training.learning_rate
+
+    def upload_csv(self, table: Table, config: SessionConfig) -> None:
+        """A new table, trained on at once under ``config`` (whose dataset is "csv")."""
+        old_upload, old_config = self.upload, self.config
+        self.upload, self.config = table, config
+        try:
+            self.load_data()
+        except Refused:
+            self.upload, self.config = old_upload, old_config
+            raise
+        self.walk, self.sample = None, None
+        self.trainer = build_trainer(config, self.data)
+        self._changed(layout=True, status=True)
 
     def reset(self, seed: int | None = None) -> None:
         """Weights drawn again from the seed, or from a new seed if one is given."""

@@ -1,10 +1,10 @@
 """Engine state to wire data: the binary frames, the layout that describes them, REST views.
 
-This is the one place arrays become bytes or JSON. A frame is a fixed 44-byte header, then
-float32 arrays at offsets the LayoutMessage lists, then the decision boundary as a uint8 map
-(output clipped to [0, 1], 255 = class 1), row by row from the top of the plane, then one
-small uint8 map per neuron of what it computes over the plane (128 = neutral), in frames
-flagged FLAG_MAPS.
+This is the one place arrays become bytes or JSON. A frame is a fixed 48-byte header, then
+float32 arrays at offsets the LayoutMessage lists (every layer's numbers, then the result
+views' arrays), then, for data in the plane, the output over the plane as uint8 maps (row by
+row from the top), then in frames flagged FLAG_MAPS one small uint8 map per neuron of what it
+computes over the inputs (128 = neutral).
 """
 
 import dataclasses
@@ -13,14 +13,16 @@ import struct
 
 import numpy as np
 
-from app.engine.datasets import EXTENT, GENERATORS, grid
+from app.engine.datasets import DATASET_INFO, EXTENT, GENERATORS, Dataset, grid
 from app.engine.inspector import explain_neuron, explain_weight, layer_outputs
 from app.engine.network import split_flat, tolerates_divergence
 from app.engine.trainer import Metrics as EngineMetrics
 from app.engine.trainer import Step
 from app.schemas import (
     BatchState,
+    DatasetPreview,
     FieldSpec,
+    GalleryImage,
     Inspection,
     LayerState,
     LayoutMessage,
@@ -30,6 +32,7 @@ from app.schemas import (
     Points,
     SessionState,
     SessionSummary,
+    View,
     WeightInspection,
     WeightTarget,
 )
@@ -37,16 +40,46 @@ from app.sessions import Refused, Session
 
 Array = np.ndarray
 # version, step, epoch, train loss, test loss, train accuracy, test accuracy, flags,
-# picked sample (-1: the mini-batch), walkthrough stage (-1: none), loss of the shown examples
-HEADER = struct.Struct("<IIfffffIiif")
+# picked sample (-1: the mini-batch), walkthrough stage (-1: none), loss of the shown examples,
+# training penalty
+HEADER = struct.Struct("<IIfffffIiiff")
 FLAG_DIVERGED = 1
-FLAG_MAPS = 2  # the neuron maps follow the boundary map
+FLAG_MAPS = 2  # the neuron maps follow the output maps
 # Activations with a fixed range are drawn on it; unbounded ones relative to their layer's largest.
 NEUTRAL_RANGE = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+CURVE_POINTS = 121  # where a 1-D regression's curve is evaluated, evenly across [-EXTENT, EXTENT]
+GALLERY_IMAGES = 24
+PARITY_POINTS = 200
+PREVIEW_POINTS = 120
 
 
-def field_specs(sizes: list[int]) -> list[FieldSpec]:
-    """Per layer l ≥ 1: W, b, dW, db, then the batch means of z, a, δ; a of layer 0 last."""
+def view(data: Dataset) -> View:
+    if data.input_kind == "plane":
+        return {"binary": "boundary", "multiclass": "regions", "regression": "surface"}[data.task]
+    if data.input_kind == "line" and data.task == "regression":
+        return "curve"
+    if data.input_kind == "image":
+        return "gallery"
+    return "parity" if data.task == "regression" else "none"
+
+
+def result_shapes(data: Dataset) -> list[tuple[str, list[int]]]:
+    """The result views' float32 arrays: the test set's confusion matrix for classification,
+    then the curve, the gallery's predicted classes or the parity plot's predictions."""
+    shapes = []
+    if data.task != "regression":
+        k = len(data.class_names)
+        shapes.append(("confusion", [k, k]))
+    extra = {"curve": CURVE_POINTS, "gallery": min(GALLERY_IMAGES, data.x_test.shape[1]),
+             "parity": min(PARITY_POINTS, data.x_test.shape[1])}
+    name = view(data)
+    if name in extra:
+        shapes.append((name, [extra[name]]))
+    return shapes
+
+
+def field_specs(sizes: list[int], results: list[tuple[str, list[int]]] = ()) -> list[FieldSpec]:
+    """Per layer l ≥ 1: W, b, dW, db, then the means of z, a, δ; a of layer 0; then results."""
     specs, offset = [], HEADER.size
 
     def add(name: str, layer: int, shape: list[int]) -> None:
@@ -59,41 +92,93 @@ def field_specs(sizes: list[int]) -> list[FieldSpec]:
                             ("db", [n_out]), ("z", [n_out]), ("a", [n_out]), ("delta", [n_out])):
             add(name, l, shape)
     add("a", 0, [sizes[0]])
+    for name, shape in results:
+        add(name, 0, shape)
     return specs
 
 
-def points(x: Array, y: Array) -> Points:
-    return Points(x1=np.round(x[0], 3).tolist(), x2=np.round(x[1], 3).tolist(),
-                  label=y[0].tolist())
+def labels(data_y: Array, task: str) -> Array:
+    """One number per example to colour it by: its class, or its target value."""
+    return data_y.argmax(axis=0) if task == "multiclass" else data_y[0]
+
+
+def points(x: Array, y: Array, task: str, input_kind: str) -> Points:
+    if input_kind == "plane":
+        x1, x2 = x[0], x[1]
+    elif input_kind == "line":
+        x1, x2 = x[0], y[0]
+    else:
+        return Points(x1=[], x2=[], label=[])
+    return Points(x1=np.round(x1, 3).tolist(), x2=np.round(x2, 3).tolist(),
+                  label=np.round(labels(y, task), 4).tolist())
 
 
 @functools.cache
-def dataset_previews(n: int = 120) -> dict[str, Points]:
-    """A few noiseless points of every dataset, for the pictures on the dataset buttons."""
-    return {name: points(*make(n, 0.0, np.random.default_rng(0))) for name, make in GENERATORS.items()}
+def dataset_previews() -> dict[str, DatasetPreview]:
+    """A few noiseless points (or one image) of every dataset, for the dataset buttons."""
+    previews = {}
+    for name, make in GENERATORS.items():
+        info = DATASET_INFO[name]
+        x, y = make(PREVIEW_POINTS, 0.0, np.random.default_rng(0))
+        if info.input_kind == "image":
+            previews[name] = DatasetPreview(task=info.task, input_kind=info.input_kind,
+                                            pixels=np.round(x[:, 0], 3).tolist())
+        else:
+            previews[name] = DatasetPreview(task=info.task, input_kind=info.input_kind,
+                                            points=points(x, y, info.task, info.input_kind))
+    return previews
+
+
+def y_range(data: Dataset) -> tuple[float, float]:
+    if data.task != "regression":
+        return 0.0, 1.0
+    return float(data.y_train.min()), float(data.y_train.max())
+
+
+def gallery(raw: Dataset) -> list[GalleryImage]:
+    if raw.input_kind != "image":
+        return []
+    n = min(GALLERY_IMAGES, raw.x_test.shape[1])
+    return [GalleryImage(pixels=np.round(raw.x_test[:, i], 3).tolist(),
+                         label=int(raw.y_test[:, i].argmax())) for i in range(n)]
 
 
 def layout_message(session: Session, grid_size: int, map_size: int) -> LayoutMessage:
-    net, data = session.trainer.network, session.data
-    specs = field_specs(list(net.sizes))
+    net, raw, data = session.trainer.network, session.raw, session.data
+    specs = field_specs(list(net.sizes), result_shapes(data))
     last = specs[-1]
-    grid_offset = last.offset + 4 * last.shape[0]
-    map_offset = grid_offset + grid_size * grid_size
+    grid_offset = last.offset + 4 * int(np.prod(last.shape))
+    shown = view(data)
+    grid_bytes = {"boundary": 1, "surface": 1, "regions": 2}.get(shown, 0) * grid_size**2
+    map_cells = {"plane": map_size**2, "line": map_size}.get(data.input_kind, 0)
+    map_offset = grid_offset + grid_bytes
     return LayoutMessage(
         version=session.layout_version,
         sizes=list(net.sizes),
         activations=[layer.activation.name for layer in net.layers],
         loss=session.trainer.loss.name,
+        task=data.task,
+        input_kind=data.input_kind,
+        view=shown,
+        feature_names=list(data.feature_names),
+        target_name=data.target_name,
+        class_names=list(data.class_names),
+        y_range=y_range(data),
         header_bytes=HEADER.size,
         fields=specs,
         grid_offset=grid_offset,
         grid_size=grid_size,
+        grid_bytes=grid_bytes,
         map_offset=map_offset,
         map_size=map_size,
+        map_cells=map_cells,
         extent=EXTENT,
-        frame_bytes=map_offset + sum(net.sizes) * map_size * map_size,
-        train=points(data.x_train, data.y_train),
-        test=points(data.x_test, data.y_test),
+        frame_bytes=map_offset + sum(net.sizes) * map_cells,
+        train=points(raw.x_train, raw.y_train, raw.task, raw.input_kind),
+        test=points(raw.x_test, raw.y_test, raw.task, raw.input_kind),
+        gallery=gallery(raw),
+        parity_targets=(np.round(data.y_test[0, :PARITY_POINTS], 4).tolist()
+                        if shown == "parity" else []),
     )
 
 
@@ -125,7 +210,36 @@ def frame_arrays(session: Session) -> list[Array]:
         arrays += [W, b, grad.dW, grad.db,
                    trace.z.mean(axis=1), trace.a.mean(axis=1), grad.delta.mean(axis=1)]
     arrays.append(step.x.mean(axis=1))
+    return arrays + result_arrays(session)
+
+
+@tolerates_divergence
+def result_arrays(session: Session) -> list[Array]:
+    """The result views' numbers, in result_shapes' order."""
+    net, data = session.trainer.network, session.data
+    arrays = []
+    if data.task != "regression":
+        arrays.append(confusion(net.predict(data.x_test), data.y_test, len(data.class_names)))
+    shown = view(data)
+    if shown == "curve":
+        arrays.append(net.predict(session.inputs(line(CURVE_POINTS)))[0])
+    elif shown == "gallery":
+        arrays.append(net.predict(data.x_test[:, :GALLERY_IMAGES]).argmax(axis=0))
+    elif shown == "parity":
+        arrays.append(net.predict(data.x_test[:, :PARITY_POINTS])[0])
     return arrays
+
+
+def predicted_classes(output: Array) -> Array:
+    return output.argmax(axis=0) if output.shape[0] > 1 else (output[0] > 0.5).astype(int)
+
+
+def confusion(output: Array, y: Array, k: int) -> Array:
+    """counts[true, predicted] over the examples; a diverged network predicts nothing."""
+    if not np.isfinite(output).all():
+        return np.zeros((k, k))
+    truth = y.argmax(axis=0) if y.shape[0] > 1 else (y[0] > 0.5).astype(int)
+    return np.bincount(truth * k + predicted_classes(output), minlength=k * k).reshape(k, k)
 
 
 @functools.cache
@@ -136,19 +250,47 @@ def plane(grid_size: int) -> Array:
     return points
 
 
-def boundary_map(session: Session, grid_size: int) -> bytes:
-    """One forward pass over the plane: the network's output as a uint8 image."""
-    out = session.trainer.network.predict(plane(grid_size))[0]
-    return (np.clip(np.nan_to_num(out, nan=0.5), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8).tobytes()
+@functools.cache
+def line(n: int) -> Array:
+    """n evenly spaced x across [-EXTENT, EXTENT], the input of a 1-D function, as a [1, n] row."""
+    xs = np.linspace(-EXTENT, EXTENT, n, dtype=np.float32)[None, :]
+    xs.flags.writeable = False
+    return xs
+
+
+def to_bytes(unit: Array) -> bytes:
+    """Values in [0, 1] as uint8; NaN in the middle."""
+    return (np.clip(np.nan_to_num(unit, nan=0.5), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8).tobytes()
+
+
+@tolerates_divergence
+def output_maps(session: Session, grid_size: int) -> bytes:
+    """One forward pass over the plane: P(class 1), or each cell's class and its probability,
+    or the regression output across the targets' range."""
+    shown = view(session.data)
+    if shown not in ("boundary", "regions", "surface"):
+        return b""
+    out = session.trainer.network.predict(session.inputs(plane(grid_size)))
+    if shown == "boundary":
+        return to_bytes(out[0])
+    if shown == "surface":
+        low, high = y_range(session.data)
+        return to_bytes((out[0] - low) / max(high - low, 1e-12))
+    classes = np.nan_to_num(out, nan=0.0).argmax(axis=0).astype(np.uint8)
+    return classes.tobytes() + to_bytes(out.max(axis=0))
 
 
 @tolerates_divergence
 def neuron_maps(session: Session, map_size: int) -> bytes:
-    """Every neuron's value over the plane, as TensorFlow Playground draws inside its neurons:
-    the feature each one has learnt to detect."""
+    """Every neuron's value over the plane (or along the line), as TensorFlow Playground draws
+    inside its neurons: the feature each one has learnt to detect."""
+    kind = session.data.input_kind
+    if kind not in ("plane", "line"):
+        return b""
     net = session.trainer.network
+    raw = plane(map_size) if kind == "plane" else line(map_size)
     names = [None, *(layer.activation.name for layer in net.layers)]
-    tones = [tone(a, name) for a, name in zip(layer_outputs(net, plane(map_size)), names)]
+    tones = [tone(a, name) for a, name in zip(layer_outputs(net, session.inputs(raw)), names)]
     return (np.concatenate(tones, axis=0) * 127.5 + 128.0).clip(0, 255).astype(np.uint8).tobytes()
 
 
@@ -177,6 +319,7 @@ def encode_frame(session: Session, grid_size: int, map_size: int, with_maps: boo
         trainer = session.trainer
         numbers = float32([np.array([trainer.epoch, m.train_loss, m.test_loss,
                                      m.train_accuracy, m.test_accuracy])]).tolist()
+        penalty = float32([np.array([m.penalty])]).tolist()
         # A uint32 step count lasts days at full speed; past that it stays at its largest value.
         step = min(trainer.step_count, 2**32 - 1)
         walk_stage = -1 if session.walk is None else session.walk.stage
@@ -184,10 +327,10 @@ def encode_frame(session: Session, grid_size: int, map_size: int, with_maps: boo
         view_loss = float32([np.array([session.view_step().loss])]).tolist()
         flags = (FLAG_DIVERGED if session.diverged else 0) | (FLAG_MAPS if with_maps else 0)
         header = HEADER.pack(session.layout_version, step, *numbers, flags, sample, walk_stage,
-                             *view_loss)
+                             *view_loss, *penalty)
         floats = float32(frame_arrays(session))
         maps = session.cached("maps", lambda: neuron_maps(session, map_size)) if with_maps else b""
-        return header + floats.tobytes() + boundary_map(session, grid_size) + maps
+        return header + floats.tobytes() + output_maps(session, grid_size) + maps
 
     return session.cached(f"frame{with_maps:d}", build)
 
@@ -257,7 +400,7 @@ def inspection(
                      if params_after is None else params_after)
             detail = WeightInspection.model_validate(jsonable(explain_weight(
                 net, step, after, target.layer, target.index, target.source, example,
-                trainer.optimizer.learning_rate)))
+                trainer.optimizer, trainer.regularizer)))
     except IndexError as e:
         raise Refused(str(e)) from e
     return Inspection(sample=sample, example=example, indices=step.indices.tolist(),

@@ -6,10 +6,16 @@ from typing import get_args
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.engine.activations import ActivationName
-from app.engine.datasets import EXTENT, DatasetName
+from app.engine.activations import ActivationName, HiddenActivationName
+from app.engine.datasets import DATASET_INFO, EXTENT, DatasetName
+from app.engine.features import FeatureName, ScalingName
+from app.engine.initializers import InitializerName
 from app.engine.losses import LOSSES, LossName
+from app.engine.optimizers import OptimizerName
+from app.engine.regularization import RegularizationName
+from app.engine.schedules import ScheduleName
 from app.i18n import DEFAULT_LANGUAGE, catalogue, languages
+from app.schemas import SessionConfig
 from app.snapshot import dataset_previews
 
 router = APIRouter(include_in_schema=False)
@@ -36,14 +42,26 @@ def index(request: Request) -> HTMLResponse:
         "limits": app.state.settings.limits.model_dump(),
         "choices": {
             "dataset": list(get_args(DatasetName)),
-            "activation": list(get_args(ActivationName)),
+            "activation": list(get_args(HiddenActivationName)),
+            "output_activation": list(get_args(ActivationName)),
             "loss": list(get_args(LossName)),
+            "optimizer": list(get_args(OptimizerName)),
+            "decay": list(get_args(ScheduleName)),
+            "regularization": list(get_args(RegularizationName)),
+            "init": list(get_args(InitializerName)),
+            "features": list(get_args(FeatureName)),
+            "scaling": list(get_args(ScalingName)),
         },
         # Which output activations each loss accepts (null: any), so the page never offers
-        # a pair the server would refuse.
+        # a pair the server would refuse, and which it takes but learns badly with.
         "loss_outputs": {name: loss.output_activations for name, loss in LOSSES.items()},
+        "loss_unwise": {name: loss.unwise_with for name, loss in LOSSES.items()},
+        "datasets": {name: {"task": info.task, "input_kind": info.input_kind,
+                            "takes_classes": info.takes_classes, "max_samples": info.max_samples}
+                     for name, info in DATASET_INFO.items()},
         "messages": messages,
         "previews": {name: p.model_dump() for name, p in dataset_previews().items()},
+        "defaults": SessionConfig().model_dump(),
         "extent": EXTENT,
     }
     return app.state.templates.TemplateResponse(

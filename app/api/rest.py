@@ -5,10 +5,12 @@ same thread that trains them; none blocks it for long (training yields between s
 """
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from app.api.deps import LimitsDep, RegistryDep, SessionDep
+from app.engine.csvdata import CsvError, Table, parse_csv
+from app.engine.datasets import Task
 from app.runner import check_gradients, train_steps
 from app.schemas import (
     GradCheckRequest,
@@ -26,8 +28,9 @@ from app.schemas import (
     TrainRequest,
     limit_errors,
 )
+from app.engine.datasets import test_count
 from app.sessions import Refused, SessionLimitReached
-from app.snapshot import finite, inspection, state, summary
+from app.snapshot import finite, inspection, predicted_classes, state, summary
 
 router = APIRouter(prefix="/api", tags=["sessions"])
 
@@ -36,6 +39,28 @@ def check_config(config: SessionConfig, limits: Limits) -> None:
     errors = limit_errors(config, limits)
     if errors:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors])
+
+
+# A new table's task decides the output layer and the loss it is trained with.
+TASK_OUTPUTS = {"binary": ("sigmoid", "binary_cross_entropy"),
+                "multiclass": ("softmax", "categorical_cross_entropy"),
+                "regression": ("linear", "mse")}
+
+
+def upload_config(config: SessionConfig, table: Table, limits: Limits) -> SessionConfig:
+    """The session's config, switched to the uploaded table: standardized inputs (a table's
+    columns come in their own units), the output and loss its task needs, and a batch size the
+    training set can fill."""
+    output, loss = TASK_OUTPUTS[table.task]
+    rows = table.x.shape[1]
+    n_train = rows - test_count(rows, config.data.test_ratio)
+    return config.model_copy(update={
+        "data": config.data.model_copy(update={"dataset": "csv", "scaling": "standardize",
+                                               "n_samples": max(20, min(rows, limits.max_samples))}),
+        "network": config.network.model_copy(update={"output_activation": output, "loss": loss}),
+        "training": config.training.model_copy(
+            update={"batch_size": min(config.training.batch_size, n_train)}),
+    })
 
 
 def refused(field: str, value: object, error: Refused) -> RequestValidationError:
@@ -66,6 +91,8 @@ async def create_session(registry: RegistryDep, limits: LimitsDep,
         session = registry.create(config)
     except SessionLimitReached as e:
         raise HTTPException(503, str(e)) from e
+    except Refused as e:  # a "csv" dataset before any upload
+        raise refused("data", config.data.dataset, e) from e
     return summary(session)
 
 
@@ -93,7 +120,10 @@ async def put_config(config: SessionConfig, session: SessionDep, limits: LimitsD
     """Change the config. New data, network or seed start over; a new learning rate or batch
     size carries on from the current weights."""
     check_config(config, limits)
-    session.apply_config(config)
+    try:
+        session.apply_config(config)
+    except Refused as e:
+        raise refused("data", config.data.dataset, e) from e
     return summary(session)
 
 
@@ -114,11 +144,43 @@ async def reset(session: SessionDep, body: ResetRequest | None = None) -> Sessio
 
 @router.post("/sessions/{session_id}/predict")
 async def predict(body: PredictRequest, session: SessionDep, limits: LimitsDep) -> PredictResponse:
-    """The network's output for each point, and the class it stands for (output > 0.5)."""
+    """The network's output for each example (given as the dataset gives them; features and
+    scaling are applied here), and the class it stands for."""
     check_at_most("inputs", len(body.inputs), limits.max_predict_points, "max_predict_points")
-    out = session.trainer.network.predict(np.asarray(body.inputs, dtype=float).T)[0]
-    classes = np.where(np.isfinite(out), out > 0.5, None)
-    return PredictResponse(outputs=finite(out), classes=[None if c is None else int(c) for c in classes])
+    width = session.raw.x_train.shape[0]
+    for i, row in enumerate(body.inputs):
+        if len(row) != width:
+            raise RequestValidationError([{"type": "shape", "loc": ("body", "inputs", i),
+                                           "input": row, "msg": f"{width} values per example"}])
+    out = session.trainer.network.predict(session.inputs(np.asarray(body.inputs, dtype=float).T))
+    classes: list[int | None] = [None] * out.shape[1]
+    if session.data.task != "regression" and np.isfinite(out).all():
+        classes = predicted_classes(out).tolist()
+    return PredictResponse(outputs=finite(out.T), classes=classes)
+
+
+@router.put("/sessions/{session_id}/csv", openapi_extra={"requestBody": {
+    "required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
+async def upload_csv(request: Request, session: SessionDep, limits: LimitsDep,
+                     target: str | None = None, task: Task | None = None) -> SessionSummary:
+    """Train on your own table: send a CSV file as the body (numeric columns, a header row
+    optional, `,` `;` or tab separated). `target` names the column to predict (by name or
+    0-based index; default the last); `task` overrides the guess (integers with at most 10
+    values are classes). The data lives in this session only."""
+    body = await request.body()
+    check_at_most("csv", len(body), limits.max_csv_bytes, "max_csv_bytes")
+    try:
+        text = body.decode("utf-8-sig")
+        column: str | int | None = int(target) if target and target.lstrip("-").isdigit() else target
+        table = parse_csv(text, column, max_rows=limits.max_csv_rows,
+                          max_columns=limits.max_csv_columns, task=task)
+    except (UnicodeDecodeError, CsvError) as e:
+        raise RequestValidationError([{"type": "csv", "loc": ("body", "csv"), "input": None,
+                                       "msg": str(e)}]) from e
+    config = upload_config(session.config, table, limits)
+    check_config(config, limits)
+    session.upload_csv(table, config)
+    return summary(session)
 
 
 @router.post("/sessions/{session_id}/inspect")

@@ -65,3 +65,24 @@ def fit_scaler(name: ScalingName, x_train: Array) -> Scaler:
         raise ValueError(f"unknown scaling {name!r}")
     constant = np.ptp(x_train, axis=1, keepdims=True) == 0
     return Scaler(shift, np.where(constant, 1.0, scale))
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Raw examples to network inputs: the chosen features (points of the plane only), then the
+    scaler. The same object turns the training set, the test set and the drawing grid into
+    inputs, which is what keeps them consistent."""
+
+    features: tuple[str, ...] | None  # None: the raw inputs are the inputs
+    scaler: Scaler
+
+    def __call__(self, raw: Array) -> Array:
+        x = raw if self.features is None else feature_matrix(raw, self.features)
+        return self.scaler(x)
+
+
+def fit_inputs(raw_train: Array, features: Sequence[str] | None, scaling: ScalingName) -> Inputs:
+    """The scaler is fitted on the features of the training set."""
+    chosen = None if features is None else tuple(features)
+    x = raw_train if chosen is None else feature_matrix(raw_train, chosen)
+    return Inputs(chosen, fit_scaler(scaling, x))

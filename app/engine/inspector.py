@@ -11,9 +11,12 @@ import numpy as np
 
 from app.engine.losses import Loss
 from app.engine.network import Network, split_flat
+from app.engine.optimizers import OPTIMIZERS, Optimizer
+from app.engine.regularization import Regularizer
 from app.engine.trainer import Step
 
 Array = np.ndarray
+OPTIMIZER_NAMES = {cls: name for name, cls in OPTIMIZERS.items()}
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,11 @@ class WeightExplanation:
     a_in: float
     delta: float
     gradient: float  # a_in · δ for this example
-    batch_gradient: float  # the mean over the step's examples: what the update uses
+    batch_gradient: float  # the mean over the step's examples, plus the penalty's: what the update uses
+    penalty_gradient: float  # λ ∂R/∂w, the regularization's part of batch_gradient
     examples: int
-    learning_rate: float
+    learning_rate: float  # η of the coming step, after any decay
+    optimizer: str
     weight_after: float  # after the optimizer's next update with this gradient
 
 
@@ -101,7 +106,7 @@ def explain_neuron(
 
 def explain_weight(
     network: Network, step: Step, params_after: Array, layer: int, index: int, source: int,
-    example: int, learning_rate: float,
+    example: int, optimizer: Optimizer, regularizer: Regularizer,
 ) -> WeightExplanation:
     """``params_after`` is the parameter buffer the optimizer's next update would produce."""
     check_neuron(network, layer, index)
@@ -110,10 +115,15 @@ def explain_weight(
     trace, grad = step.traces[layer - 1], step.grads.layers[layer - 1]
     a_in, delta = float(trace.a_in[source, example]), float(grad.delta[index, example])
     after = split_flat(params_after, network.sizes)[layer - 1][0]
+    W = network.layers[layer - 1].W
+    penalty = np.zeros((1, 1))
+    regularizer.add_gradient(W[index : index + 1, source : source + 1], penalty)
     return WeightExplanation(
-        layer=layer, index=index, source=source, weight=float(network.layers[layer - 1].W[index, source]),
+        layer=layer, index=index, source=source, weight=float(W[index, source]),
         a_in=a_in, delta=delta, gradient=a_in * delta, batch_gradient=float(grad.dW[index, source]),
-        examples=step.y.shape[1], learning_rate=learning_rate, weight_after=float(after[index, source]))
+        penalty_gradient=float(penalty[0, 0]), examples=step.y.shape[1],
+        learning_rate=optimizer.current_learning_rate, optimizer=OPTIMIZER_NAMES[type(optimizer)],
+        weight_after=float(after[index, source]))
 
 
 def check_neuron(network: Network, layer: int, index: int) -> None:

@@ -7,7 +7,12 @@ import { decodeFrame } from './protocol.js';
 import { connect } from './socket.js';
 import { confirmConfig, online, recordLoss, rejectConfig, store } from './store.js';
 import { createBoundaryView } from './views/boundary.js';
+import { createConfusionView } from './views/confusion.js';
 import { createControls } from './views/controls.js';
+import { createCurveView } from './views/curve.js';
+import { createGallery } from './views/gallery.js';
+import { createParityView } from './views/parity.js';
+import { createUpload } from './views/upload.js';
 import { createGradCheck } from './views/gradcheck.js';
 import { createInspector } from './views/inspector.js';
 import { createLossChart } from './views/losschart.js';
@@ -37,6 +42,11 @@ const gradCheck = createGradCheck(/** @type {HTMLButtonElement} */ (byId('gradch
 const boundary = createBoundaryView(/** @type {HTMLCanvasElement} */ (byId('boundary')), {
   onPick: (sample) => socket.send({ type: 'pick', sample }),
 });
+const curve = createCurveView(/** @type {HTMLCanvasElement} */ (byId('curve')));
+const gallery = createGallery(byId('gallery'));
+const parity = createParityView(/** @type {HTMLCanvasElement} */ (byId('parity')));
+const confusion = createConfusionView(byId('confusion'));
+const upload = createUpload({ onError: (message) => showBanner(message, false) });
 byId('next-sample').addEventListener('click', () => {
   const n = store.layout?.train.x1.length ?? 1;
   socket.send({ type: 'pick', sample: ((store.frame?.sample ?? -1) + 1) % n });
@@ -100,7 +110,7 @@ function draw() {
   const frame = store.frame;
   if (!frame) return;
   network.update(frame);
-  boundary.update(frame);
+  drawResults(frame);
   lossChart.update(store.history);
   byId('step-count').textContent = count(frame.step);
   byId('epoch-count').textContent = frame.epoch.toFixed(frame.epoch < 10 ? 2 : 1);
@@ -108,14 +118,63 @@ function draw() {
   byId('test-loss').textContent = num(frame.testLoss);
   byId('train-accuracy').textContent = percent(frame.trainAccuracy);
   byId('test-accuracy').textContent = percent(frame.testAccuracy);
+  const penalty = byId('penalty-note');
+  penalty.hidden = !(frame.penalty > 0);
+  penalty.textContent = t('out.lossPlusPenalty', { loss: num(frame.trainLoss), penalty: num(frame.penalty) });
   byId('batch-note').textContent = frame.sample === null
     ? t('net.batchNote', { n: store.config?.training.batch_size ?? 0 })
     : t('net.sampleNote', { i: frame.sample });
-  byId('fill-note').textContent = store.ui.fill === 'delta' ? t('net.deltaScale', { v: num(network.deltaScale) })
-    : store.ui.fill === 'map' ? t('net.mapNote') : '';
+  byId('fill-note').textContent = fillNote();
   if (store.layout) stepper.update(frame, store.layout, online() && store.status !== 'diverged');
   byId('sample-note').textContent = sampleNote(frame.sample);
   /** @type {HTMLButtonElement} */ (byId('follow-batch')).disabled = frame.sample === null;
+}
+
+/** The output panel's views for this kind of problem: which show, and with what setup. */
+function resetResults(/** @type {import('./protocol.js').Layout} */ layout) {
+  const plane = ['boundary', 'regions', 'surface'].includes(layout.view);
+  byId('plane-view').hidden = !plane;
+  byId('plane-legend').hidden = !plane || layout.view === 'regions';
+  byId('show-test-control').hidden = !plane && layout.view !== 'curve';
+  byId('curve-view').hidden = layout.view !== 'curve';
+  byId('gallery').hidden = layout.view !== 'gallery';
+  byId('parity-view').hidden = layout.view !== 'parity';
+  byId('confusion').hidden = layout.task === 'regression';
+  byId('sample-note').parentElement.hidden = !plane;
+  const captions = { boundary: 'out.boundary', regions: 'out.regions', surface: 'out.surface' };
+  if (plane) byId('boundary-caption').textContent = t(captions[layout.view]);
+  const [low, high] = layout.y_range;
+  byId('legend-low').textContent = layout.view === 'surface' ? num(low, 3) : t('out.legendClass0');
+  byId('legend-high').textContent = layout.view === 'surface' ? num(high, 3) : t('out.legendClass1');
+  if (plane) boundary.reset(layout);
+  if (layout.view === 'curve') {
+    curve.reset({ train: { x: layout.train.x1, y: layout.train.x2 }, test: { x: layout.test.x1, y: layout.test.x2 },
+      xRange: [-layout.extent, layout.extent], yRange: layout.y_range,
+      xName: layout.feature_names[0], yName: layout.target_name });
+  }
+  if (layout.view === 'gallery') gallery.reset(layout.gallery, layout.class_names);
+  if (layout.view === 'parity') {
+    parity.reset({ targets: layout.parity_targets, yRange: layout.y_range, name: layout.target_name });
+  }
+  if (layout.task !== 'regression') confusion.reset(layout.class_names);
+  upload.describe(layout);
+}
+
+function drawResults(/** @type {import('./protocol.js').Frame} */ frame) {
+  const view = store.layout?.view;
+  if (['boundary', 'regions', 'surface'].includes(view ?? '')) boundary.update(frame);
+  if (view === 'curve') curve.update(frame.results.curve, store.ui.showTest);
+  if (view === 'gallery') gallery.update(frame.results.gallery);
+  if (view === 'parity') parity.update(frame.results.parity);
+  if (frame.results.confusion) confusion.update(frame.results.confusion);
+}
+
+function fillNote() {
+  const kind = store.layout?.input_kind;
+  if (kind === 'image') return t('net.imageNote');
+  if (store.ui.fill === 'delta') return t('net.deltaScale', { v: num(network.deltaScale) });
+  if (kind === 'table') return t('net.tableNote');
+  return store.ui.fill === 'map' ? t('net.mapNote') : '';
 }
 
 function sampleNote(/** @type {number | null} */ i) {
@@ -153,7 +212,7 @@ function onMessage(message) {
       store.layout = message;
       store.frame = null;
       network.reset(message);
-      boundary.reset(message);
+      resetResults(message);
       gradCheck.hide();
       if (store.ui.target && !stillThere(store.ui.target, message.sizes)) inspect(null);
       network.setSelected(store.ui.target);
@@ -247,7 +306,7 @@ new ResizeObserver(() => {
     resizePending = false;
     if (!store.layout) return;
     network.reset(store.layout);
-    boundary.reset(store.layout);
+    resetResults(store.layout);
     draw(); // now, so that no painted frame shows the rebuilt diagram without its values
   });
 }).observe(byId('network'));

@@ -5,15 +5,21 @@
  * @typedef {{ name: string, layer: number, offset: number, shape: number[] }} FieldSpec
  * @typedef {{ x1: number[], x2: number[], label: number[] }} Points
  * @typedef {{ version: number, sizes: number[], activations: string[], loss: string,
+ *   task: string, input_kind: string, view: string, feature_names: string[],
+ *   target_name: string, class_names: string[], y_range: [number, number],
  *   header_bytes: number, fields: FieldSpec[], grid_offset: number, grid_size: number,
- *   map_offset: number, map_size: number, extent: number, frame_bytes: number,
- *   train: Points, test: Points }} Layout
+ *   grid_bytes: number, map_offset: number, map_size: number, map_cells: number, extent: number,
+ *   frame_bytes: number, train: Points, test: Points,
+ *   gallery: { pixels: number[], label: number }[], parity_targets: number[] }} Layout
  * @typedef {{ W?: Float32Array, b?: Float32Array, dW?: Float32Array, db?: Float32Array,
  *   z?: Float32Array, a?: Float32Array, delta?: Float32Array }} LayerValues
  * @typedef {{ version: number, step: number, epoch: number, trainLoss: number,
  *   testLoss: number, trainAccuracy: number, testAccuracy: number, diverged: boolean,
- *   sample: number | null, stage: number | null, shownLoss: number,
- *   layers: LayerValues[], grid: Uint8Array, maps: Uint8Array[][] | null }} Frame
+ *   sample: number | null, stage: number | null, shownLoss: number, penalty: number,
+ *   layers: LayerValues[], results: Record<string, Float32Array>, grid: Uint8Array,
+ *   maps: Uint8Array[][] | null }} Frame
+ * results: the result views' arrays (confusion, curve, gallery, parity) by name;
+ * grid: the output over the plane (grid_bytes, see the layout).
  * sample: the picked training example (null: the next mini-batch); stage: the step-by-step
  * stage (null: not stepping); shownLoss: the loss of the examples the diagram shows;
  * maps[l][k]: neuron k of layer l over the plane, map_size² bytes, 128 neutral; frames carry
@@ -22,6 +28,7 @@
 
 const FLAG_DIVERGED = 1;
 const FLAG_MAPS = 2;
+const RESULTS = new Set(['confusion', 'curve', 'gallery', 'parity']);
 
 /**
  * @param {ArrayBuffer} buffer
@@ -35,13 +42,17 @@ export function decodeFrame(buffer, layout) {
   if (buffer.byteLength !== expected || view.getUint32(0, true) !== layout.version) return null;
   /** @type {LayerValues[]} */
   const layers = layout.sizes.map(() => ({}));
+  /** @type {Record<string, Float32Array>} */
+  const results = {};
   for (const field of layout.fields) {
     const length = field.shape.reduce((a, b) => a * b, 1);
-    layers[field.layer][field.name] = new Float32Array(buffer, field.offset, length);
+    const values = new Float32Array(buffer, field.offset, length);
+    if (RESULTS.has(field.name)) results[field.name] = values;
+    else layers[field.layer][field.name] = values;
   }
-  const mapCells = layout.map_size * layout.map_size;
+  const mapCells = layout.map_cells;
   let offset = layout.map_offset;
-  const maps = hasMaps ? layout.sizes.map((n) => Array.from({ length: n }, () => {
+  const maps = hasMaps && mapCells > 0 ? layout.sizes.map((n) => Array.from({ length: n }, () => {
     const map = new Uint8Array(buffer, offset, mapCells);
     offset += mapCells;
     return map;
@@ -60,8 +71,10 @@ export function decodeFrame(buffer, layout) {
     sample: sample < 0 ? null : sample,
     stage: stage < 0 ? null : stage,
     shownLoss: view.getFloat32(40, true),
+    penalty: view.getFloat32(44, true),
     layers,
-    grid: new Uint8Array(buffer, layout.grid_offset, layout.grid_size * layout.grid_size),
+    results,
+    grid: new Uint8Array(buffer, layout.grid_offset, layout.grid_bytes),
     maps,
   };
 }

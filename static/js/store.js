@@ -26,6 +26,8 @@ export const store = {
   history: [],
   /** @type {string | null} */
   sessionId: null,
+  /** whether this session has a CSV table to train on */
+  uploaded: false,
   ui: {
     fill: 'map',
     showTest: false,

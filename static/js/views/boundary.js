@@ -2,8 +2,12 @@
 /** The decision boundary: the server's output map over the plane, upsampled smoothly, with the
  * data points on top (training points white-edged, test points dark-edged). A click on a
  * training point picks it: the diagram and inspector then follow that one example. */
-import { MAP_LUT } from '../colors.js';
-import { drawPoints } from '../points.js';
+import { classRgb, MAP_LUT } from '../colors.js';
+import { drawPoints, pointColour } from '../points.js';
+
+// Regions are drawn paler than their points, as the binary map is (colors.js MAP_STRENGTH).
+const REGION_STRENGTH = 0.7;
+const PAPER = [247, 248, 250];
 
 /** @typedef {import('../protocol.js').Layout} Layout */
 /** @typedef {import('../protocol.js').Frame} Frame */
@@ -61,13 +65,14 @@ export function createBoundaryView(canvas, actions) {
   function update(frame) {
     if (!layout || !image) return;
     fitToScreen();
-    const pixels = image.data;
-    frame.grid.forEach((v, i) => pixels.set(MAP_LUT.subarray(v * 4, v * 4 + 4), i * 4));
+    if (layout.view === 'regions') paintRegions(frame.grid, layout.class_names.length);
+    else paintValues(frame.grid);
     cellContext.putImageData(image, 0, 0);
     context.imageSmoothingEnabled = true;
     context.drawImage(cells, 0, 0, canvas.width, canvas.height);
-    drawPoints(context, layout.train, layout.extent, 'rgba(255,255,255,0.9)');
-    if (showTest) drawPoints(context, layout.test, layout.extent, 'rgba(20,20,20,0.9)');
+    const colour = pointColour(layout.task, layout.y_range);
+    drawPoints(context, layout.train, layout.extent, 'rgba(255,255,255,0.9)', colour);
+    if (showTest) drawPoints(context, layout.test, layout.extent, 'rgba(20,20,20,0.9)', colour);
     if (frame.sample !== null) ring(frame.sample);
   }
 
@@ -83,6 +88,24 @@ export function createBoundaryView(canvas, actions) {
       context.beginPath();
       context.arc(x, y, (canvas.width / 110) * radius, 0, 2 * Math.PI);
       context.stroke();
+    }
+  }
+
+  /** One byte per cell on the diverging scale: P(class 1), or a regression output's level. */
+  function paintValues(/** @type {Uint8Array} */ grid) {
+    const pixels = /** @type {ImageData} */ (image).data;
+    grid.forEach((v, i) => pixels.set(MAP_LUT.subarray(v * 4, v * 4 + 4), i * 4));
+  }
+
+  /** Each cell in its class's colour, from paper white at chance to full at certainty. */
+  function paintRegions(/** @type {Uint8Array} */ grid, /** @type {number} */ k) {
+    const pixels = /** @type {ImageData} */ (image).data;
+    const count = grid.length / 2;
+    for (let i = 0; i < count; i += 1) {
+      const rgb = classRgb(grid[i]);
+      const sure = Math.max(0, (grid[count + i] / 255 - 1 / k) / (1 - 1 / k)) * REGION_STRENGTH;
+      for (let c = 0; c < 3; c += 1) pixels[i * 4 + c] = PAPER[c] + (rgb[c] - PAPER[c]) * sure;
+      pixels[i * 4 + 3] = 255;
     }
   }
 

@@ -4,15 +4,18 @@
 import { count } from '../format.js';
 import { t } from '../i18n.js';
 import { boot } from '../boot.js';
-import { drawPoints } from '../points.js';
+import { drawPixels, drawPoints, pointColour } from '../points.js';
+import { createTrainingControls } from './training.js';
 import { online, store } from '../store.js';
 
 const SPEEDS = [1, 3, 10, 30, 100, 300, 1000, 3000, 10000, null];
 // Controls that change the session; the view toggles (δ fill, test data) always work.
 // The inspector's own buttons follow the training status, not the connection.
-const EVERY_CONTROL = '.topbar button, .topbar select, .topbar input, .panel button:not(.inspector button), .panel.data input';
+// The inspector's own buttons follow the training status, not the connection.
+const EVERY_CONTROL = '.topbar button, .topbar select, .topbar input, .panel button:not(.inspector button), '
+  + '.panel.data input, .panel select, .panel.training input';
 const ALWAYS_LIVE = '.topbar select, .topbar input, .panel.data button, .panel.data input, #play, #reset, #new-seed, '
-  + '.stepbar button, .sample-picker button';
+  + '.stepbar button, .sample-picker button, .panel select, .panel.training input';
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100];
 
 /** @param {string} id */
@@ -84,20 +87,27 @@ export function createControls(actions) {
   const activations = store.choices.activation.map((a) => [a, t(`activation.${a}`)]);
   /** @type {[string, (c: any, v: string) => void][]} */
   const selects = [
-    ['activation', (c, v) => { c.network.activation = v; }],
+    ['activation', (c, v) => { c.network.activation = v; c.network.hidden_activations = null; }],
     ['output-activation', (c, v) => {
       c.network.output_activation = v;
       // A loss that cannot take this output gives way to one that takes any.
-      if (!accepts(c.network.loss, v)) c.network.loss = store.choices.loss.find((l) => accepts(l, v));
+      if (!accepts(c.network.loss, v)) c.network.loss = lossesFor(taskOf(c)).find((l) => accepts(l, v));
     }],
     ['loss', (c, v) => {
       c.network.loss = v;
       if (!accepts(v, c.network.output_activation)) c.network.output_activation = boot.loss_outputs[v][0];
     }],
+    ['scaling', (c, v) => { c.data.scaling = v; }],
   ];
+  const options = {
+    activation: activations,
+    'output-activation': store.choices.output_activation.map((a) => [a, t(`activation.${a}`)]),
+    loss: store.choices.loss.map((l) => [l, t(`loss.${l}`)]),
+    scaling: store.choices.scaling.map((v) => [v, t(`scaling.${v}`)]),
+  };
   for (const [id, apply] of selects) {
     const select = /** @type {HTMLSelectElement} */ (byId(id));
-    fillSelect(select, id === 'loss' ? store.choices.loss.map((l) => [l, t(`loss.${l}`)]) : activations);
+    fillSelect(select, options[id]);
     select.addEventListener('change', () => edit((c) => apply(c, select.value)));
   }
 
@@ -107,6 +117,29 @@ export function createControls(actions) {
     return allowed === null || allowed.includes(output);
   }
 
+  /** The task of the config's data: what the output layer and the loss must suit. */
+  function taskOf(/** @type {any} */ c) {
+    return c.data.dataset === 'csv' ? store.layout?.task ?? 'binary' : boot.datasets[c.data.dataset].task;
+  }
+
+  /** Losses the server takes for a task: cross-entropy only for classes, of the right kind. */
+  function lossesFor(/** @type {string} */ task) {
+    return store.choices.loss.filter((l) => (task === 'regression' ? !l.endsWith('cross_entropy')
+      : l !== (task === 'binary' ? 'categorical_cross_entropy' : 'binary_cross_entropy')));
+  }
+
+  /** Outputs the server takes for a task: softmax needs several classes. */
+  function outputsFor(/** @type {string} */ task) {
+    return store.choices.output_activation.filter((a) => a !== 'softmax' || task === 'multiclass');
+  }
+
+  /** What a new kind of problem starts with: the output and loss made for each other. */
+  const TASK_DEFAULTS = {
+    binary: ['sigmoid', 'binary_cross_entropy'],
+    multiclass: ['softmax', 'categorical_cross_entropy'],
+    regression: ['linear', 'mse'],
+  };
+
   const batch = input('batch-size');
   batch.addEventListener('input', () => {
     byId('batch-size-value').textContent = batch.value;
@@ -114,7 +147,26 @@ export function createControls(actions) {
   batch.addEventListener('change', () => edit((c) => { c.training.batch_size = Number(batch.value); }));
 
   const datasets = byId('datasets');
-  datasets.replaceChildren(...store.choices.dataset.map((name) => {
+  const groups = [['binary', (/** @type {any} */ d) => d.task === 'binary' && d.input_kind === 'plane'],
+    ['multiclass', (d) => d.task === 'multiclass' && d.input_kind === 'plane'],
+    ['regression', (d) => d.task === 'regression'],
+    ['real', (d) => d.input_kind === 'image']];
+  datasets.replaceChildren(...groups.map(([group, member]) => {
+    const box = document.createElement('div');
+    box.className = 'dataset-group';
+    const title = document.createElement('p');
+    title.className = 'group-title';
+    title.textContent = t(`group.${group}`);
+    const buttons = document.createElement('div');
+    buttons.className = 'datasets';
+    buttons.append(...store.choices.dataset.filter((name) => member(boot.datasets[name])).map(datasetButton));
+    if (group === 'real') buttons.append(datasetButton('csv'));
+    box.append(title, buttons);
+    return box;
+  }));
+
+  /** A dataset's button, with a picture the engine drew (a few points, or one image). */
+  function datasetButton(/** @type {string} */ name) {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = `dataset ${name}`;
@@ -125,14 +177,65 @@ export function createControls(actions) {
     picture.width = 96;
     picture.height = 96;
     picture.setAttribute('aria-hidden', 'true');
-    drawPoints(/** @type {CanvasRenderingContext2D} */ (picture.getContext('2d')),
-      boot.previews[name], boot.extent, 'rgba(255,255,255,0.8)');
+    const preview = boot.previews[name];
+    const context = /** @type {CanvasRenderingContext2D} */ (picture.getContext('2d'));
+    if (preview?.pixels) drawPixels(context, preview.pixels);
+    else if (preview) drawPreviewPoints(context, preview);
     const label = document.createElement('span');
     label.textContent = t(`dataset.${name}`);
     button.append(picture, label);
-    button.addEventListener('click', () => edit((c) => { c.data.dataset = name; }));
+    button.addEventListener('click', () => edit((c) => chooseDataset(c, name)));
     return button;
-  }));
+  }
+
+  /** Points of the plane as they are; a 1-D function's (x, y) stretched to fill the square. */
+  function drawPreviewPoints(context, preview) {
+    let { points } = preview;
+    if (preview.input_kind === 'line') {
+      const low = Math.min(...points.x2);
+      const high = Math.max(...points.x2);
+      const half = Math.max((high - low) / 2, 1e-9);
+      points = { ...points, x2: points.x2.map((y) => ((y - (low + high) / 2) / half) * 0.8 * boot.extent) };
+    }
+    const labels = points.label;
+    drawPoints(context, points, boot.extent, 'rgba(255,255,255,0.8)',
+      pointColour(preview.task, [Math.min(...labels), Math.max(...labels)]));
+  }
+
+  /** A new dataset; a new kind of problem brings its own output layer and loss with it. */
+  function chooseDataset(/** @type {any} */ c, /** @type {string} */ name) {
+    const before = taskOf(c);
+    c.data.dataset = name;
+    const after = name === 'csv' ? before : boot.datasets[name].task;
+    if (after !== before || !lossesFor(after).includes(c.network.loss)
+      || !outputsFor(after).includes(c.network.output_activation)) {
+      [c.network.output_activation, c.network.loss] = TASK_DEFAULTS[after];
+    }
+    const most = boot.datasets[name]?.max_samples;
+    if (most) c.data.n_samples = Math.min(most, limits.max_samples);
+  }
+
+  const classes = input('classes');
+  classes.addEventListener('input', () => { byId('classes-value').textContent = classes.value; });
+  classes.addEventListener('change', () => edit((c) => { c.data.classes = Number(classes.value); }));
+
+  const features = byId('features');
+  for (const name of store.choices.features) {
+    const label = document.createElement('label');
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.value = name;
+    box.addEventListener('change', () => edit((c) => {
+      const chosen = new Set(c.data.features);
+      if (box.checked) chosen.add(name);
+      else chosen.delete(name);
+      c.data.features = store.choices.features.filter((f) => chosen.has(f));
+    }));
+    label.append(box, ` ${t(`feature.${name}`)}`);
+    features.append(label);
+  }
+
+  const training = createTrainingControls(edit);
 
   /** @type {[string, string, (c: any, v: number) => void, (c: any) => number, (v: number) => string][]} */
   const sliders = [
@@ -153,8 +256,13 @@ export function createControls(actions) {
   byId('add-layer').addEventListener('click', () => edit((c) => {
     const last = c.network.hidden_layers.at(-1) ?? 2;
     c.network.hidden_layers.push(last);
+    c.network.hidden_activations?.push(c.network.hidden_activations.at(-1) ?? c.network.activation);
   }));
-  byId('remove-layer').addEventListener('click', () => edit((c) => { c.network.hidden_layers.pop(); }));
+  byId('remove-layer').addEventListener('click', () => edit((c) => {
+    c.network.hidden_layers.pop();
+    c.network.hidden_activations?.pop();
+    if (c.network.hidden_activations?.length === 0) c.network.hidden_activations = null;
+  }));
   byId('play').addEventListener('click', () => actions.onCommand({
     type: store.status === 'running' ? 'pause' : 'play' }));
   byId('step').addEventListener('click', () => actions.onCommand({ type: 'step' }));
@@ -209,8 +317,27 @@ export function createControls(actions) {
     });
     const caption = document.createElement('span');
     caption.textContent = neurons === 1 ? t('net.neuron') : t('net.neurons', { n: neurons });
-    head.append(...buttons, caption);
+    head.append(...buttons, caption, layerActivation(index));
     return head;
+  }
+
+  /** This hidden layer's own σ: choosing one gives every layer its own from then on. */
+  function layerActivation(/** @type {number} */ index) {
+    const select = document.createElement('select');
+    select.className = 'layer-activation';
+    select.dataset.key = `act${index}`;
+    const label = t('net.layerActivation', { l: index + 1 });
+    select.title = label;
+    select.setAttribute('aria-label', label);
+    fillSelect(select, activations);
+    const network = store.config.network;
+    select.value = network.hidden_activations?.[index] ?? network.activation;
+    select.addEventListener('change', () => edit((c) => {
+      const hidden = c.network.hidden_activations ?? c.network.hidden_layers.map(() => c.network.activation);
+      hidden[index] = select.value;
+      c.network.hidden_activations = hidden;
+    }));
+    return select;
   }
 
   /** Show the config (confirmed, or just edited) and the status; offline, nothing is live. */
@@ -229,8 +356,32 @@ export function createControls(actions) {
     ensureOption(speed, String(store.stepsPerSecond), speedLabel);
     ensureOption(rate, String(c.training.learning_rate), String(c.training.learning_rate));
     /** @type {HTMLSelectElement} */ (byId('activation')).value = c.network.activation;
-    /** @type {HTMLSelectElement} */ (byId('output-activation')).value = c.network.output_activation;
-    /** @type {HTMLSelectElement} */ (byId('loss')).value = c.network.loss;
+    const task = taskOf(c);
+    const output = /** @type {HTMLSelectElement} */ (byId('output-activation'));
+    for (const option of output.options) option.disabled = !outputsFor(task).includes(option.value);
+    output.value = c.network.output_activation;
+    const loss = /** @type {HTMLSelectElement} */ (byId('loss'));
+    for (const option of loss.options) option.disabled = !lossesFor(task).includes(option.value);
+    loss.value = c.network.loss;
+    const unwise = boot.loss_unwise[c.network.loss].includes(c.network.output_activation);
+    const warning = byId('loss-warning');
+    warning.hidden = !unwise;
+    warning.textContent = unwise ? t('loss.unwise', { loss: t(`loss.${c.network.loss}`),
+      output: t(`activation.${c.network.output_activation}`) }) : '';
+    /** @type {HTMLSelectElement} */ (byId('scaling')).value = c.data.scaling;
+    const info = boot.datasets[c.data.dataset];
+    byId('classes-control').hidden = !info?.takes_classes;
+    classes.value = String(c.data.classes);
+    byId('classes-value').textContent = String(c.data.classes);
+    const plane = c.data.dataset === 'csv' ? false : info.input_kind === 'plane';
+    features.hidden = !plane;
+    for (const box of features.querySelectorAll('input')) {
+      const checkbox = /** @type {HTMLInputElement} */ (box);
+      checkbox.checked = c.data.features.includes(checkbox.value);
+      // The last feature left stays: a network needs an input.
+      checkbox.disabled = checkbox.checked && c.data.features.length === 1;
+    }
+    training.show(c);
     const nTrain = trainingSize(c.data);
     batch.max = String(nTrain);
     batch.value = String(c.training.batch_size);
@@ -241,9 +392,10 @@ export function createControls(actions) {
       input(id).value = String(read(c));
       byId(outId).textContent = show(read(c));
     }
-    for (const button of datasets.children) {
-      const chosen = /** @type {HTMLElement} */ (button).dataset.name === c.data.dataset;
-      button.setAttribute('aria-checked', String(chosen));
+    for (const button of datasets.querySelectorAll('.dataset')) {
+      const name = /** @type {HTMLElement} */ (button).dataset.name;
+      button.setAttribute('aria-checked', String(name === c.data.dataset));
+      if (name === 'csv') /** @type {HTMLElement} */ (button).hidden = !store.uploaded && c.data.dataset !== 'csv';
     }
     const layers = c.network.hidden_layers.length;
     byId('layer-count').textContent = layers === 0 ? t('net.noHiddenLayer')

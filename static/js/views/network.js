@@ -3,7 +3,7 @@
  * whose width grows with its size. Neurons show what they compute over the input plane, or
  * their activation, or δ; hover shows the numbers, click opens the inspector, and while paused
  * a weight can be dragged up or down. In step-by-step mode only what is computed is shown. */
-import { css, MAP_LUT, signColor } from '../colors.js';
+import { classColor, css, diverging, MAP_LUT, signColor } from '../colors.js';
 import { num } from '../format.js';
 import { t } from '../i18n.js';
 import { describeStage } from '../stages.js';
@@ -61,6 +61,43 @@ function paintMap(/** @type {HTMLCanvasElement} */ canvas, /** @type {Uint8Array
   context.putImageData(image, 0, 0);
 }
 
+const BUNDLE_COLOUR = '#7b8794';
+
+function rms(/** @type {Float32Array} */ values) {
+  return Math.sqrt(values.reduce((sum, v) => sum + v * v, 0) / values.length);
+}
+
+function rowOf(/** @type {Float32Array | undefined} */ W, /** @type {number} */ k, /** @type {number} */ n) {
+  return /** @type {Float32Array} */ (W).subarray(k * n, (k + 1) * n);
+}
+
+/** A grey image, 1 = ink, as the digits are drawn. */
+function paintPixels(/** @type {HTMLCanvasElement} */ canvas, /** @type {Float32Array} */ values) {
+  const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  const image = context.createImageData(canvas.width, canvas.height);
+  values.forEach((v, i) => {
+    const shade = Math.round(255 * (1 - Math.max(0, Math.min(1, v))));
+    image.data.set([shade, shade, shade, 255], i * 4);
+  });
+  context.putImageData(image, 0, 0);
+}
+
+/** A neuron's weights from the input image, as an image: what pattern excites it. */
+function paintWeights(/** @type {HTMLCanvasElement} */ canvas, /** @type {Float32Array} */ weights) {
+  const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  const image = context.createImageData(canvas.width, canvas.height);
+  const largest = weights.reduce((m, w) => Math.max(m, Math.abs(w)), 0) || 1;
+  weights.forEach((w, i) => image.data.set([...diverging(w / largest), 255], i * 4));
+  context.putImageData(image, 0, 0);
+}
+
+/** An input's name as the page writes it (x₁², sin x₁), or a table column's own name. */
+function featureLabel(/** @type {string} */ name) {
+  const key = `feature.${name}`;
+  const label = t(key);
+  return label === key ? name : label;
+}
+
 /**
  * @param {HTMLElement} root
  * @param {HTMLElement} tooltip
@@ -84,6 +121,8 @@ export function createNetworkView(root, tooltip, actions) {
   /** @type {Target | null} */
   let selected = null;
   let deltaScale = 0;
+  /** @type {HTMLCanvasElement | null} the input image, when the inputs are an 8×8 picture */
+  let picture = null;
   /** @type {{ target: Target & { kind: 'weight' }, y: number, w: number, moved: boolean } | null} */
   let drag = null;
   const enlarged = document.createElement('canvas');
@@ -98,7 +137,8 @@ export function createNetworkView(root, tooltip, actions) {
     enlarged.height = next.map_size;
     const width = root.clientWidth || 600;
     const height = root.clientHeight || 420;
-    const tallest = Math.max(...next.sizes);
+    const image = next.input_kind === 'image';
+    const tallest = Math.max(...next.sizes.slice(image ? 1 : 0));
     const pitch = Math.min(MAX_NODE * 1.5, (height - 16) / tallest);
     const size = Math.min(MAX_NODE, pitch * 0.72);
     const columnX = (/** @type {number} */ l) =>
@@ -114,7 +154,13 @@ export function createNetworkView(root, tooltip, actions) {
     const edgeLayer = svg('g', { class: 'edges' }, canvas);
     const nodeLayer = svg('g', { class: 'nodes' }, canvas);
     edges = [[]];
+    const pictureSide = Math.min(band - 16, 112, height - 16);
     for (let l = 1; l < next.sizes.length; l += 1) {
+      if (l === 1 && image) {
+        edges.push(Array.from({ length: next.sizes[1] }, (_, k) => [bundle(
+          columnX(0) + pictureSide / 2, height / 2, columnX(1) - size / 2, rowY(1, k), edgeLayer)]));
+        continue;
+      }
       edges.push(Array.from({ length: next.sizes[l] }, (_, k) =>
         Array.from({ length: next.sizes[l - 1] }, (_, j) => {
           const x1 = columnX(l - 1) + size / 2;
@@ -130,21 +176,29 @@ export function createNetworkView(root, tooltip, actions) {
           return { path, hit };
         })));
     }
-    nodes = next.sizes.map((n, l) => Array.from({ length: n }, (_, k) => {
+    picture = image ? inputPicture(columnX(0) - pictureSide / 2, height / 2 - pictureSide / 2,
+      pictureSide, nodeLayer) : null;
+    const line = next.map_cells === next.map_size;
+    nodes = next.sizes.map((n, l) => (l === 0 && image ? [] : Array.from({ length: n }, (_, k) => {
       const x = columnX(l) - size / 2;
       const y = rowY(l, k) - size / 2;
       const group = svg('g', { class: l === 0 ? 'node input' : 'node', tabindex: 0,
         role: 'button' }, nodeLayer);
       const holder = svg('foreignObject', { x, y, width: size, height: size }, group);
       const map = document.createElement('canvas');
-      map.width = next.map_size;
-      map.height = next.map_size;
-      map.className = 'node-map';
+      map.width = l === 1 && image ? 8 : next.map_size;
+      map.height = l === 1 && image ? 8 : line ? 1 : next.map_size;
+      map.className = l === 1 && image ? 'node-map pixelated' : 'node-map';
       holder.appendChild(map);
       const rect = svg('rect', { x, y, width: size, height: size, rx: 4, fill: css(0) }, group);
       if (l === 0) {
         const name = svg('text', { x: x - 6, y: y + size / 2, class: 'node-label' }, group);
-        name.textContent = `x${k + 1}`;
+        name.textContent = featureLabel(next.feature_names[k]);
+      }
+      if (l === next.sizes.length - 1 && next.class_names.length > 2) {
+        const name = svg('text', { x: x + size + 6, y: y + size / 2, class: 'node-label class' }, group);
+        name.textContent = next.class_names[k];
+        name.style.fill = classColor(k);
       }
       const label = svg('text', { x: x + size / 2, y: y + size + 9, class: 'node-value' }, group);
       const target = /** @type {Target} */ ({ kind: 'neuron', layer: l, index: k });
@@ -156,8 +210,28 @@ export function createNetworkView(root, tooltip, actions) {
         });
       }
       return { group, rect, map, label };
-    }));
+    })));
     markSelected();
+  }
+
+  /** The 8×8 input image in place of 64 input neurons. */
+  function inputPicture(x, y, side, /** @type {Element} */ parent) {
+    const group = svg('g', { class: 'input-picture' }, parent);
+    const holder = svg('foreignObject', { x, y, width: side, height: side }, group);
+    const canvas = document.createElement('canvas');
+    canvas.width = 8;
+    canvas.height = 8;
+    canvas.className = 'node-map pixelated shown';
+    holder.appendChild(canvas);
+    svg('rect', { x, y, width: side, height: side, rx: 3, class: 'picture-frame' }, group);
+    return canvas;
+  }
+
+  /** One curve standing for all of a neuron's weights from the input image. */
+  function bundle(x1, y1, x2, y2, /** @type {Element} */ parent) {
+    const mid = (x1 + x2) / 2;
+    const d = `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
+    return { path: svg('path', { d, class: 'edge bundle', stroke: css(0) }, parent), hit: null };
   }
 
   /** @param {Frame} next */
@@ -177,20 +251,26 @@ export function createNetworkView(root, tooltip, actions) {
       const W = /** @type {Float32Array} */ (next.layers[l].W);
       const nIn = layout.sizes[l - 1];
       const pending = !stage.forward(l);
+      const bundled = l === 1 && picture !== null;
       edges[l].forEach((row, k) => row.forEach(({ path }, j) => {
-        const w = W[k * nIn + j];
+        // A bundle stands for a whole row of weights: its size is their root mean square.
+        const w = bundled ? rms(W.subarray(k * nIn, (k + 1) * nIn)) : W[k * nIn + j];
         const style = weightStyle(w);
-        path.setAttribute('stroke', Number.isFinite(w) ? signColor(w) : css(NaN));
+        path.setAttribute('stroke', !Number.isFinite(w) ? css(NaN) : bundled ? BUNDLE_COLOUR : signColor(w));
         path.setAttribute('stroke-width', style.width.toFixed(2));
         path.setAttribute('stroke-opacity', (pending ? 0.12 : style.opacity).toFixed(2));
       }));
     }
     const showValues = next.sample !== null || next.stage !== null;
+    if (picture) paintPixels(picture, /** @type {Float32Array} */ (next.layers[0].a));
     nodes.forEach((column, l) => column.forEach((node, k) => {
       const computed = stage.forward(l);
+      const weights = l === 1 && picture !== null;
+      const mapped = fill === 'map' && computed && (next.maps !== null || weights);
       node.group.classList.toggle('pending', !computed);
-      node.group.classList.toggle('mapped', fill === 'map' && computed);
-      if (fill === 'map' && computed && next.maps) paintMap(node.map, next.maps[l][k]);
+      node.group.classList.toggle('mapped', mapped);
+      if (mapped && weights) paintWeights(node.map, rowOf(next.layers[1].W, k, 64));
+      else if (mapped && next.maps) paintMap(node.map, next.maps[l][k]);
       node.rect.setAttribute('fill', computed ? css(tone(l, k, stage)) : 'none');
       node.label.textContent = showValues && computed ? valueLabel(l, k, stage) : '';
     }));
@@ -341,9 +421,15 @@ export function createNetworkView(root, tooltip, actions) {
     const note = document.createElement('small');
     note.textContent = frame.sample === null ? t('tip.mean') : t('tip.sample', { i: frame.sample });
     const parts = [heading, list, note];
-    if (hovered.kind === 'neuron' && frame.maps) {
-      paintMap(enlarged, frame.maps[l][k]);
+    const weights = picture !== null && l === 1;
+    if (hovered.kind === 'neuron' && (weights || frame.maps)) {
+      enlarged.width = weights ? 8 : layout.map_size;
+      enlarged.height = weights ? 8 : layout.map_cells === layout.map_size ? 1 : layout.map_size;
+      enlarged.classList.toggle('pixelated', weights);
+      if (weights) paintWeights(enlarged, rowOf(frame.layers[1].W, k, 64));
+      else paintMap(enlarged, /** @type {Uint8Array[][]} */ (frame.maps)[l][k]);
       parts.splice(1, 0, enlarged);
+      if (weights) parts.splice(2, 0, Object.assign(document.createElement('small'), { textContent: t('tip.pixelWeights') }));
     }
     tooltip.replaceChildren(...parts);
     tooltip.hidden = false;
