@@ -38,7 +38,7 @@ def test_limit_errors_name_each_refused_field_and_its_limit():
         {"type": "limit", "loc": ("network", "hidden_layers", 1), "msg": "at most 8 neurons per layer",
          "input": 9},
         {"type": "limit", "loc": ("network", "output_activation"),
-         "msg": "cross_entropy needs an output activation in ['sigmoid']", "input": "tanh"},
+         "msg": "binary_cross_entropy needs an output activation in ['sigmoid']", "input": "tanh"},
         {"type": "limit", "loc": ("data", "n_samples"), "msg": "at most 400 samples", "input": 500},
         {"type": "limit", "loc": ("training", "batch_size"),
          "msg": "at most 250, the size of the training set", "input": 300},

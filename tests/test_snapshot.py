@@ -28,7 +28,7 @@ def test_field_specs_are_contiguous_after_the_header():
         ("z", 2, [1]), ("a", 2, [1]), ("delta", 2, [1]),
         ("a", 0, [2]),
     ]
-    assert specs[0].offset == HEADER.size == 44
+    assert specs[0].offset == HEADER.size == 48
     for spec, following in zip(specs, specs[1:]):
         assert following.offset == spec.offset + 4 * int(np.prod(spec.shape))
 
@@ -38,7 +38,9 @@ def test_layout_sizes_the_frame(session):
     last = layout.fields[-1]
     assert layout.sizes == [2, 4, 2, 1]
     assert layout.activations == ["tanh", "tanh", "sigmoid"]
-    assert layout.grid_offset == last.offset + 4 * last.shape[0]
+    assert (last.name, last.shape) == ("confusion", [2, 2])  # the test set's, for a binary task
+    assert layout.grid_offset == last.offset + 4 * 4
+    assert (layout.view, layout.grid_bytes) == ("boundary", 12 * 12)
     assert layout.map_offset == layout.grid_offset + 12 * 12
     assert layout.frame_bytes == layout.map_offset + (2 + 4 + 2 + 1) * 4 * 4
     assert len(encode_frame(session, 12, 4)) == layout.frame_bytes
@@ -52,7 +54,7 @@ def test_frame_header_and_arrays_match_the_session(session):
     header = HEADER.unpack_from(frame)
     step = session.view_step()
     expected = (0, 7, 0.35, m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy, 2,
-                -1, -1, step.loss)
+                -1, -1, step.loss, 0.0)
     assert np.allclose(header, expected, rtol=1e-6)
     fields = {(s.name, s.layer): read_field(frame, s) for s in layout_message(session, 10, 4).fields}
     # The shown batch is the one the next step takes, traced at the weights shown.
@@ -62,6 +64,9 @@ def test_frame_header_and_arrays_match_the_session(session):
         delta = step.grads.layers[l - 1].delta.mean(axis=1)
         assert np.array_equal(fields["delta", l], delta.astype(np.float32))
     assert np.array_equal(fields["a", 0], step.x.mean(axis=1).astype(np.float32))
+    confusion = fields["confusion", 0]
+    assert confusion.sum() == 200  # every test example, once
+    assert np.trace(confusion) / 200 == pytest.approx(m.test_accuracy)
 
 
 def test_the_boundary_map_is_the_output_as_bytes(session):

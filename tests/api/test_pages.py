@@ -4,9 +4,22 @@ import json
 import re
 from pathlib import Path
 
+from typing import get_args
+
+from app.engine.activations import ActivationName
 from app.engine.datasets import GENERATORS
+from app.engine.features import FeatureName, ScalingName
+from app.engine.initializers import InitializerName
+from app.engine.losses import LossName
+from app.engine.optimizers import OptimizerName
+from app.engine.regularization import RegularizationName
+from app.engine.schedules import ScheduleName
 
 ROOT = Path(__file__).resolve().parents[2]
+# Every name the page shows through a catalogue key "<group>.<name>".
+CHOICES = {"activation": ActivationName, "loss": LossName, "optimizer": OptimizerName,
+           "decay": ScheduleName, "regularization": RegularizationName, "init": InitializerName,
+           "feature": FeatureName, "scaling": ScalingName}
 CATALOGUE = json.loads((ROOT / "static" / "i18n" / "en.json").read_text(encoding="utf-8"))
 
 
@@ -33,9 +46,21 @@ def test_the_page_carries_limits_choices_messages_and_dataset_previews(client):
     assert boot["limits"]["max_hidden_layers"] == 6
     assert boot["choices"]["dataset"] == list(GENERATORS)
     assert boot["messages"] == CATALOGUE
+    assert boot["datasets"]["digits"] == {"task": "multiclass", "input_kind": "image",
+                                          "takes_classes": False, "max_samples": 1797}
+    assert boot["defaults"]["network"]["loss"] == "binary_cross_entropy"
     for name, preview in boot["previews"].items():
-        assert len(preview["x1"]) == len(preview["x2"]) == len(preview["label"]) == 120, name
-        assert set(preview["label"]) == {0.0, 1.0}
+        info = boot["datasets"][name]
+        assert (preview["task"], preview["input_kind"]) == (info["task"], info["input_kind"])
+        if info["input_kind"] == "image":
+            assert len(preview["pixels"]) == 64 and max(preview["pixels"]) <= 1.0
+            continue
+        points = preview["points"]
+        assert len(points["x1"]) == len(points["x2"]) == len(points["label"]) == 120, name
+        if info["task"] == "binary":
+            assert set(points["label"]) == {0.0, 1.0}, name
+        elif info["task"] == "multiclass":
+            assert set(points["label"]) == {0.0, 1.0, 2.0}, name
 
 
 def test_an_unknown_language_falls_back_to_english(client):
@@ -48,9 +73,10 @@ def test_every_message_the_page_uses_is_in_the_catalogue():
     sources = [p.read_text(encoding="utf-8") for p in (ROOT / "static" / "js").rglob("*.js")]
     sources += [p.read_text(encoding="utf-8") for p in (ROOT / "templates").glob("*.html")]
     used = {key for text in sources for key in re.findall(r"""\bt\(\s*['"]([\w.]+)['"]""", text)}
-    choices = {"activation": ["sigmoid", "tanh", "relu", "linear"], "loss": ["mse", "cross_entropy"],
-               "dataset": list(GENERATORS),
-               "status": ["connecting", "running", "paused", "diverged", "disconnected"]}
+    choices = {group: get_args(names) for group, names in CHOICES.items()}
+    choices |= {"dataset": [*GENERATORS, "csv"], "fn": get_args(ActivationName),
+                "group": ["binary", "multiclass", "regression", "real"],
+                "status": ["connecting", "running", "paused", "diverged", "disconnected"]}
     used |= {f"{group}.{name}" for group, names in choices.items() for name in names}
     assert len(used) > 60
     assert sorted(used - CATALOGUE.keys()) == []

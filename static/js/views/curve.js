@@ -53,6 +53,11 @@ function yAxis(/** @type {[number, number]} */ range, /** @type {Float32Array} *
   return [lo - pad, hi + pad];
 }
 
+/** Smaller dots when there are many, so that a dense sample still shows its shape. */
+function dotRadius(/** @type {number} */ n) {
+  return n > 150 ? 2.3 : 3.2;
+}
+
 /** A tick label, with a true minus sign rather than a hyphen. */
 function label(/** @type {number} */ v) {
   return num(v, 3).replace('-', '−');
@@ -130,9 +135,10 @@ export function createCurveView(canvas) {
     context.fillStyle = fill;
     context.strokeStyle = 'rgba(255,255,255,0.9)';
     context.lineWidth = 1;
+    const radius = dotRadius(points.x.length);
     points.x.forEach((x, i) => {
       context.beginPath();
-      context.arc(s.x(x), s.y(points.y[i]), 3.2, 0, 2 * Math.PI);
+      context.arc(s.x(x), s.y(points.y[i]), radius, 0, 2 * Math.PI);
       context.fill();
       context.stroke();
     });

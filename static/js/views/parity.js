@@ -146,10 +146,12 @@ export function createParityView(canvas) {
     context.strokeStyle = 'rgba(255,255,255,0.9)';
     context.lineWidth = 1;
     const n = Math.min(targets.length, predictions.length);
+    // Smaller dots when there are many, so that a dense cloud still shows its shape.
+    const radius = n > 150 ? 2.3 : 3.2;
     for (let i = 0; i < n; i += 1) {
       if (!Number.isFinite(predictions[i])) continue;
       context.beginPath();
-      context.arc(s.x(targets[i]), s.y(predictions[i]), 3.2, 0, 2 * Math.PI);
+      context.arc(s.x(targets[i]), s.y(predictions[i]), radius, 0, 2 * Math.PI);
       context.fill();
       context.stroke();
     }
