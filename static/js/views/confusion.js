@@ -108,7 +108,7 @@ export function createConfusionView(root) {
     const cell = cells[index];
     const diagonal = Math.floor(index / names.length) === index % names.length;
     const strength = Math.sqrt(rowTotal > 0 ? value / rowTotal : 0);
-    cell.textContent = String(value);
+    cell.textContent = String(Math.round(value));
     cell.classList.toggle('zero', value === 0);
     cell.classList.toggle('dark', strength >= DARK_FROM);
     cell.style.backgroundColor = value === 0 ? '' : css(diagonal ? strength : -strength);
