@@ -4,8 +4,10 @@ import re
 import numpy as np
 import pytest
 
-from app.schemas import Limits, SessionConfig
-from app.sessions import Session, SessionLimitReached, SessionRegistry
+from app.engine.network import split_flat
+from app.schemas import Limits, ParamEdit, SessionConfig
+from app.sessions import Refused, Session, SessionLimitReached, SessionRegistry
+from app.snapshot import HEADER, encode_frame, frame_arrays, layout_message
 
 
 class Clock:
@@ -185,3 +187,237 @@ def test_cached_builds_once_per_state():
     assert session.cached("k", builds.__next__) == session.cached("k", builds.__next__) == 1
     session.train(1)
     assert session.cached("k", builds.__next__) == 2
+
+
+# ---- picked sample, what the diagram shows, edits, step-by-step mode -----------------------
+
+
+def test_pick_takes_a_training_example_and_refuses_one_beyond_the_set():
+    session = Session("a", SessionConfig(), 0.0)
+    status = session.status_version
+    session.pick(199)
+    assert session.sample == 199 and session.status_version == status + 1
+    with pytest.raises(Refused, match=r"^at most 199: the training set has 200 examples$"):
+        session.pick(200)
+    assert session.sample == 199
+    session.pick(None)
+    assert session.sample is None
+
+
+def test_the_view_follows_the_picked_example_at_the_current_weights():
+    session = Session("a", SessionConfig(), 0.0)
+    session.train(3)
+    session.pick(42)
+    step = session.view_step()
+    assert step.indices.tolist() == [42] and step.y.shape == (1, 1)
+    assert np.array_equal(step.x, session.data.x_train[:, [42]])
+    assert np.array_equal(step.y, session.data.y_train[:, [42]])
+    net = session.trainer.network
+    assert np.array_equal(step.grads.flat, net.gradient(step.x, step.y, session.trainer.loss))
+    assert session.trainer.step_count == 3  # looking trains nothing
+
+
+def test_the_view_is_otherwise_the_upcoming_batch_at_the_current_weights():
+    session = Session("a", SessionConfig(), 0.0)
+    for _ in range(2):
+        step = session.view_step()
+        assert np.array_equal(step.indices, session.trainer.upcoming_indices())
+        assert step.x.shape == (2, 10)
+        net = session.trainer.network
+        assert np.array_equal(step.grads.flat, net.gradient(step.x, step.y, session.trainer.loss))
+        session.train(7)
+    # What the view showed is what the next step takes.
+    shown = session.view_step()
+    assert np.array_equal(session.trainer.step().indices, shown.indices)
+
+
+def test_the_view_follows_an_edit():
+    session = Session("a", SessionConfig(), 0.0)
+    before = session.view_step()
+    session.edit(ParamEdit(layer=1, param="W", index=0, source=0, value=3.0))
+    after = session.view_step()
+    assert np.array_equal(after.indices, before.indices)
+    assert after.traces[0].z[0, 0] != before.traces[0].z[0, 0]
+    net = session.trainer.network
+    assert np.array_equal(after.traces[0].z, net.layers[0].W @ after.x + net.layers[0].b)
+
+
+@pytest.mark.parametrize("edit, where", [
+    (ParamEdit(layer=1, param="W", index=3, source=1, value=0.25), (0, "W", (3, 1))),
+    (ParamEdit(layer=2, param="b", index=1, value=-2.5), (1, "b", (1, 0))),
+    (ParamEdit(layer=3, param="W", index=0, source=1, value=7.0), (2, "W", (0, 1))),
+    (ParamEdit(layer=3, param="b", index=0, value=1000.0), (2, "b", (0, 0))),
+])
+def test_an_edit_changes_exactly_one_parameter(edit, where):
+    session = Session("a", SessionConfig(), 0.0)
+    before = session.trainer.network.params.copy()
+    versions = (session.state_version, session.layout_version)
+    session.edit(edit)
+    layer, name, position = where
+    array = getattr(session.trainer.network.layers[layer], name)
+    assert array[position] == edit.value
+    assert np.count_nonzero(session.trainer.network.params != before) == 1
+    assert (session.state_version, session.layout_version) == (versions[0] + 1, versions[1])
+
+
+def test_an_edit_changes_the_losses():
+    session = Session("a", SessionConfig(), 0.0)
+    before = session.trainer.evaluate()
+    session.edit(ParamEdit(layer=3, param="b", index=0, value=5.0))
+    assert session.trainer.evaluate().train_loss > before.train_loss
+
+
+def test_edits_only_while_paused():
+    session = Session("a", SessionConfig(), 0.0)
+    session.set_running(True)
+    before = session.trainer.network.params.copy()
+    with pytest.raises(Refused, match=r"^pause training to edit a weight or bias$"):
+        session.edit(ParamEdit(layer=1, param="W", index=0, source=0, value=1.0))
+    assert np.array_equal(session.trainer.network.params, before)
+    session.set_running(False)
+    session.edit(ParamEdit(layer=1, param="W", index=0, source=0, value=1.0))
+    assert session.trainer.network.layers[0].W[0, 0] == 1.0
+
+
+@pytest.mark.parametrize("edit, message", [
+    (ParamEdit(layer=4, param="b", index=0, value=1.0), "layers are numbered 1 to 3"),
+    (ParamEdit(layer=1, param="b", index=4, value=1.0), "layer 1 has 4 neurons, numbered from 0"),
+    (ParamEdit(layer=3, param="W", index=1, source=0, value=1.0), "layer 3 has 1 neurons, numbered from 0"),
+    (ParamEdit(layer=1, param="W", index=0, value=1.0), "a weight of layer 1 needs a source below 2"),
+    (ParamEdit(layer=2, param="W", index=0, source=4, value=1.0), "a weight of layer 2 needs a source below 4"),
+])
+def test_an_edit_of_a_parameter_that_does_not_exist_is_refused(edit, message):
+    session = Session("a", SessionConfig(), 0.0)
+    before, version = session.trainer.network.params.copy(), session.state_version
+    with pytest.raises(Refused, match=f"^{message}$"):
+        session.edit(edit)
+    assert np.array_equal(session.trainer.network.params, before)
+    assert session.state_version == version
+
+
+def test_walk_start_pauses_and_opens_at_the_input():
+    session = Session("a", SessionConfig(), 0.0)
+    session.set_running(True)
+    status = session.status_version
+    session.walk_to("start")
+    assert session.running is False and session.status == "paused"
+    assert session.status_version == status + 1
+    assert (session.walk.stage, session.walk.stage_count) == (0, 9)
+    assert session.view_step() is session.walk.step
+
+
+def test_walk_next_previous_and_stop():
+    session = Session("a", SessionConfig(), 0.0)
+    session.walk_to("next")  # with no walkthrough open, any move opens one
+    assert session.walk.stage == 0
+    session.walk_to("next")
+    session.walk_to("next")
+    assert session.walk.stage == 2
+    session.walk_to("previous")
+    assert session.walk.stage == 1
+    session.walk_to("stop")
+    assert session.walk is None
+    assert session.trainer.step_count == 0
+
+
+def test_walking_past_the_update_trains_one_step_on_the_shown_batch():
+    session, twin = Session("a", SessionConfig(), 0.0), Session("b", SessionConfig(), 0.0)
+    session.walk_to("start")
+    shown = session.view_step().indices.copy()
+    for _ in range(9):
+        session.walk_to("next")
+    assert np.array_equal(twin.trainer.step().indices, shown)
+    assert session.trainer.step_count == 1
+    assert np.array_equal(session.trainer.network.params, twin.trainer.network.params)
+    assert session.walk.stage == 0
+    assert np.array_equal(session.view_step().indices, twin.trainer.upcoming_indices())
+
+
+def test_a_walk_on_the_picked_example_follows_it():
+    session = Session("a", SessionConfig(), 0.0)
+    session.pick(9)
+    session.walk_to("start")
+    assert session.walk.step.indices.tolist() == [9]
+    for _ in range(9):
+        session.walk_to("next")
+    assert (session.trainer.step_count, session.sample) == (1, 9)
+    assert session.walk.step.indices.tolist() == [9]
+    # Picking another example while walking starts over on it.
+    session.walk_to("next")
+    session.pick(11)
+    assert (session.walk.stage, session.walk.step.indices.tolist()) == (0, [11])
+    session.pick(None)
+    assert session.walk.step.indices.size == 10
+
+
+def test_a_diverged_network_cannot_be_walked_through():
+    session = Session("a", SessionConfig(), 0.0)
+    session.trainer.network.params[0] = np.nan
+    with pytest.raises(Refused, match="diverged"):
+        session.walk_to("start")
+    assert session.walk is None
+    session.walk_to("stop")  # leaving is always possible
+
+
+@pytest.mark.parametrize("end", [
+    lambda s: s.apply_config(with_changes(s.config, training={"learning_rate": 0.5})),
+    lambda s: s.apply_config(with_changes(s.config, network={"hidden_layers": [3]})),
+    lambda s: s.reset(),
+    lambda s: s.set_running(True),
+    lambda s: s.train(1),
+    lambda s: s.edit(ParamEdit(layer=1, param="b", index=0, value=1.0)),
+], ids=["learning rate", "network", "reset", "play", "train", "edit"])
+def test_changes_to_the_run_end_the_walk(end):
+    session = Session("a", SessionConfig(), 0.0)
+    session.walk_to("start")
+    session.walk_to("next")
+    end(session)
+    assert session.walk is None
+    assert encode_frame_header(session)[9] == -1
+
+
+def encode_frame_header(session: Session) -> tuple:
+    return HEADER.unpack_from(encode_frame(session, 10, 4))
+
+
+def test_the_diagram_shows_the_updated_weights_at_the_update_stage():
+    session = Session("a", SessionConfig(), 0.0)
+    session.walk_to("start")
+    for _ in range(7):
+        session.walk_to("next")
+    assert session.walk.phase == ("backward", 1)
+    net = session.trainer.network
+    arrays = frame_arrays(session)
+    assert all(np.array_equal(arrays[7 * l], layer.W) for l, layer in enumerate(net.layers))
+    session.walk_to("next")
+    assert session.walk.phase == ("update", None)
+    after = split_flat(session.walk.params_after, net.sizes)
+    arrays = frame_arrays(session)
+    for l, (W, b) in enumerate(after):
+        assert np.array_equal(arrays[7 * l], W) and np.array_equal(arrays[7 * l + 1], b)
+        assert not np.array_equal(arrays[7 * l], net.layers[l].W)
+        # The gradients and batch means are still the walk's step.
+        assert np.array_equal(arrays[7 * l + 2], session.walk.step.grads.layers[l].dW)
+    # The same through the wire: the frame's W fields are the updated weights, in float32.
+    frame = encode_frame(session, 10, 4)
+    header = HEADER.unpack_from(frame)
+    assert (header[1], header[8], header[9]) == (0, -1, 8)
+    assert header[10] == np.float32(session.walk.step.loss)
+    for spec in layout_message(session, 10, 4).fields:
+        if spec.name == "W":
+            shown = np.frombuffer(frame, "<f4", int(np.prod(spec.shape)), spec.offset).reshape(spec.shape)
+            assert np.array_equal(shown, after[spec.layer - 1][0].astype(np.float32))
+    # Moving on applies exactly what was shown.
+    session.walk_to("next")
+    assert np.array_equal(net.params, np.concatenate([np.concatenate([W.ravel(), b.ravel()])
+                                                      for W, b in after]))
+    assert session.trainer.step_count == 1
+
+
+def test_the_frame_header_names_the_picked_sample_and_its_loss():
+    session = Session("a", SessionConfig(), 0.0)
+    session.pick(123)
+    header = encode_frame_header(session)
+    step = session.view_step()
+    assert (header[8], header[9]) == (123, -1)
+    assert header[10] == np.float32(session.trainer.loss.value(step.traces[-1].a, step.y))

@@ -273,3 +273,277 @@ def test_session_ids_are_distinct_unguessable_tokens(client):
     ids = {create(client)["id"] for _ in range(5)}
     assert len(ids) == 5
     assert all(len(sid) >= 22 for sid in ids)  # 16 random bytes, base64url
+
+
+# ---- inspector, gradient check, edits ------------------------------------------------------
+
+
+def inspect(client, sid: str, target: dict, sample: int | None = None):
+    body = {"target": target} if sample is None else {"target": target, "sample": sample}
+    return client.post(f"/api/sessions/{sid}/inspect", json=body)
+
+
+def neuron(layer: int, index: int) -> dict:
+    return {"kind": "neuron", "layer": layer, "index": index}
+
+
+def weight(layer: int, index: int, source: int) -> dict:
+    return {"kind": "weight", "layer": layer, "index": index, "source": source}
+
+
+def test_inspect_a_hidden_neuron_of_a_picked_sample(client):
+    sid = create(client)["id"]
+    client.post(f"/api/sessions/{sid}/train", json={"steps": 20})
+    state = client.get(f"/api/sessions/{sid}/state").json()
+    response = inspect(client, sid, neuron(2, 1), sample=17)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["sample"], body["example"], body["indices"], body["loss_name"]) == (
+        17, 0, [17], "cross_entropy")
+    detail = body["detail"]
+    assert (detail["kind"], detail["layer"], detail["index"]) == ("neuron", 2, 1)
+    f, b = detail["forward"], detail["backward"]
+    assert f["weights"] == state["layers"][1]["W"][1]
+    assert f["bias"] == state["layers"][1]["b"][1]
+    assert len(f["inputs"]) == len(f["products"]) == 4
+    assert f["products"] == [w * a for w, a in zip(f["weights"], f["inputs"])]
+    assert abs(sum(f["products"]) + f["bias"] - f["z"]) < 1e-9
+    assert f["activation"] == "tanh" and f["a"] == pytest.approx(np.tanh(f["z"]), abs=1e-12)
+    # BP2: the one output-side neuron above it sends its δ back through its weight.
+    assert b["upstream_weights"] == [state["layers"][2]["W"][0][1]]
+    assert len(b["upstream_deltas"]) == len(b["upstream_products"]) == 1
+    assert b["sigma_prime"] == pytest.approx(1 - np.tanh(f["z"]) ** 2, rel=1e-12)
+    assert b["upstream_sum"] * b["sigma_prime"] == pytest.approx(b["delta"], rel=1e-12)
+    assert (b["target"], b["dC_da"], b["fused"]) == (None, None, False)
+    assert body["loss"] > 0
+
+
+def test_inspect_the_output_neuron_of_the_next_batch(client):
+    sid = create(client)["id"]
+    state = client.get(f"/api/sessions/{sid}/state").json()
+    body = inspect(client, sid, neuron(3, 0)).json()
+    assert body["sample"] is None and body["indices"] == state["batch"]["indices"]
+    assert body["loss"] == state["batch"]["loss"]
+    f, b = body["detail"]["forward"], body["detail"]["backward"]
+    assert abs(sum(f["products"]) + f["bias"] - f["z"]) < 1e-9
+    assert f["z"] == state["layers"][2]["z"][0][0] and f["a"] == state["layers"][2]["a"][0][0]
+    # Sigmoid with cross-entropy: δ = a − y, the same as ∂C/∂a · σ'(z) up to rounding.
+    assert b["target"] == state["batch"]["y"][0][0]
+    assert b["fused"] is True and b["delta"] == f["a"] - b["target"]
+    assert b["dC_da"] * b["sigma_prime"] == pytest.approx(b["delta"], rel=1e-9)
+    assert b["delta"] == state["layers"][2]["delta"][0][0]
+    assert b["upstream_weights"] is None and b["upstream_sum"] is None
+
+
+def test_inspect_a_weight(client):
+    sid = create(client, {"training": {"learning_rate": 0.4, "batch_size": 10}})["id"]
+    state = client.get(f"/api/sessions/{sid}/state").json()
+    body = inspect(client, sid, weight(1, 3, 1)).json()
+    w = body["detail"]
+    assert set(w) == {"kind", "layer", "index", "source", "weight", "a_in", "delta", "gradient",
+                      "batch_gradient", "examples", "learning_rate", "weight_after"}
+    assert (w["kind"], w["layer"], w["index"], w["source"]) == ("weight", 1, 3, 1)
+    assert w["weight"] == state["layers"][0]["W"][3][1]
+    assert w["a_in"] == state["batch"]["x"][1][0] and w["delta"] == state["layers"][0]["delta"][3][0]
+    assert w["gradient"] == w["a_in"] * w["delta"]
+    assert w["batch_gradient"] == state["layers"][0]["dW"][3][1]
+    # The batch gradient is the mean of a_in·δ over the ten examples of the batch.
+    x, delta = np.array(state["batch"]["x"]), np.array(state["layers"][0]["delta"])
+    assert w["batch_gradient"] == pytest.approx(np.mean(x[1] * delta[3]), rel=1e-12)
+    assert (w["examples"], w["learning_rate"]) == (10, 0.4)
+    assert w["weight_after"] == pytest.approx(w["weight"] - 0.4 * w["batch_gradient"], rel=1e-15)
+    # And the next step does exactly that.
+    client.post(f"/api/sessions/{sid}/train", json={"steps": 1})
+    assert client.get(f"/api/sessions/{sid}/state").json()["layers"][0]["W"][3][1] == w["weight_after"]
+
+
+def test_inspecting_changes_nothing(client):
+    sid = create(client)["id"]
+    before = client.get(f"/api/sessions/{sid}/state").json()
+    inspect(client, sid, neuron(1, 0), sample=3)
+    inspect(client, sid, weight(2, 0, 0))
+    assert client.get(f"/api/sessions/{sid}/state").json() == before
+
+
+def test_inspect_a_weight_of_another_sample_during_a_walkthrough(client):
+    # weight_after is the update of the step explained, not the walkthrough's.
+    sid = create(client)["id"]
+    client.app.state.registry.sessions[sid].walk_to("start")  # on the next mini-batch
+    w = inspect(client, sid, weight(1, 0, 0), sample=3).json()["detail"]
+    assert w["examples"] == 1 and w["batch_gradient"] == w["gradient"]
+    assert w["weight_after"] == pytest.approx(w["weight"] - w["learning_rate"] * w["batch_gradient"],
+                                              rel=1e-12)
+
+
+def test_inspect_a_sample_beyond_the_training_set_is_422(client):
+    sid = create(client)["id"]
+    response = inspect(client, sid, neuron(1, 0), sample=200)
+    assert response.status_code == 422
+    assert response.json() == {"detail": [{"type": "refused", "loc": ["body", "sample"], "input": 200,
+                                           "msg": "at most 199: the training set has 200 examples"}]}
+
+
+def test_inspect_the_sample_limit_follows_the_data(client):
+    sid = create(client, {"data": {"n_samples": 100, "test_ratio": 0.2}})["id"]
+    assert inspect(client, sid, neuron(1, 0), sample=79).status_code == 200
+    response = inspect(client, sid, neuron(1, 0), sample=80)
+    assert response.json()["detail"][0]["msg"] == "at most 79: the training set has 80 examples"
+
+
+@pytest.mark.parametrize("target, msg", [
+    (neuron(4, 0), "layers are numbered 1 to 3"),
+    (neuron(1, 4), "layer 1 has no neuron 4"),
+    (weight(3, 0, 2), "layer 2 has no neuron 2"),
+])
+def test_inspect_a_target_that_does_not_exist_is_422(client, target, msg):
+    sid = create(client)["id"]
+    response = inspect(client, sid, target)
+    assert response.status_code == 422
+    assert response.json() == {"detail": [{"type": "refused", "loc": ["body", "target"],
+                                           "input": target, "msg": msg}]}
+
+
+def test_inspect_validates_the_target_shape(client):
+    sid = create(client)["id"]
+    response = client.post(f"/api/sessions/{sid}/inspect",
+                           json={"target": {"kind": "weight", "layer": 1, "index": 0}})
+    assert response.status_code == 422
+    assert [(e["type"], e["loc"]) for e in response.json()["detail"]] == [
+        ("missing", ["body", "target", "weight", "source"])]
+
+
+def test_gradcheck_on_the_next_batch_passes(client):
+    sid = create(client)["id"]
+    response = client.post(f"/api/sessions/{sid}/gradcheck")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"layers", "threshold", "passed", "examples", "sample"}
+    assert len(body["layers"]) == 3 and all(0 <= e < 1e-6 for e in body["layers"])
+    assert (body["threshold"], body["passed"], body["examples"], body["sample"]) == (1e-6, True, 10, None)
+
+
+def test_gradcheck_on_a_sample_after_training_passes(client):
+    sid = create(client)["id"]
+    client.post(f"/api/sessions/{sid}/train", json={"steps": 50})
+    body = client.post(f"/api/sessions/{sid}/gradcheck", json={"sample": 3}).json()
+    assert (body["passed"], body["examples"], body["sample"]) == (True, 1, 3)
+    assert all(0 <= e < 1e-6 for e in body["layers"])
+    assert client.get(f"/api/sessions/{sid}").json()["step"] == 50
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: gradient check reports a correct backprop as failed: "
+                   "on sample 85 of a fresh default session ∂C/∂W¹[0,1] ≈ 2.5e-6, and the central "
+                   "difference (ε = 1e-5) is off by ≈1e-11 from round-off of C ≈ 0.6, a relative "
+                   "error of 2.1e-6 > GRADCHECK_THRESHOLD 1e-6 (gradcheck.FLOOR 1e-7 is far below "
+                   "that round-off); ε = 1e-4 gives 1.2e-7")
+def test_gradcheck_does_not_fail_a_correct_backprop_on_a_small_gradient(client):
+    sid = create(client)["id"]
+    body = client.post(f"/api/sessions/{sid}/gradcheck", json={"sample": 85}).json()
+    assert body["passed"] is True
+
+
+def test_gradcheck_of_a_sample_beyond_the_training_set_is_422(client):
+    sid = create(client)["id"]
+    response = client.post(f"/api/sessions/{sid}/gradcheck", json={"sample": 200})
+    assert response.status_code == 422
+    assert response.json() == {"detail": [{"type": "refused", "loc": ["body", "sample"], "input": 200,
+                                           "msg": "at most 199: the training set has 200 examples"}]}
+
+
+def test_edit_a_weight_changes_the_state_and_the_losses(client):
+    first = create(client)
+    sid = first["id"]
+    response = client.patch(f"/api/sessions/{sid}/params",
+                            json={"layer": 2, "param": "W", "index": 1, "source": 3, "value": 4.5})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["step"], body["status"]) == (0, "paused")
+    assert body["metrics"]["train_loss"] != first["metrics"]["train_loss"]
+    assert body["metrics"]["test_loss"] != first["metrics"]["test_loss"]
+    after = weights(client, sid)
+    assert after[1][1][3] == 4.5
+    before = weights(client, create(client)["id"])
+    before[1][1][3] = 4.5
+    assert after == before  # nothing else moved
+
+
+def test_edit_a_bias(client):
+    sid = create(client)["id"]
+    body = client.patch(f"/api/sessions/{sid}/params",
+                        json={"layer": 3, "param": "b", "index": 0, "value": -7}).json()
+    state = client.get(f"/api/sessions/{sid}/state").json()
+    assert state["layers"][2]["b"] == [-7.0]
+    # A very negative output bias: the output is near 0 everywhere, so class 1 costs about 7 each.
+    assert 0.3 < body["metrics"]["train_accuracy"] < 0.7
+    assert body["metrics"]["train_loss"] > 3 and state["batch"]["loss"] > 3
+
+
+@pytest.mark.parametrize("edit, msg", [
+    ({"layer": 4, "param": "W", "index": 0, "source": 0, "value": 1}, "layers are numbered 1 to 3"),
+    ({"layer": 1, "param": "b", "index": 4, "value": 1}, "layer 1 has 4 neurons, numbered from 0"),
+    ({"layer": 2, "param": "W", "index": 0, "source": 4, "value": 1},
+     "a weight of layer 2 needs a source below 4"),
+    ({"layer": 2, "param": "W", "index": 0, "value": 1}, "a weight of layer 2 needs a source below 4"),
+])
+def test_edit_of_a_parameter_that_does_not_exist_is_422(client, edit, msg):
+    sid = create(client)["id"]
+    before = weights(client, sid)
+    response = client.patch(f"/api/sessions/{sid}/params", json=edit)
+    assert response.status_code == 422
+    assert response.json() == {"detail": [{"type": "refused", "loc": ["body", "index"],
+                                           "input": {"source": None, **edit, "value": 1.0},
+                                           "msg": msg}]}
+    assert weights(client, sid) == before
+
+
+@pytest.mark.parametrize("edit, error", [
+    ({"layer": 0, "param": "W", "index": 0, "source": 0, "value": 1}, ("greater_than_equal", "layer")),
+    ({"layer": 1, "param": "W", "index": -1, "source": 0, "value": 1}, ("greater_than_equal", "index")),
+    ({"layer": 1, "param": "a", "index": 0, "value": 1}, ("literal_error", "param")),
+    ({"layer": 1, "param": "b", "index": 0, "value": 1001}, ("less_than_equal", "value")),
+])
+def test_edit_validates_its_fields(client, edit, error):
+    sid = create(client)["id"]
+    response = client.patch(f"/api/sessions/{sid}/params", json=edit)
+    assert response.status_code == 422
+    assert [(e["type"], e["loc"][-1]) for e in response.json()["detail"]] == [error]
+
+
+def test_edit_while_training_runs_is_422(client):
+    sid = create(client)["id"]
+    with client.websocket_connect(f"/ws?session={sid}") as ws:
+        ws.receive()  # hello
+        ws.send_json({"type": "play"})
+        session = client.app.state.registry.sessions[sid]
+        for _ in range(50):
+            if session.running:
+                break
+            ws.receive()
+        response = client.patch(f"/api/sessions/{sid}/params",
+                                json={"layer": 1, "param": "W", "index": 0, "source": 0, "value": 9})
+        ws.send_json({"type": "pause"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "pause training to edit a weight or bias"
+    assert response.json()["detail"][0]["loc"] == ["body", "index"]
+    assert session.trainer.network.layers[0].W[0, 0] != 9
+
+
+def test_edit_while_running_without_a_viewer_is_422_and_pausing_allows_it(client):
+    sid = create(client)["id"]
+    session = client.app.state.registry.sessions[sid]
+    session.set_running(True)
+    edit = {"layer": 1, "param": "b", "index": 2, "value": 0.5}
+    assert client.patch(f"/api/sessions/{sid}/params", json=edit).status_code == 422
+    session.set_running(False)
+    assert client.patch(f"/api/sessions/{sid}/params", json=edit).status_code == 200
+    assert client.get(f"/api/sessions/{sid}/state").json()["layers"][0]["b"][2] == 0.5
+
+
+@pytest.mark.parametrize("method, path", [
+    ("post", "/inspect"), ("post", "/gradcheck"), ("patch", "/params")])
+def test_the_new_endpoints_404_on_an_unknown_session(client, method, path):
+    body = {"target": neuron(1, 0)} if path == "/inspect" else (
+        {"layer": 1, "param": "b", "index": 0, "value": 1} if path == "/params" else {})
+    response = client.request(method, f"/api/sessions/nope{path}", json=body)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no session 'nope'; it may have expired"}

@@ -7,19 +7,30 @@ import anyio
 import numpy as np
 import pytest
 
+from app.engine.network import split_flat
 from app.main import create_app
 from app.schemas import Limits
 from app.settings import Settings
+from app.snapshot import HEADER as APP_HEADER
 
 HEADER = struct.Struct("<IIfffffI")  # version, step, epoch, 2 losses, 2 accuracies, flags
-DIVERGED = 1
+DIVERGED, MAPS = 1, 2
 DIVERGING = {"network": {"hidden_layers": [], "output_activation": "linear", "loss": "mse"},
              "training": {"learning_rate": 100}}
 
 
+# A message that never comes fails the test after this long instead of hanging the run.
+RECEIVE_SECONDS = 10.0
+
+
+async def next_message(ws, seconds: float) -> dict:
+    with anyio.fail_after(seconds):
+        return await ws._send_rx.receive()  # what ws.receive() awaits, without a bound
+
+
 def receive(ws) -> dict | bytes:
     """The next message: a frame as bytes, anything else as parsed JSON."""
-    message = ws.receive()
+    message = ws.portal.call(next_message, ws, RECEIVE_SECONDS)
     if message.get("bytes") is not None:
         return message["bytes"]
     return json.loads(message["text"])
@@ -76,7 +87,7 @@ def test_a_connection_opens_with_hello_layout_history_status_and_a_frame(client)
     assert (layout["sizes"], layout["header_bytes"], layout["grid_size"]) == ([2, 4, 2, 1], 44, 10)
     assert len(frame) == layout["frame_bytes"]
     version, step, epoch, *_, flags = header(frame)
-    assert (version, step, epoch, flags) == (layout["version"], 0, 0.0, 0)
+    assert (version, step, epoch, flags) == (layout["version"], 0, 0.0, MAPS)
 
 
 def test_frame_weights_are_the_rest_state_weights(client):
@@ -120,7 +131,9 @@ def test_a_new_architecture_mid_training_sends_a_new_layout(client):
         assert layout["sizes"] == [2, 3, 3, 3, 1] and layout["version"] > old["version"]
         for _ in range(3):
             frame = receive_until(ws, "frame")
-            assert (header(frame)[0], len(frame)) == (layout["version"], layout["frame_bytes"])
+            # Neuron maps come at their own lower rate; a frame without them ends where they start.
+            size = layout["frame_bytes"] if header(frame)[-1] & MAPS else layout["map_offset"]
+            assert (header(frame)[0], len(frame)) == (layout["version"], size)
 
 
 @pytest.mark.parametrize("text, error", [
@@ -267,3 +280,264 @@ def test_a_handler_cancelled_while_closing_ends_by_its_cancel_scope():
     app = create_app(Settings(limits=Limits(grid_size=8)))
     outcomes = [anyio.run(disconnect_then_cancel, app, n) for n in range(8)]
     assert outcomes == ["absorbed by its scope"] * 8
+
+
+# ---- picked sample, inspector, step-by-step mode, gradient check, edits --------------------
+
+# The whole 44-byte header: ..., flags, picked sample (-1: none), walk stage (-1: none), shown loss.
+FULL_HEADER = struct.Struct("<IIfffffIiif")
+SAMPLE, STAGE, SHOWN_LOSS = 8, 9, 10
+NEURON = {"kind": "neuron", "layer": 2, "index": 1}
+
+
+def full_header(frame: bytes) -> tuple:
+    return FULL_HEADER.unpack_from(frame)
+
+
+def messages_until(ws, kind: str, reads: int = 100, **fields) -> list:
+    """Every message up to and including the first of this type with these fields."""
+    seen = []
+    for _ in range(reads):
+        seen.append(receive(ws))
+        message = seen[-1]
+        if isinstance(message, dict) and message["type"] == kind and fields.items() <= message.items():
+            return seen
+    raise AssertionError(f"no {kind} {fields} in {reads} messages")
+
+
+def frame_where(ws, holds, reads: int = 30) -> bytes:
+    """The first frame for which ``holds(frame)`` is true. A frame sent without neuron maps is
+    followed by one that catches them up, of whatever the state is then; so after a change,
+    the frame that shows it may come after one more of the state before."""
+    for _ in range(reads):
+        frame = receive_until(ws, "frame")
+        if holds(frame):
+            return frame
+    raise AssertionError(f"no such frame in {reads} frames")
+
+
+def at(index: int, value) -> object:
+    return lambda frame: full_header(frame)[index] == value
+
+
+def test_the_full_header_is_the_apps():
+    # The page reads these offsets; a change here is a change of the wire format.
+    assert FULL_HEADER.format == APP_HEADER.format and FULL_HEADER.size == 44
+
+
+def test_pick_shows_the_sample_and_its_loss_in_the_header(client):
+    with client.websocket_connect("/ws") as ws:
+        hello, _, frame = opening(ws)
+        assert full_header(frame)[SAMPLE] == -1
+        ws.send_json({"type": "pick", "sample": 7})
+        header_ = full_header(frame_where(ws, at(SAMPLE, 7)))
+        sid = hello["session_id"]
+        expected = client.post(f"/api/sessions/{sid}/inspect",
+                               json={"target": NEURON, "sample": 7}).json()["loss"]
+        assert (header_[SAMPLE], header_[STAGE]) == (7, -1)
+        assert header_[SHOWN_LOSS] == np.float32(expected)
+        ws.send_json({"type": "pick", "sample": None})
+        frame_where(ws, at(SAMPLE, -1))
+
+
+def test_a_pick_beyond_the_training_set_is_an_error_and_the_socket_keeps_working(client):
+    with client.websocket_connect("/ws") as ws:
+        opening(ws)
+        ws.send_json({"type": "pick", "sample": 200})
+        assert receive(ws) == {"type": "error", "message": "pick refused", "errors": [
+            {"field": "pick", "message": "at most 199: the training set has 200 examples"}]}
+        ws.send_json({"type": "pick", "sample": -1})
+        assert receive(ws) == {"type": "error", "message": "invalid message", "errors": [
+            {"field": "sample", "message": "Input should be greater than or equal to 0"}]}
+        ws.send_json({"type": "step"})
+        assert full_header(frame_at(ws, 1))[SAMPLE] == -1
+
+
+def test_inspect_sends_the_targets_numbers_after_every_frame(client):
+    with client.websocket_connect("/ws") as ws:
+        hello, _, _ = opening(ws)
+        sid = hello["session_id"]
+        ws.send_json({"type": "inspect", "target": NEURON})
+        assert isinstance(receive(ws), bytes)
+        message = receive(ws)
+        assert message["type"] == "inspection"
+        # The same numbers as REST gives for the first example of the next batch.
+        rest = client.post(f"/api/sessions/{sid}/inspect", json={"target": NEURON}).json()
+        assert message == {"type": "inspection", **rest}
+        f = message["detail"]["forward"]
+        assert abs(sum(f["products"]) + f["bias"] - f["z"]) < 1e-9
+        state = client.get(f"/api/sessions/{sid}/state").json()
+        assert f["z"] == state["layers"][1]["z"][1][0]
+        assert message["detail"]["backward"]["delta"] == state["layers"][1]["delta"][1][0]
+        # After a step: a frame of step 1, then the numbers of the new batch at the new weights.
+        ws.send_json({"type": "step"})
+        frame_at(ws, 1)
+        after = receive(ws)
+        assert after["type"] == "inspection" and after["indices"] != message["indices"]
+        assert after["detail"]["forward"]["weights"] == client.get(
+            f"/api/sessions/{sid}/state").json()["layers"][1]["W"][1]
+
+
+def test_inspect_a_weight_of_the_picked_sample(client):
+    with client.websocket_connect("/ws") as ws:
+        opening(ws)
+        ws.send_json({"type": "pick", "sample": 12})
+        frame_where(ws, at(SAMPLE, 12))
+        ws.send_json({"type": "inspect", "target": {"kind": "weight", "layer": 3, "index": 0, "source": 1}})
+        message = receive_until(ws, "inspection")
+    w = message["detail"]
+    assert (message["sample"], message["indices"], w["kind"], w["examples"]) == (12, [12], "weight", 1)
+    assert w["gradient"] == w["a_in"] * w["delta"] == w["batch_gradient"]
+    assert w["weight_after"] == pytest.approx(w["weight"] - 0.1 * w["gradient"], rel=1e-12)
+
+
+def test_inspect_null_stops_the_inspection_messages(client):
+    with client.websocket_connect("/ws") as ws:
+        opening(ws)
+        ws.send_json({"type": "inspect", "target": NEURON})
+        receive_until(ws, "inspection")
+        ws.send_json({"type": "inspect", "target": None})
+        ws.send_json({"type": "step"})
+        frame_at(ws, 1)
+        ws.send_json({"type": "speed", "steps_per_second": 50})
+        seen = messages_until(ws, "status", steps_per_second=50)
+    assert not any(isinstance(m, dict) and m["type"] == "inspection" for m in seen)
+
+
+def test_the_inspector_closes_when_its_neuron_disappears(client):
+    with client.websocket_connect("/ws") as ws:
+        opening(ws)
+        ws.send_json({"type": "inspect", "target": NEURON})
+        receive_until(ws, "inspection")
+        ws.send_json(config_message(network={"hidden_layers": [3]}))  # layer 2 has one neuron now
+        receive_until(ws, "layout")
+        ws.send_json({"type": "step"})
+        frame_at(ws, 1)
+        ws.send_json({"type": "speed", "steps_per_second": 50})
+        seen = messages_until(ws, "status", steps_per_second=50)
+    assert not any(isinstance(m, dict) and m["type"] in ("inspection", "error") for m in seen)
+
+
+def test_walk_moves_the_headers_stage(client):
+    with client.websocket_connect("/ws") as ws:
+        opening(ws)
+
+        def walk(action: str, stage: int) -> tuple:
+            ws.send_json({"type": "walk", "action": action})
+            return full_header(frame_where(ws, at(STAGE, stage)))
+
+        walk("start", 0)
+        walk("next", 1)
+        walk("next", 2)
+        walk("previous", 1)
+        walk("previous", 0)
+        ws.send_json({"type": "walk", "action": "previous"})
+        ws.send_json({"type": "walk", "action": "previous"})
+        walk("next", 1)  # from 0, not from below it
+        header_ = walk("stop", -1)
+        assert header_[1] == 0
+
+
+def test_walking_past_the_update_trains_one_step_and_starts_over(client):
+    with client.websocket_connect("/ws") as ws:
+        hello, layout, _ = opening(ws)
+        ws.send_json({"type": "speed", "steps_per_second": 1})
+        ws.send_json({"type": "play"})
+        receive_until(ws, "status", status="running")
+        ws.send_json({"type": "walk", "action": "start"})
+        assert receive_until(ws, "status")["status"] == "paused"
+        start = full_header(frame_where(ws, at(STAGE, 0)))
+        for stage in range(1, 9):
+            ws.send_json({"type": "walk", "action": "next"})
+            frame = frame_where(ws, at(STAGE, stage))
+        # At the update stage the frame shows the weights the update will leave.
+        state = client.get(f"/api/sessions/{hello['session_id']}/state").json()
+        session = client.app.state.registry.sessions[hello["session_id"]]
+        after = session.walk.params_after
+        shown = field(frame, layout, "W", 1)
+        assert np.array_equal(shown, np.float32(split_flat(after, layout["sizes"])[0][0]))
+        assert not np.array_equal(shown, np.float32(state["layers"][0]["W"]))
+        ws.send_json({"type": "walk", "action": "next"})
+        header_ = full_header(frame_where(ws, at(STAGE, 0)))
+        assert header_[1] - start[1] == 1
+        assert np.array_equal(session.trainer.network.params, after)
+        assert client.get(f"/api/sessions/{hello['session_id']}").json()["status"] == "paused"
+
+
+def test_play_ends_the_walk(client):
+    with client.websocket_connect("/ws") as ws:
+        opening(ws)
+        ws.send_json({"type": "walk", "action": "start"})
+        frame_where(ws, at(STAGE, 0))
+        ws.send_json({"type": "play"})
+        receive_until(ws, "status", status="running")
+        # The frame of the same change follows its status.
+        assert full_header(receive_until(ws, "frame"))[STAGE] == -1
+        ws.send_json({"type": "pause"})
+        receive_until(ws, "status", status="paused")
+
+
+def test_gradcheck_replies_with_a_pass(client):
+    with client.websocket_connect("/ws") as ws:
+        opening(ws)
+        ws.send_json({"type": "gradcheck"})
+        reply = receive_until(ws, "gradcheck")
+    assert set(reply) == {"type", "layers", "threshold", "passed", "examples", "sample"}
+    assert (reply["passed"], reply["threshold"], reply["examples"], reply["sample"]) == (True, 1e-6, 10, None)
+    assert len(reply["layers"]) == 3 and all(0 <= e < 1e-6 for e in reply["layers"])
+
+
+def test_gradcheck_on_the_picked_sample(client):
+    with client.websocket_connect("/ws") as ws:
+        opening(ws)
+        ws.send_json({"type": "pick", "sample": 4})
+        ws.send_json({"type": "gradcheck"})
+        reply = receive_until(ws, "gradcheck")
+    assert (reply["passed"], reply["examples"], reply["sample"]) == (True, 1, 4)
+
+
+def test_edit_while_paused_changes_the_next_frame(client):
+    with client.websocket_connect("/ws") as ws:
+        _, layout, frame = opening(ws)
+        old = field(frame, layout, "W", 1).copy()
+        ws.send_json({"type": "edit", "layer": 1, "param": "W", "index": 2, "source": 1, "value": 3.25})
+        new = field(frame_where(ws, lambda f: field(f, layout, "W", 1)[2, 1] == 3.25), layout, "W", 1)
+        ws.send_json({"type": "edit", "layer": 2, "param": "b", "index": 0, "value": -0.5})
+        frame_where(ws, lambda f: field(f, layout, "b", 2)[0] == -0.5)
+    old[2, 1] = 3.25
+    assert np.array_equal(new, old)  # nothing else moved
+
+
+def test_edit_while_running_is_an_error_and_the_socket_keeps_working(client):
+    with client.websocket_connect("/ws") as ws:
+        _, layout, _ = opening(ws)
+        ws.send_json({"type": "speed", "steps_per_second": 200})
+        ws.send_json({"type": "play"})
+        receive_until(ws, "status", status="running")
+        ws.send_json({"type": "edit", "layer": 1, "param": "W", "index": 0, "source": 0, "value": 9})
+        assert receive_until(ws, "error") == {"type": "error", "message": "edit refused", "errors": [
+            {"field": "edit", "message": "pause training to edit a weight or bias"}]}
+        ws.send_json({"type": "pause"})
+        receive_until(ws, "status", status="paused")
+        step = header(receive_until(ws, "frame"))[1]
+        ws.send_json({"type": "step"})
+        frame_at(ws, step + 1)
+        ws.send_json({"type": "edit", "layer": 1, "param": "b", "index": 0, "value": 1.5})
+        frame_where(ws, lambda f: field(f, layout, "b", 1)[0] == 1.5)
+
+
+def test_a_weight_inspected_during_a_walk_shows_the_walks_update(client):
+    target = {"kind": "weight", "layer": 2, "index": 1, "source": 2}
+    with client.websocket_connect("/ws") as ws:
+        hello, _, _ = opening(ws)
+        session = client.app.state.registry.sessions[hello["session_id"]]
+        ws.send_json({"type": "walk", "action": "start"})
+        ws.send_json({"type": "inspect", "target": target})
+        w = receive_until(ws, "inspection")["detail"]
+        assert w["examples"] == 10
+        assert w["weight_after"] == split_flat(session.walk.params_after, session.trainer.network.sizes)[1][0][1, 2]
+        assert w["weight_after"] == pytest.approx(w["weight"] - 0.1 * w["batch_gradient"], rel=1e-12)
+        for _ in range(9):
+            ws.send_json({"type": "walk", "action": "next"})
+        frame_at(ws, 1)
+        assert session.trainer.network.layers[1].W[1, 2] == w["weight_after"]
