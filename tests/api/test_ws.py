@@ -84,7 +84,7 @@ def test_a_connection_opens_with_hello_layout_history_status_and_a_frame(client)
         hello, layout, frame = opening(ws)
     assert hello["limits"] == client.app.state.settings.limits.model_dump()
     assert len(hello["session_id"]) >= 22
-    assert (layout["sizes"], layout["header_bytes"], layout["grid_size"]) == ([2, 4, 2, 1], 44, 10)
+    assert (layout["sizes"], layout["header_bytes"], layout["grid_size"]) == ([2, 4, 2, 1], 48, 10)
     assert len(frame) == layout["frame_bytes"]
     version, step, epoch, *_, flags = header(frame)
     assert (version, step, epoch, flags) == (layout["version"], 0, 0.0, MAPS)
@@ -285,7 +285,7 @@ def test_a_handler_cancelled_while_closing_ends_by_its_cancel_scope():
 # ---- picked sample, inspector, step-by-step mode, gradient check, edits --------------------
 
 # The whole 44-byte header: ..., flags, picked sample (-1: none), walk stage (-1: none), shown loss.
-FULL_HEADER = struct.Struct("<IIfffffIiif")
+FULL_HEADER = struct.Struct("<IIfffffIiiff")
 SAMPLE, STAGE, SHOWN_LOSS = 8, 9, 10
 NEURON = {"kind": "neuron", "layer": 2, "index": 1}
 
@@ -322,7 +322,7 @@ def at(index: int, value) -> object:
 
 def test_the_full_header_is_the_apps():
     # The page reads these offsets; a change here is a change of the wire format.
-    assert FULL_HEADER.format == APP_HEADER.format and FULL_HEADER.size == 44
+    assert FULL_HEADER.format == APP_HEADER.format and FULL_HEADER.size == 48
 
 
 def test_pick_shows_the_sample_and_its_loss_in_the_header(client):

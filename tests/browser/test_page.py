@@ -112,7 +112,7 @@ def test_divergence_is_reported_and_reset_recovers(page, screenshot_dir):
 
 def test_an_output_the_loss_cannot_take_switches_the_loss_instead_of_being_refused(page, server_url):
     wait_for_steps(page, 1)
-    assert page.input_value("#loss") == "cross_entropy"
+    assert page.input_value("#loss") == "binary_cross_entropy"
     page.select_option("#output-activation", "tanh")
     page.wait_for_function("() => document.querySelector('#status').textContent === 'Training'"
                            " && document.querySelector('#loss').value === 'mse'", timeout=WAIT_MS)

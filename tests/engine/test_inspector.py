@@ -1,23 +1,26 @@
 """The inspector's numbers are the engine's own, and they add up the way the equations say."""
 
+from typing import get_args
+
 import numpy as np
 import pytest
 
-from app.engine.activations import ACTIVATIONS, get_activation
+from app.engine.activations import HiddenActivationName, get_activation
 from app.engine.inspector import explain_neuron, explain_weight, layer_outputs
 from app.engine.losses import get_loss
 from app.engine.network import Network, split_flat
 from app.engine.optimizers import GradientDescent
+from app.engine.regularization import NO_REGULARIZATION
 from app.engine.trainer import Step
 
-HIDDEN = sorted(ACTIVATIONS)
+HIDDEN = sorted(get_args(HiddenActivationName))
 # Every output activation with mse, and the one pair where σ' cancels (δ = a − y).
 OUTPUT_LOSS_PAIRS = [("sigmoid", "mse"), ("tanh", "mse"), ("relu", "mse"), ("linear", "mse"),
-                     ("sigmoid", "cross_entropy")]
+                     ("sigmoid", "binary_cross_entropy")]
 M = 5
 
 
-def make_step(hidden="tanh", output="sigmoid", loss="cross_entropy", sizes=(2, 3, 4, 2), seed=3):
+def make_step(hidden="tanh", output="sigmoid", loss="binary_cross_entropy", sizes=(2, 3, 4, 2), seed=3):
     """A 2-3-4-2 network with random weights and biases, traced on a batch of five examples."""
     rng = np.random.default_rng(seed)
     depth = len(sizes) - 1
@@ -73,7 +76,7 @@ def test_hidden_delta_is_the_upstream_sum_times_sigma_prime(hidden):
 def test_output_delta_comes_from_the_loss(output, loss_name):
     net, step, loss = make_step("tanh", output, loss_name)
     top = step.traces[-1]
-    fused = loss_name == "cross_entropy"
+    fused = loss_name == "binary_cross_entropy"
     for l, k, e in neurons(net, [net.depth]):
         b = explain_neuron(net, step, loss, l, k, e).backward
         a, y = top.a[k, e], step.y[k, e]
@@ -119,7 +122,8 @@ def test_a_weights_gradient_is_a_in_times_delta_and_the_update_uses_the_batch_me
         trace, grad = step.traces[l - 1], step.grads.layers[l - 1]
         for k in range(net.sizes[l]):
             for j in range(net.sizes[l - 1]):
-                per_example = [explain_weight(net, step, after, l, k, j, e, 0.3) for e in range(M)]
+                per_example = [explain_weight(net, step, after, l, k, j, e, GradientDescent(0.3),
+                                              NO_REGULARIZATION) for e in range(M)]
                 for e, w in enumerate(per_example):
                     assert (w.layer, w.index, w.source, w.examples, w.learning_rate) == (l, k, j, M, 0.3)
                     assert (w.a_in, w.delta) == (trace.a_in[j, e], grad.delta[k, e])
@@ -136,7 +140,7 @@ def test_weight_after_is_what_the_optimizer_then_does():
     net, step, loss = make_step()
     optimizer = GradientDescent(0.5)
     after = optimizer.preview(net.params, step.grads.flat)
-    explained = explain_weight(net, step, after, 2, 3, 1, 0, 0.5)
+    explained = explain_weight(net, step, after, 2, 3, 1, 0, GradientDescent(0.5), NO_REGULARIZATION)
     optimizer.step(net.params, step.grads.flat)
     assert explained.weight_after == net.layers[1].W[3, 1]
     assert explained.weight != explained.weight_after
@@ -156,7 +160,7 @@ def test_a_neuron_or_weight_that_does_not_exist_is_an_index_error(layer, index, 
     with pytest.raises(IndexError, match=f"^{message}$"):
         explain_neuron(net, step, loss, layer, index, 0)
     with pytest.raises(IndexError, match=f"^{message}$"):
-        explain_weight(net, step, net.params, layer, index, 0, 0, 0.1)
+        explain_weight(net, step, net.params, layer, index, 0, 0, GradientDescent(0.1), NO_REGULARIZATION)
 
 
 @pytest.mark.parametrize("layer, source, message", [
@@ -167,14 +171,15 @@ def test_a_neuron_or_weight_that_does_not_exist_is_an_index_error(layer, index, 
 def test_a_weight_from_a_neuron_that_does_not_exist_is_an_index_error(layer, source, message):
     net, step, _ = make_step()
     with pytest.raises(IndexError, match=f"^{message}$"):
-        explain_weight(net, step, net.params, layer, 0, source, 0, 0.1)
+        explain_weight(net, step, net.params, layer, 0, source, 0, GradientDescent(0.1), NO_REGULARIZATION)
 
 
 def test_weight_after_is_read_from_the_given_buffer_in_the_params_layout():
     net, step, _ = make_step()
     buffer = np.arange(net.params.size, dtype=float)
     for l, (W, _) in enumerate(split_flat(buffer, net.sizes), start=1):
-        assert explain_weight(net, step, buffer, l, 1, 1, 0, 0.1).weight_after == W[1, 1]
+        explained = explain_weight(net, step, buffer, l, 1, 1, 0, GradientDescent(0.1), NO_REGULARIZATION)
+        assert explained.weight_after == W[1, 1]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

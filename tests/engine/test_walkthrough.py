@@ -17,7 +17,7 @@ def make_trainer(hidden=(4, 3), batch_size=10, lr=0.2, seed=0) -> Trainer:
     data = make_dataset("circle", 400, 0.0, 0.5, np.random.default_rng(0))
     activations = [get_activation("tanh")] * len(hidden) + [get_activation("sigmoid")]
     net = Network([2, *hidden, 1], activations, np.random.default_rng(seed))
-    return Trainer(net, get_loss("cross_entropy"), GradientDescent(lr), data, batch_size,
+    return Trainer(net, get_loss("binary_cross_entropy"), GradientDescent(lr), data, batch_size,
                    np.random.default_rng(seed + 1))
 
 

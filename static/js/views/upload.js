@@ -35,6 +35,8 @@ export function createUpload(actions) {
     }
     store.uploaded = true;
     sent = chosen.name;
+    // The new layout may have come over the socket before this reply did.
+    if (store.layout) describe(store.layout);
   });
 
   /** Once the table's layout arrives, say what the network was given. */
