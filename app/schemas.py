@@ -337,6 +337,7 @@ class WeightInspection(BaseModel):
     learning_rate: float = Field(description="η of the coming step, after any decay")
     optimizer: OptimizerName
     weight_after: Number = Field(description="The weight after the next update")
+    update: Number = Field(description="Δw = weight_after − weight")
 
 
 class Inspection(BaseModel):

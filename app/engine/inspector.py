@@ -74,6 +74,7 @@ class WeightExplanation:
     learning_rate: float  # η of the coming step, after any decay
     optimizer: str
     weight_after: float  # after the optimizer's next update with this gradient
+    update: float  # Δw = weight_after − weight
 
 
 def explain_neuron(
@@ -123,7 +124,8 @@ def explain_weight(
         a_in=a_in, delta=delta, gradient=a_in * delta, batch_gradient=float(grad.dW[index, source]),
         penalty_gradient=float(penalty[0, 0]), examples=step.y.shape[1],
         learning_rate=optimizer.current_learning_rate, optimizer=OPTIMIZER_NAMES[type(optimizer)],
-        weight_after=float(after[index, source]))
+        weight_after=float(after[index, source]),
+        update=float(after[index, source] - W[index, source]))
 
 
 def check_neuron(network: Network, layer: int, index: int) -> None:

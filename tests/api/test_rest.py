@@ -346,7 +346,7 @@ def test_inspect_a_weight(client):
     w = body["detail"]
     assert set(w) == {"kind", "layer", "index", "source", "weight", "a_in", "delta", "gradient",
                       "batch_gradient", "penalty_gradient", "examples", "learning_rate",
-                      "optimizer", "weight_after"}
+                      "optimizer", "weight_after", "update"}
     assert (w["kind"], w["layer"], w["index"], w["source"]) == ("weight", 1, 3, 1)
     assert w["weight"] == state["layers"][0]["W"][3][1]
     assert w["a_in"] == state["batch"]["x"][1][0] and w["delta"] == state["layers"][0]["delta"][3][0]

@@ -193,3 +193,20 @@ def test_layer_outputs_are_the_forward_pass_for_every_layer(dtype):
     for out, trace in zip(outputs[1:], step.traces):
         assert np.allclose(out, trace.a, rtol=tolerance, atol=tolerance)
     assert np.array_equal(outputs[-1], net.predict(step.x.astype(dtype)))
+
+
+def test_other_optimizers_report_their_own_step_and_the_penalty_apart():
+    from app.engine.optimizers import Momentum
+    from app.engine.regularization import Regularizer
+
+    net, step, _ = make_step()
+    regularizer = Regularizer("l2", 0.1)
+    optimizer = Momentum(0.2, beta=0.5)
+    optimizer.step(net.params.copy(), np.ones_like(net.params))  # some velocity to carry on
+    after = optimizer.preview(net.params, step.grads.flat)
+    explained = explain_weight(net, step, after, 1, 1, 0, 0, optimizer, regularizer)
+    w = net.layers[0].W[1, 0]
+    assert explained.optimizer == "momentum"
+    assert explained.update == pytest.approx(split_flat(after, net.sizes)[0][0][1, 0] - w)
+    assert explained.update != pytest.approx(-0.2 * explained.batch_gradient)  # momentum adds v
+    assert explained.penalty_gradient == pytest.approx(0.1 * w)

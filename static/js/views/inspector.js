@@ -147,12 +147,29 @@ export function createInspector(root, actions) {
       gradient.push(html('p', 'note', t('inspect.batchGradient',
         { m: detail.examples, g: num(detail.batch_gradient) })));
     }
+    if (detail.penalty_gradient !== 0) {
+      gradient.push(html('p', 'note', t('inspect.penalty', { g: num(detail.penalty_gradient) })));
+    }
     const updated = shape.phase === 'all' || shape.phase === 'update';
     return [
       section(t('inspect.weightGradient'), shape.backward(l), gradient),
-      section(t('inspect.update'), updated, [equation(w, op('←'), w, op('−'), 'η', dCdw, op('='),
-        factor(detail.weight, 'weight'), op('−'), product(detail.learning_rate, detail.batch_gradient, 'eta', 'batch-gradient'),
-        op('='), value(detail.weight_after, 'weight-after'))]),
+      section(t('inspect.update'), updated, update(detail, w, dCdw)),
+    ];
+  }
+
+  /** Plain gradient descent shows its arithmetic; the others their step Δw, which depends on
+   * their running averages as well as on this gradient. */
+  function update(detail, /** @type {Element} */ w, /** @type {Element} */ dCdw) {
+    if (detail.optimizer === 'sgd') {
+      return [equation(w, op('←'), w, op('−'), 'η', dCdw, op('='), factor(detail.weight, 'weight'),
+        op('−'), product(detail.learning_rate, detail.batch_gradient, 'eta', 'batch-gradient'),
+        op('='), value(detail.weight_after, 'weight-after'))];
+    }
+    return [
+      equation(w, op('←'), w, op('+'), m('mrow', op('Δ'), 'w'), op('='), factor(detail.weight, 'weight'),
+        op('+'), factor(detail.update, 'step'), op('='), value(detail.weight_after, 'weight-after')),
+      html('p', 'note', t('inspect.optimizerUpdate', { optimizer: t(`optimizer.${detail.optimizer}`),
+        d: num(detail.update), eta: num(detail.learning_rate) })),
     ];
   }
 
