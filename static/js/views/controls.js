@@ -374,6 +374,10 @@ export function createControls(actions) {
     classes.value = String(c.data.classes);
     byId('classes-value').textContent = String(c.data.classes);
     const plane = c.data.dataset === 'csv' ? false : info.input_kind === 'plane';
+    // An uploaded table is what it is: there is nothing to generate, jitter or draw again.
+    for (const id of ['noise', 'samples', 'regenerate']) {
+      (byId(id).closest('label') ?? byId(id)).hidden = c.data.dataset === 'csv';
+    }
     features.hidden = !plane;
     for (const box of features.querySelectorAll('input')) {
       const checkbox = /** @type {HTMLInputElement} */ (box);
