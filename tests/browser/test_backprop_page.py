@@ -174,6 +174,9 @@ def test_weights_edited_by_typing_and_by_dragging(page, server_url, screenshot_d
     page.mouse.click(x, y)
     page.wait_for_selector("#inspector mn[data-name='weight-after']")
     assert "Weight from neuron 1 of layer 0 to neuron 1 of layer 1" in page.inner_text("#inspector h3")
+    # w ← w − η ∂C/∂w: the weight appears on both sides, and once more inside ∂C/∂w.
+    update = page.locator("#inspector .inspect-section").nth(1).locator("math")
+    assert update.locator("msubsup > mi:first-child").count() == 3
     page.fill("#inspector-value", "4.5")
     page.click("#inspector button[type=submit]")
     page.wait_for_function(

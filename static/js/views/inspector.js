@@ -3,6 +3,9 @@
  * typeset in MathML, so that every value can be checked by hand. Nothing is computed here; the
  * server sends each term (app/engine/inspector.py). */
 import { num } from '../format.js';
+
+/** A number in prose, with a true minus sign as in the equations. */
+const printed = (/** @type {number | null} */ x) => num(x ?? NaN).replace('-', '−');
 import { t } from '../i18n.js';
 import { equation, factor, joined, m, op, subsup, value } from '../mathml.js';
 import { describeStage } from '../stages.js';
@@ -118,7 +121,7 @@ export function createInspector(root, actions) {
         op('='), product(b.dC_da, b.sigma_prime, 'dC-da', 'sigma-prime'), op('='), value(b.delta, 'delta')));
     }
     lines.push(html('p', 'note', t('inspect.lossIs', { loss: t(`loss.${message.loss_name}`),
-      y: num(b.target), g: num(b.dC_da) })));
+      y: printed(b.target), g: printed(b.dC_da) })));
     return lines;
   }
 
@@ -139,16 +142,17 @@ export function createInspector(root, actions) {
     const k = index + 1;
     const j = source + 1;
     title.textContent = t('inspect.weight', { j, lp: l - 1, k, l });
-    const w = subsup('w', `${k}${j}`, sup(l));
-    const dCdw = m('mfrac', m('mrow', op('∂'), 'C'), m('mrow', op('∂'), subsup('w', `${k}${j}`, sup(l))));
-    const gradient = [equation(dCdw, op('='), subsup('a', j, supBelow(l)), op('·'), subsup('δ', k, sup(l)),
+    // Factories: a DOM node can stand in one place only, and these appear several times.
+    const w = () => subsup('w', `${k}${j}`, sup(l));
+    const dCdw = () => m('mfrac', m('mrow', op('∂'), 'C'), m('mrow', op('∂'), w()));
+    const gradient = [equation(dCdw(), op('='), subsup('a', j, supBelow(l)), op('·'), subsup('δ', k, sup(l)),
       op('='), product(detail.a_in, detail.delta, 'a-in', 'delta'), op('='), value(detail.gradient, 'gradient'))];
     if (detail.examples > 1) {
       gradient.push(html('p', 'note', t('inspect.batchGradient',
-        { m: detail.examples, g: num(detail.batch_gradient) })));
+        { m: detail.examples, g: printed(detail.batch_gradient) })));
     }
     if (detail.penalty_gradient !== 0) {
-      gradient.push(html('p', 'note', t('inspect.penalty', { g: num(detail.penalty_gradient) })));
+      gradient.push(html('p', 'note', t('inspect.penalty', { g: printed(detail.penalty_gradient) })));
     }
     const updated = shape.phase === 'all' || shape.phase === 'update';
     return [
@@ -159,17 +163,17 @@ export function createInspector(root, actions) {
 
   /** Plain gradient descent shows its arithmetic; the others their step Δw, which depends on
    * their running averages as well as on this gradient. */
-  function update(detail, /** @type {Element} */ w, /** @type {Element} */ dCdw) {
+  function update(detail, /** @type {() => Element} */ w, /** @type {() => Element} */ dCdw) {
     if (detail.optimizer === 'sgd') {
-      return [equation(w, op('←'), w, op('−'), 'η', dCdw, op('='), factor(detail.weight, 'weight'),
+      return [equation(w(), op('←'), w(), op('−'), 'η', dCdw(), op('='), factor(detail.weight, 'weight'),
         op('−'), product(detail.learning_rate, detail.batch_gradient, 'eta', 'batch-gradient'),
         op('='), value(detail.weight_after, 'weight-after'))];
     }
     return [
-      equation(w, op('←'), w, op('+'), m('mrow', op('Δ'), 'w'), op('='), factor(detail.weight, 'weight'),
+      equation(w(), op('←'), w(), op('+'), 'Δw', op('='), factor(detail.weight, 'weight'),
         op('+'), factor(detail.update, 'step'), op('='), value(detail.weight_after, 'weight-after')),
       html('p', 'note', t('inspect.optimizerUpdate', { optimizer: t(`optimizer.${detail.optimizer}`),
-        d: num(detail.update), eta: num(detail.learning_rate) })),
+        d: printed(detail.update), eta: printed(detail.learning_rate) })),
     ];
   }
 
