@@ -14,7 +14,7 @@ import struct
 import numpy as np
 
 from app.engine.datasets import DATASET_INFO, EXTENT, GENERATORS, Dataset, grid
-from app.engine.inspector import explain_neuron, explain_weight, layer_outputs
+from app.engine.inspector import explain_neuron, explain_weight
 from app.engine.network import split_flat, tolerates_divergence
 from app.engine.trainer import Metrics as EngineMetrics
 from app.engine.trainer import Step
@@ -290,7 +290,7 @@ def neuron_maps(session: Session, map_size: int) -> bytes:
     net = session.trainer.network
     raw = plane(map_size) if kind == "plane" else line(map_size)
     names = [None, *(layer.activation.name for layer in net.layers)]
-    tones = [tone(a, name) for a, name in zip(layer_outputs(net, session.inputs(raw)), names)]
+    tones = [tone(a, name) for a, name in zip(net.outputs(session.inputs(raw)), names)]
     return (np.concatenate(tones, axis=0) * 127.5 + 128.0).clip(0, 255).astype(np.uint8).tobytes()
 
 

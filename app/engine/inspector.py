@@ -139,13 +139,3 @@ def _sigma_prime(activation, z: Array, index: int) -> float | None:
     if not getattr(activation, "elementwise", True):
         return None
     return float(activation.df(z[index : index + 1])[0])
-
-
-def layer_outputs(network: Network, x: Array) -> list[Array]:
-    """a^0 … a^L for many inputs at once, in x's precision: the per-neuron maps are one forward
-    pass over the plane, in float32 like the decision boundary."""
-    outputs = [x]
-    for layer in network.layers:
-        W, b = layer.W.astype(x.dtype, copy=False), layer.b.astype(x.dtype, copy=False)
-        outputs.append(layer.activation.f(W @ outputs[-1] + b))
-    return outputs

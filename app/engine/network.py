@@ -129,11 +129,16 @@ class Network:
     def predict(self, x: Array) -> Array:
         """The output a^L, computed in x's precision: float32 input (a picture of the decision
         boundary) runs several times faster than float64 and loses nothing visible."""
-        a = x
+        return self.outputs(x)[-1]
+
+    def outputs(self, x: Array) -> list[Array]:
+        """a^0 … a^L for many inputs at once, in x's precision (the per-neuron maps are one
+        such pass over the plane)."""
+        activations = [x]
         for layer in self.layers:
             W, b = layer.W.astype(x.dtype, copy=False), layer.b.astype(x.dtype, copy=False)
-            a = layer.activation.f(W @ a + b)
-        return a
+            activations.append(layer.activation.f(W @ activations[-1] + b))
+        return activations
 
     def backward(
         self,

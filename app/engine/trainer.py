@@ -86,7 +86,6 @@ class Trainer:
         # Counted, not derived from step_count, so that a new batch size keeps past epochs.
         self.examples_seen = 0
         self.history = LossHistory()
-        self.last_step: Step | None = None
         self._order = np.empty(0, dtype=int)
         self._cursor = 0
 
@@ -127,7 +126,6 @@ class Trainer:
         self.optimizer.step(self.network.params, step.grads.flat)
         self.step_count += 1
         self.examples_seen += step.indices.size
-        self.last_step = step
         return step
 
     def train(self, steps: int, budget_seconds: float = float("inf")) -> int:
@@ -141,12 +139,6 @@ class Trainer:
             if time.perf_counter() > deadline:
                 break
         return done
-
-    def current_step(self) -> Step:
-        """The latest step's trace, or for a fresh network the batch it is about to see."""
-        if self.last_step is None:
-            self.last_step = self.trace(self.upcoming_indices())
-        return self.last_step
 
     @tolerates_divergence
     def evaluate(self) -> Metrics:

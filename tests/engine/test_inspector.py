@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.engine.activations import HiddenActivationName, get_activation
-from app.engine.inspector import explain_neuron, explain_weight, layer_outputs
+from app.engine.inspector import explain_neuron, explain_weight
 from app.engine.losses import get_loss
 from app.engine.network import Network, split_flat
 from app.engine.optimizers import GradientDescent
@@ -185,7 +185,7 @@ def test_weight_after_is_read_from_the_given_buffer_in_the_params_layout():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_layer_outputs_are_the_forward_pass_for_every_layer(dtype):
     net, step, _ = make_step("relu")
-    outputs = layer_outputs(net, step.x.astype(dtype))
+    outputs = net.outputs(step.x.astype(dtype))
     assert len(outputs) == net.depth + 1
     assert all(out.dtype == dtype for out in outputs)
     assert np.array_equal(outputs[0], step.x.astype(dtype))

@@ -104,15 +104,6 @@ def test_step_reports_the_gradient_before_the_update_it_made():
     assert step.loss == trainer.loss.value(step.traces[-1].a, y)
 
 
-def test_current_step_of_a_fresh_trainer_is_the_first_batch_without_training():
-    trainer = make_trainer()
-    before = trainer.network.params.copy()
-    first = trainer.current_step()
-    assert trainer.step_count == 0 and np.array_equal(trainer.network.params, before)
-    assert np.array_equal(trainer.step().indices, first.indices)
-    assert trainer.current_step() is trainer.last_step
-
-
 def test_a_huge_learning_rate_diverges_and_training_stops_early():
     trainer = make_trainer(lr=1e4, output="linear", loss="mse")
     trainer.train(1000)

@@ -84,7 +84,6 @@ def test_past_the_update_the_trainer_takes_exactly_the_step_it_would_have_taken(
     assert np.array_equal(trainer.network.params, preview)
     assert np.array_equal(trainer.network.params, twin.network.params)
     assert (trainer.step_count, trainer.examples_seen) == (1, 10)
-    assert trainer.last_step is walk.step
     # A new walkthrough, at the input, on the batch after.
     assert following is not walk and (following.stage, following.upcoming) == (0, True)
     assert np.array_equal(following.step.indices, twin.upcoming_indices())
