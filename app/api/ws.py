@@ -134,7 +134,7 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
         tasks = [asyncio.create_task(viewer.run()),
                  asyncio.create_task(receive(websocket, found, viewer, limits))]
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             # Idle from now on: the TTL counts from the moment the last viewer left. This runs
             # before any await, which a cancellation could interrupt.
@@ -143,7 +143,9 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
                 task.cancel()
             # wait(), unlike gather(), lets this handler's own cancellation through unchanged.
             await asyncio.wait(tasks)
-        for task in done:
-            error = task.exception()
+        # Both tasks may have ended on their own (the client went away while a frame was being
+        # sent): every exception is looked at, so none is reported as never retrieved.
+        errors = [t.exception() for t in tasks if not t.cancelled()]
+        for error in errors:
             if error is not None and not isinstance(error, CLOSED):
                 raise error
