@@ -211,6 +211,8 @@ function onMessage(message) {
     case 'layout':
       store.layout = message;
       store.frame = null;
+      // Which result view is up, for styles and for tests that wait for a new kind of problem.
+      document.body.dataset.view = message.view;
       network.reset(message);
       resetResults(message);
       gradCheck.hide();

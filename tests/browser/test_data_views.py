@@ -23,15 +23,17 @@ def percent(page, selector: str) -> float:
     return float(text.rstrip("%")) if text.endswith("%") else float("nan")
 
 
-def choose(page, dataset: str) -> None:
+def choose(page, dataset: str, view: str) -> None:
+    """Pick a dataset and wait until the server's new layout (with its result view) is drawn."""
     page.wait_for_selector("#network .node")
     page.click(f".dataset.{dataset}")
-    wait_for(page, "name => document.querySelector(`.dataset.${name}`).getAttribute('aria-checked') === 'true'"
-             " && document.querySelector('#status').textContent === 'Training'", dataset)
+    wait_for(page, "([name, view]) => document.body.dataset.view === view"
+             " && document.querySelector(`.dataset.${name}`).getAttribute('aria-checked') === 'true'"
+             " && document.querySelector('#status').textContent === 'Training'", [dataset, view])
 
 
 def test_several_classes_get_softmax_regions_and_a_confusion_matrix(page, server_url, screenshot_dir):
-    choose(page, "blobs")
+    choose(page, "blobs", "regions")
     assert (page.input_value("#output-activation"), page.input_value("#loss")) == (
         "softmax", "categorical_cross_entropy")
     page.fill("#classes", "4")
@@ -47,7 +49,7 @@ def test_several_classes_get_softmax_regions_and_a_confusion_matrix(page, server
 
 
 def test_a_1d_regression_draws_the_curve_over_the_points(page, server_url, screenshot_dir):
-    choose(page, "sin")
+    choose(page, "sin", "curve")
     assert (page.input_value("#output-activation"), page.input_value("#loss")) == ("linear", "mse")
     assert page.locator("#curve-view").is_visible() and page.locator("#plane-view").is_hidden()
     assert page.locator("#confusion").is_hidden() and page.locator("#features").is_hidden()
@@ -61,7 +63,7 @@ def test_a_1d_regression_draws_the_curve_over_the_points(page, server_url, scree
 
 
 def test_a_2d_regression_is_a_surface_with_its_range(page, screenshot_dir):
-    choose(page, "saddle")
+    choose(page, "saddle", "surface")
     assert page.locator("#plane-view").is_visible()
     wait_for(page, "() => document.querySelector('#legend-low').textContent !== 'class 0'")
     low, high = float(page.inner_text("#legend-low")), float(page.inner_text("#legend-high"))
@@ -70,7 +72,7 @@ def test_a_2d_regression_is_a_surface_with_its_range(page, screenshot_dir):
 
 
 def test_digits_show_images_predictions_and_a_confusion_matrix(page, server_url, screenshot_dir):
-    choose(page, "digits")
+    choose(page, "digits", "gallery")
     assert page.inner_text("#samples-value") == "1797"  # all of them
     wait_for(page, "() => document.querySelectorAll('#gallery canvas').length === 24")
     assert page.locator("#confusion tbody tr").count() == 10
