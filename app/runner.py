@@ -7,15 +7,14 @@ send, so a slow client gets fewer, newer frames and nothing queues up for it.
 """
 
 import asyncio
-import math
 import contextlib
+import math
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from time import perf_counter
 
-from pydantic import BaseModel
-
 import numpy as np
+from pydantic import BaseModel
 
 from app.engine.gradcheck import gradient_check
 from app.engine.network import Network

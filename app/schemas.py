@@ -152,6 +152,15 @@ def limit_errors(config: SessionConfig, limits: Limits) -> list[dict[str, Any]]:
     return errors
 
 
+# What each kind of problem is trained with when it starts: the output layer and the loss
+# made for each other (a new CSV table; the page's switch to another kind of dataset).
+TASK_OUTPUTS: dict[str, tuple[str, str]] = {
+    "binary": ("sigmoid", "binary_cross_entropy"),
+    "multiclass": ("softmax", "categorical_cross_entropy"),
+    "regression": ("linear", "mse"),
+}
+
+
 def pairing_errors(task: Task, output: str, loss: str) -> list[tuple[str, str, str]]:
     """(field, message, value) for output/loss choices the task's targets cannot work with."""
     errors = []

@@ -5,13 +5,12 @@ against what they last sent, so that any number of viewers can follow it without
 Nothing here knows about HTTP or asyncio.
 """
 
+import dataclasses
 import secrets
 import time
 from collections.abc import Callable
 
 import numpy as np
-
-import dataclasses
 
 from app.engine.activations import get_activation
 from app.engine.csvdata import Table, csv_dataset

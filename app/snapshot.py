@@ -219,7 +219,7 @@ def result_arrays(session: Session) -> list[Array]:
     net, data = session.trainer.network, session.data
     arrays = []
     if data.task != "regression":
-        arrays.append(confusion(net.predict(data.x_test), data.y_test, len(data.class_names)))
+        arrays.append(metrics(session).test_confusion)  # from the metrics' own test pass
     shown = view(data)
     if shown == "curve":
         arrays.append(net.predict(session.inputs(line(CURVE_POINTS)))[0])
@@ -228,18 +228,6 @@ def result_arrays(session: Session) -> list[Array]:
     elif shown == "parity":
         arrays.append(net.predict(data.x_test[:, :PARITY_POINTS])[0])
     return arrays
-
-
-def predicted_classes(output: Array) -> Array:
-    return output.argmax(axis=0) if output.shape[0] > 1 else (output[0] > 0.5).astype(int)
-
-
-def confusion(output: Array, y: Array, k: int) -> Array:
-    """counts[true, predicted] over the examples; a diverged network predicts nothing."""
-    if not np.isfinite(output).all():
-        return np.zeros((k, k))
-    truth = y.argmax(axis=0) if y.shape[0] > 1 else (y[0] > 0.5).astype(int)
-    return np.bincount(truth * k + predicted_classes(output), minlength=k * k).reshape(k, k)
 
 
 @functools.cache
@@ -354,7 +342,7 @@ def summary(session: Session) -> SessionSummary:
         status=session.status,
         step=trainer.step_count,
         epoch=trainer.epoch,
-        metrics=Metrics(**{k: finite(v) for k, v in vars(m).items()}),
+        metrics=Metrics(**{name: finite(getattr(m, name)) for name in Metrics.model_fields}),
         history=history_rows(session),
     )
 

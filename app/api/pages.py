@@ -15,7 +15,7 @@ from app.engine.optimizers import OptimizerName
 from app.engine.regularization import RegularizationName
 from app.engine.schedules import ScheduleName
 from app.i18n import DEFAULT_LANGUAGE, catalogue, languages
-from app.schemas import SessionConfig
+from app.schemas import TASK_OUTPUTS, SessionConfig
 from app.snapshot import dataset_previews
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +56,7 @@ def index(request: Request) -> HTMLResponse:
         # a pair the server would refuse, and which it takes but learns badly with.
         "loss_outputs": {name: loss.output_activations for name, loss in LOSSES.items()},
         "loss_unwise": {name: loss.unwise_with for name, loss in LOSSES.items()},
+        "task_outputs": TASK_OUTPUTS,
         "datasets": {name: {"task": info.task, "input_kind": info.input_kind,
                             "takes_classes": info.takes_classes, "max_samples": info.max_samples}
                      for name, info in DATASET_INFO.items()},

@@ -10,9 +10,11 @@ from fastapi.exceptions import RequestValidationError
 
 from app.api.deps import LimitsDep, RegistryDep, SessionDep
 from app.engine.csvdata import CsvError, Table, parse_csv
-from app.engine.datasets import Task
+from app.engine.datasets import Task, test_count
+from app.engine.trainer import classes as predicted_classes
 from app.runner import check_gradients, train_steps
 from app.schemas import (
+    TASK_OUTPUTS,
     GradCheckRequest,
     GradCheckResult,
     Inspection,
@@ -28,9 +30,8 @@ from app.schemas import (
     TrainRequest,
     limit_errors,
 )
-from app.engine.datasets import test_count
 from app.sessions import Refused, SessionLimitReached
-from app.snapshot import finite, inspection, predicted_classes, state, summary
+from app.snapshot import finite, inspection, state, summary
 
 router = APIRouter(prefix="/api", tags=["sessions"])
 
@@ -39,12 +40,6 @@ def check_config(config: SessionConfig, limits: Limits) -> None:
     errors = limit_errors(config, limits)
     if errors:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors])
-
-
-# A new table's task decides the output layer and the loss it is trained with.
-TASK_OUTPUTS = {"binary": ("sigmoid", "binary_cross_entropy"),
-                "multiclass": ("softmax", "categorical_cross_entropy"),
-                "regression": ("linear", "mse")}
 
 
 def upload_config(config: SessionConfig, table: Table, limits: Limits) -> SessionConfig:

@@ -43,6 +43,8 @@ class Metrics:
     train_accuracy: float  # NaN for regression, which has no notion of right or wrong
     test_accuracy: float
     penalty: float = 0.0  # λ Σ R(W), the same for both sets
+    # counts[true, predicted] on the test set, for classification; None for regression
+    test_confusion: Array | None = None
 
 
 @dataclass
@@ -150,16 +152,27 @@ class Trainer:
             train_accuracy=accuracy(out_train, data.y_train, data.task),
             test_accuracy=accuracy(out_test, data.y_test, data.task),
             penalty=net.penalty(self.regularizer),
+            test_confusion=(None if data.task == "regression"
+                            else confusion(out_test, data.y_test, len(data.class_names))),
         )
 
 
 def accuracy(output: Array, y: Array, task: Task = "binary") -> float:
-    """Share of right answers: for "binary" each output on the right side of 0.5, the midpoint
-    between the labels 0 and 1; for "multiclass" the largest output at the one-hot label's class.
-    NaN for regression, and once the output is not finite, since a diverged network classifies
-    nothing."""
+    """Share of right answers (see ``classes``). NaN for regression, and once the output is not
+    finite, since a diverged network classifies nothing."""
     if task == "regression" or not np.isfinite(output).all():
         return float("nan")
-    if task == "multiclass":
-        return float(np.mean(output.argmax(axis=0) == y.argmax(axis=0)))
-    return float(np.mean((output > 0.5) == (y > 0.5)))
+    return float(np.mean(classes(output) == classes(y)))
+
+
+def classes(values: Array) -> Array:
+    """The class each column stands for: one row is P(class 1), on the side of 0.5 (the midpoint
+    between the labels 0 and 1); several rows, the largest (one-hot labels included)."""
+    return values.argmax(axis=0) if values.shape[0] > 1 else (values[0] > 0.5).astype(int)
+
+
+def confusion(output: Array, y: Array, k: int) -> Array:
+    """counts[true, predicted] over the examples; a diverged network predicts nothing."""
+    if not np.isfinite(output).all():
+        return np.zeros((k, k))
+    return np.bincount(classes(y) * k + classes(output), minlength=k * k).reshape(k, k)

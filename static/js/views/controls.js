@@ -133,13 +133,6 @@ export function createControls(actions) {
     return store.choices.output_activation.filter((a) => a !== 'softmax' || task === 'multiclass');
   }
 
-  /** What a new kind of problem starts with: the output and loss made for each other. */
-  const TASK_DEFAULTS = {
-    binary: ['sigmoid', 'binary_cross_entropy'],
-    multiclass: ['softmax', 'categorical_cross_entropy'],
-    regression: ['linear', 'mse'],
-  };
-
   const batch = input('batch-size');
   batch.addEventListener('input', () => {
     byId('batch-size-value').textContent = batch.value;
@@ -209,7 +202,7 @@ export function createControls(actions) {
     const after = name === 'csv' ? before : boot.datasets[name].task;
     if (after !== before || !lossesFor(after).includes(c.network.loss)
       || !outputsFor(after).includes(c.network.output_activation)) {
-      [c.network.output_activation, c.network.loss] = TASK_DEFAULTS[after];
+      [c.network.output_activation, c.network.loss] = boot.task_outputs[after];
     }
     const most = boot.datasets[name]?.max_samples;
     if (most) c.data.n_samples = Math.min(most, limits.max_samples);
