@@ -3,10 +3,10 @@
 import asyncio
 import json
 
+from app.config import Limits, SessionConfig
+from app.protocol import HEADER
 from app.runner import TrainingLoops, Viewer, train_steps
-from app.schemas import Limits, SessionConfig
 from app.sessions import Session
-from app.snapshot import HEADER
 
 
 class BlockedClient:

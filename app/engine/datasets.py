@@ -24,7 +24,7 @@ DatasetName = Literal[
 Task = Literal["binary", "multiclass", "regression"]
 InputKind = Literal["plane", "line", "image", "table"]  # how the page draws the inputs
 EXTENT = 6.0
-DEFAULT_CLASSES, MIN_CLASSES, MAX_CLASSES = 3, 3, 5
+DEFAULT_GENERATED_CLASSES, MIN_GENERATED_CLASSES, MAX_GENERATED_CLASSES = 3, 3, 5
 DIGITS_FILE = "data/digits.csv.gz"
 
 Generator = Callable[[int, float, np.random.Generator], tuple[Array, Array]]
@@ -105,7 +105,7 @@ def moons(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]
     return _jitter(x, noise, rng), y[None, :]
 
 
-def blobs(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAULT_CLASSES
+def blobs(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAULT_GENERATED_CLASSES
           ) -> tuple[Array, Array]:
     """Round clouds evenly spaced on a ring, the first at the top; like gaussians, the noise
     widens them until neighbours overlap."""
@@ -116,7 +116,7 @@ def blobs(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAULT
     return x, _one_hot(label, classes)
 
 
-def multi_spiral(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAULT_CLASSES
+def multi_spiral(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAULT_GENERATED_CLASSES
                  ) -> tuple[Array, Array]:
     """One arm per class, a turn and a quarter each; fewer turns than the two-arm spiral keep
     the gap between neighbouring arms near a unit even with five of them."""
@@ -214,8 +214,8 @@ def _line(n: int, rng: np.random.Generator) -> Array:
 
 def _balanced_labels(n: int, classes: int) -> Array:
     """0 … classes − 1 in blocks whose sizes differ by at most one."""
-    if not MIN_CLASSES <= classes <= MAX_CLASSES:
-        raise ValueError(f"classes must be {MIN_CLASSES} to {MAX_CLASSES}, not {classes}")
+    if not MIN_GENERATED_CLASSES <= classes <= MAX_GENERATED_CLASSES:
+        raise ValueError(f"classes must be {MIN_GENERATED_CLASSES} to {MAX_GENERATED_CLASSES}, not {classes}")
     return np.arange(n) * classes // n
 
 
@@ -263,7 +263,7 @@ assert list(GENERATORS) == list(DATASET_INFO) == list(get_args(DatasetName))
 
 def make_dataset(
     name: str, n_samples: int, noise: float, test_ratio: float, rng: np.random.Generator,
-    *, classes: int = DEFAULT_CLASSES,
+    *, classes: int = DEFAULT_GENERATED_CLASSES,
 ) -> Dataset:
     """``classes`` reaches only the datasets whose info says it takes it."""
     info = DATASET_INFO[name]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from app.schemas import SessionConfig
+from app.config import SessionConfig
 
 DEFAULT_CONFIG = SessionConfig().model_dump(mode="json")
 # Linear output, mse and η = 100: every step multiplies the error by about a hundred.

@@ -9,9 +9,9 @@ import pytest
 
 from app.engine.network import split_flat
 from app.main import create_app
-from app.schemas import Limits
+from app.config import Limits
+from app.protocol import HEADER as APP_HEADER
 from app.settings import Settings
-from app.snapshot import HEADER as APP_HEADER
 
 HEADER = struct.Struct("<IIfffffI")  # version, step, epoch, 2 losses, 2 accuracies, flags
 DIVERGED, MAPS = 1, 2

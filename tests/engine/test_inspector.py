@@ -11,7 +11,7 @@ from app.engine.losses import get_loss
 from app.engine.network import Network, split_flat
 from app.engine.optimizers import GradientDescent
 from app.engine.regularization import NO_REGULARIZATION
-from app.engine.trainer import Step
+from app.engine.trainer import TracedBatch
 
 HIDDEN = sorted(get_args(HiddenActivationName))
 # Every output activation with mse, and the one pair where σ' cancels (δ = a − y).
@@ -30,7 +30,7 @@ def make_step(hidden="tanh", output="sigmoid", loss="binary_cross_entropy", size
     y = rng.integers(0, 2, (sizes[-1], M)).astype(float)
     traces = net.forward(x)
     grads = net.backward(traces, y, get_loss(loss))
-    step = Step(np.arange(M), x, y, traces, grads, get_loss(loss).value(traces[-1].a, y))
+    step = TracedBatch(np.arange(M), x, y, traces, grads, get_loss(loss).value(traces[-1].a, y))
     return net, step, get_loss(loss)
 
 

@@ -1,15 +1,13 @@
 import pytest
 from pydantic import ValidationError
 
-from app.schemas import (
+from app.config import Limits, SessionConfig, limit_errors
+from app.protocol import (
     ConfigMessage,
-    Limits,
     PlayMessage,
-    SessionConfig,
     SpeedMessage,
     StepMessage,
     client_message,
-    limit_errors,
 )
 from app.settings import Settings
 

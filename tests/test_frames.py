@@ -3,11 +3,11 @@ import json
 import numpy as np
 import pytest
 
-from app.schemas import SessionConfig
+from app.config import SessionConfig
+from app.frames import encode_frame, layout_message, tone
+from app.protocol import HEADER, frame_fields
+from app.responses import finite, state, summary
 from app.sessions import Session
-from app.snapshot import (
-    HEADER, encode_frame, field_specs, finite, layout_message, state, summary, tone,
-)
 
 
 def read_field(frame: bytes, spec) -> np.ndarray:
@@ -20,7 +20,7 @@ def session() -> Session:
 
 
 def test_field_specs_are_contiguous_after_the_header():
-    specs = field_specs([2, 3, 1])
+    specs = frame_fields([2, 3, 1], [])
     assert [(s.name, s.layer, s.shape) for s in specs] == [
         ("W", 1, [3, 2]), ("b", 1, [3]), ("dW", 1, [3, 2]), ("db", 1, [3]),
         ("z", 1, [3]), ("a", 1, [3]), ("delta", 1, [3]),
@@ -52,7 +52,7 @@ def test_frame_header_and_arrays_match_the_session(session):
     frame = encode_frame(session, 10, 4)
     m = session.trainer.evaluate()
     header = HEADER.unpack_from(frame)
-    step = session.view_step()
+    step = session.shown_batch()
     expected = (0, 7, 0.35, m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy, 2,
                 -1, -1, step.loss, 0.0)
     assert np.allclose(header, expected, rtol=1e-6)
