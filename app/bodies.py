@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.config import SessionConfig, Seed
+from app.config import Seed, SessionConfig
 from app.engine.activations import ActivationName
 from app.engine.trainer import Metrics
 from app.models import StrictModel, WireModel

@@ -6,6 +6,9 @@ A refusal says what was refused (``code``, for programs and for the page's trans
 a refused value could be huge, or not even valid JSON (NaN).
 """
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from pydantic import Field
 
 from app.models import WireModel
@@ -23,6 +26,7 @@ class FieldError(WireModel):
 class Refusal(WireModel):
     code: str = Field(description="Stable code of the refusal as a whole")
     message: str
+    params: dict[str, Param] = Field(default_factory=dict)
     errors: list[FieldError] = Field(default_factory=list)
 
 
@@ -34,16 +38,17 @@ class Refused(Exception):
                  params: dict[str, Param] | None = None, status: int = 422,
                  errors: list[FieldError] | None = None) -> None:
         super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+        self.code, self.message, self.status, self.params = code, message, status, params or {}
         self.errors = errors if errors is not None else (
             [] if field is None else
             [FieldError(field=field, code=code, message=message, params=params or {})])
 
     def refusal(self) -> Refusal:
-        return Refusal(code=self.code, message=self.message, errors=self.errors)
+        return Refusal(code=self.code, message=self.message, params=self.params,
+                       errors=self.errors)
 
 
-def invalid(errors: list[dict], skip: int = 0) -> Refusal:
+def invalid(errors: Sequence[Mapping[str, Any]], skip: int = 0) -> Refusal:
     """pydantic's validation errors as a refusal; ``skip`` drops leading location parts (FastAPI's
     "body", a tagged union's tag) that are not the client's field names."""
     return Refusal(code="invalid", message="invalid request", errors=[
@@ -52,7 +57,7 @@ def invalid(errors: list[dict], skip: int = 0) -> Refusal:
         for e in errors])
 
 
-def _params(context: dict | None) -> dict[str, Param]:
+def _params(context: Mapping[str, Any] | None) -> dict[str, Param]:
     """The numbers and words of a pydantic error's context (its ge, le, expected …)."""
     return {key: value if isinstance(value, (int, float)) and not isinstance(value, bool)
             else str(value) for key, value in (context or {}).items()}

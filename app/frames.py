@@ -122,9 +122,9 @@ def layout_message(session: Session, grid_size: int, map_size: int) -> LayoutMes
     return LayoutMessage(
         version=session.layout_version,
         sizes=list(net.sizes),
-        activations=activations,  # type: ignore[arg-type]
+        activations=activations,
         activation_ranges=[BOUNDED_RANGES.get(name) for name in activations],
-        loss=session.trainer.loss.name,  # type: ignore[arg-type]
+        loss=session.trainer.loss.name,
         task=data.task,
         input_kind=data.input_kind,
         view=shown,
@@ -178,7 +178,7 @@ def result_arrays(session: Session) -> dict[tuple[str, int], Array]:
     """The result views' numbers, by the names of result_shapes."""
     net, data = session.trainer.network, session.data
     arrays: dict[tuple[str, int], Array] = {}
-    confusion = session.metrics().test_confusion
+    confusion = session.evaluation().test_confusion
     if confusion is not None:
         arrays[("confusion", 0)] = np.array(confusion, dtype=float)
     shown = view(data)

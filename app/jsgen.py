@@ -51,7 +51,8 @@ def schemas() -> tuple[dict[str, Schema], dict[str, Schema]]:
         [(name, mode, adapter) for name, mode, adapter in adapters],  # type: ignore[misc]
         ref_template="#/$defs/{model}")
     defs = {js_name(name): schema for name, schema in top["$defs"].items()}
-    roots = {name: keys[(name, mode)] for name, mode, _ in adapters if name != "PageSetup"}
+    roots = {name: keys[(name, mode)] for name, mode, _ in adapters  # type: ignore[index]
+             if name != "PageSetup"}
     return defs, roots
 
 

@@ -12,11 +12,11 @@ computes over the inputs (128 = neutral). Everything is little-endian. The encod
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
-from app.config import Bound, Limits, SessionConfig, Seed
+from app.config import Bound, Limits, Seed, SessionConfig
 from app.engine.activations import ActivationName
 from app.engine.datasets import InputKind, Task
 from app.engine.inspector import NeuronExplanation, WeightExplanation
@@ -165,7 +165,7 @@ class WeightTarget(StrictModel):
     source: int = Field(ge=0, description="Neuron j of layer l − 1 that it comes from")
 
 
-Target = Annotated[Union[NeuronTarget, WeightTarget], Field(discriminator="kind")]
+Target = Annotated[NeuronTarget | WeightTarget, Field(discriminator="kind")]
 
 
 class Inspection(WireModel):
@@ -275,8 +275,8 @@ class EditMessage(ParamEdit):
 
 
 ClientMessage = Annotated[
-    Union[PlayMessage, PauseMessage, StepMessage, ResetMessage, ConfigMessage, SpeedMessage,
-          PickMessage, InspectMessage, WalkMessage, GradCheckMessage, EditMessage],
+    PlayMessage | PauseMessage | StepMessage | ResetMessage | ConfigMessage | SpeedMessage
+    | PickMessage | InspectMessage | WalkMessage | GradCheckMessage | EditMessage,
     Field(discriminator="type"),
 ]
 client_message: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -367,8 +367,7 @@ class ErrorMessage(Refusal):
 
 
 ServerMessage = Annotated[
-    Union[HelloMessage, LayoutMessage, StatusMessage, HistoryMessage, InspectionMessage,
-          GradCheckReply, ErrorMessage],
+    HelloMessage | LayoutMessage | StatusMessage | HistoryMessage | InspectionMessage | GradCheckReply | ErrorMessage,
     Field(discriminator="type"),
 ]
 

@@ -46,7 +46,7 @@ def summary(session: Session) -> SessionSummary:
 def state(session: Session) -> SessionState:
     batch = session.shown_batch()
     layers = [
-        LayerState(activation=layer.activation.name,  # type: ignore[arg-type]
+        LayerState(activation=layer.activation.name,
                    W=finite(layer.W), b=finite(layer.b[:, 0]),
                    z=finite(trace.z), a=finite(trace.a), delta=finite(grad.delta),
                    dW=finite(grad.dW), db=finite(grad.db[:, 0]))
@@ -80,5 +80,5 @@ def inspection(
     except IndexError as e:
         raise Refused("no_such_target", str(e), field="target") from e
     return Inspection(sample=sample, example=example, indices=batch.indices.tolist(),
-                      loss=finite(batch.loss), loss_name=trainer.loss.name,  # type: ignore[arg-type]
+                      loss=finite(batch.loss), loss_name=trainer.loss.name,
                       detail=detail)

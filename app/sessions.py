@@ -13,6 +13,7 @@ from typing import TypeVar, cast
 
 import numpy as np
 
+from app.config import Limits, SessionConfig
 from app.engine.activations import get_activation
 from app.engine.csvdata import Table, csv_dataset
 from app.engine.datasets import Dataset, make_dataset
@@ -22,11 +23,10 @@ from app.engine.network import Network
 from app.engine.optimizers import Optimizer, make_optimizer
 from app.engine.regularization import Regularizer
 from app.engine.schedules import Schedule
-from app.engine.trainer import Metrics, TracedBatch, Trainer
+from app.engine.trainer import Evaluation, Metrics, TracedBatch, Trainer
 from app.engine.walkthrough import Walkthrough
 from app.errors import Refused
 from app.protocol import ParamEdit, Status
-from app.config import Limits, SessionConfig
 
 T = TypeVar("T")
 
@@ -117,9 +117,12 @@ class Session:
             hit = self.cache[key] = (self.state_version, build())
         return cast(T, hit[1])
 
+    def evaluation(self) -> Evaluation:
+        """Losses, accuracies and confusion of the current weights, computed once per state."""
+        return self.cached("evaluation", self.trainer.evaluation)
+
     def metrics(self) -> Metrics:
-        """Losses and accuracies of the current weights, computed once per state."""
-        return self.cached("metrics", self.trainer.evaluate)
+        return self.evaluation().metrics
 
     def record_history(self) -> None:
         """A point of the loss curve at the current update; training decides when."""

@@ -4,8 +4,8 @@ import re
 import numpy as np
 import pytest
 
-from app.engine.network import split_flat
 from app.config import Limits, SessionConfig
+from app.engine.network import split_flat
 from app.errors import Refused
 from app.frames import encode_frame, layer_arrays, layout_message
 from app.protocol import HEADER, ParamEdit

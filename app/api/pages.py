@@ -6,7 +6,7 @@ from typing import get_args
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.config import Limits, SessionConfig, allowed_pairs, bounds, TASK_START
+from app.config import TASK_START, Limits, SessionConfig, allowed_pairs, bounds
 from app.engine.activations import ActivationName, HiddenActivationName
 from app.engine.datasets import DATASET_INFO, EXTENT, DatasetName
 from app.engine.features import FeatureName, ScalingName

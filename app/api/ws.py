@@ -150,7 +150,7 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
             await asyncio.wait(tasks)
         # Both tasks may have ended on their own (the client went away while a frame was being
         # sent): every exception is looked at, so none is reported as never retrieved.
-        errors = [t.exception() for t in tasks if not t.cancelled()]
-        for error in errors:
-            if error is not None and not isinstance(error, CLOSED):
-                raise error
+        failures = [t.exception() for t in tasks if not t.cancelled()]
+        for failure in failures:
+            if failure is not None and not isinstance(failure, CLOSED):
+                raise failure

@@ -63,7 +63,8 @@ class Table:
     def input_kind(self) -> InputKind:
         """One or two inputs can be drawn as a curve or a plane (in the table's units, so the
         page has to fit its axes to them); more are shown as a table."""
-        return {1: "line", 2: "plane"}.get(self.x.shape[0], "table")
+        kinds: dict[int, InputKind] = {1: "line", 2: "plane"}
+        return kinds.get(self.x.shape[0], "table")
 
 
 def parse_csv(

@@ -10,9 +10,10 @@ spread from their centre.
 
 import functools
 import gzip
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Callable, Literal, get_args
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -267,10 +268,10 @@ def make_dataset(
 ) -> Dataset:
     """``classes`` reaches only the datasets whose info says it takes it."""
     info = DATASET_INFO[name]
-    make = GENERATORS[name]
     if info.takes_classes:
-        make = functools.partial(make, classes=classes)
-    x, y = make(n_samples, noise, rng)
+        x, y = GENERATORS[name](n_samples, noise, rng, classes=classes)  # type: ignore[call-arg]
+    else:
+        x, y = GENERATORS[name](n_samples, noise, rng)
     return Dataset(*split(x, y, test_ratio, rng), task=info.task, input_kind=info.input_kind,
                    feature_names=info.feature_names, target_name=info.target_name,
                    class_names=class_names(info.task, y.shape[0]))

@@ -7,8 +7,8 @@ optimizer then updates everything in one NumPy call, and the gradient check can 
 """
 
 import functools
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np

@@ -43,8 +43,15 @@ class Metrics:
     train_accuracy: float  # NaN for regression, which has no notion of right or wrong
     test_accuracy: float
     penalty: float = 0.0  # λ Σ R(W), the same for both sets
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The metrics and, from the same pass over the test set, what was mistaken for what."""
+
+    metrics: Metrics
     # counts[true][predicted] on the test set, for classification; None for regression
-    test_confusion: tuple[tuple[int, ...], ...] | None = None
+    test_confusion: tuple[tuple[int, ...], ...] | None
 
 
 @dataclass
@@ -145,19 +152,22 @@ class Trainer:
                 break
         return done
 
-    @tolerates_divergence
     def evaluate(self) -> Metrics:
+        return self.evaluation().metrics
+
+    @tolerates_divergence
+    def evaluation(self) -> Evaluation:
         net, data = self.network, self.data
         out_train, out_test = net.predict(data.x_train), net.predict(data.x_test)
-        return Metrics(
+        metrics = Metrics(
             train_loss=self.loss.value(out_train, data.y_train),
             test_loss=self.loss.value(out_test, data.y_test),
             train_accuracy=accuracy(out_train, data.y_train, data.task),
             test_accuracy=accuracy(out_test, data.y_test, data.task),
             penalty=net.penalty(self.regularizer),
-            test_confusion=(None if data.task == "regression"
-                            else confusion(out_test, data.y_test, len(data.class_names))),
         )
+        return Evaluation(metrics, None if data.task == "regression"
+                          else confusion(out_test, data.y_test, len(data.class_names)))
 
 
 def accuracy(output: Array, y: Array, task: Task = "binary") -> float:

@@ -105,6 +105,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @typedef {object} ErrorMessage
  * @property {string} code Stable code of the refusal as a whole
  * @property {string} message
+ * @property {Record<string, string | number>} params
  * @property {FieldError[]} errors
  * @property {"error"} type
  */
