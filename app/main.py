@@ -1,18 +1,16 @@
 """The application factory: nothing is built at import time, so tests make apps with their own
 settings."""
 
-from pathlib import Path
-
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app.api import pages, rest, ws
+from app.paths import resource_dir
 from app.runner import TrainingLoops
 from app.sessions import SessionRegistry
 from app.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "form-action 'self'")
@@ -28,12 +26,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.registry = SessionRegistry(settings.limits)
     app.state.training_loops = TrainingLoops(settings.limits.max_steps_per_second)
-    app.state.templates = Jinja2Templates(directory=ROOT / "templates")
-    app.state.i18n_dir = ROOT / "static" / "i18n"
+    app.state.templates = Jinja2Templates(directory=resource_dir("templates"))
+    app.state.i18n_dir = resource_dir("static") / "i18n"
     app.include_router(rest.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next) -> Response:
