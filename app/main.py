@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.api import pages, rest, ws
+from app.api import docs, pages, rest, ws
 from app.paths import resource_dir
 from app.runner import TrainingLoops
 from app.sessions import SessionRegistry
@@ -14,6 +14,7 @@ from app.settings import Settings
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "form-action 'self'")
+REDOC_CSP = docs.redoc_policy(CSP)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -22,6 +23,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Backprop Playground",
         summary="Train a small neural network and read every number backprop computes.",
         version="0.1.0",
+        # Served by app/api/docs.py from static/vendor/ instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.registry = SessionRegistry(settings.limits)
@@ -31,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rest.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
 
     @app.middleware("http")
@@ -38,9 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response = await call_next(request)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
-        # /docs loads its viewer from a CDN, so the policy covers our own pages only.
-        if settings.content_security_policy and not request.url.path.startswith(("/docs", "/redoc")):
-            response.headers["Content-Security-Policy"] = CSP
+        if settings.content_security_policy:
+            redoc = request.url.path == docs.REDOC_PATH
+            response.headers["Content-Security-Policy"] = REDOC_CSP if redoc else CSP
         return response
 
     return app

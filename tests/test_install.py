@@ -33,6 +33,7 @@ with TestClient(create_app(Settings())) as client:
     assert page.status_code == 200 and "<title>Backprop Playground</title>" in page.text, page.text[:300]
     assert '"app.title": "Backprop Playground"' in page.text, "the catalogue from static/i18n"
     assert client.get("/static/js/main.js").status_code == 200
+    assert client.get("/docs").status_code == 200, "templates/docs.html"
     created = client.post("/api/sessions", json={
         "data": {"dataset": "digits", "n_samples": 1797},
         "network": {"output_activation": "softmax", "loss": "categorical_cross_entropy"}})
