@@ -21,9 +21,9 @@ from app.protocol import (
     LAYER_ARRAYS,
     RESULT_ARRAYS,
     ClientMessage,
-    PageSetup,
     ServerMessage,
 )
+from app.setup import PageSetup
 
 # A tool for the source tree: the page it writes for is the checkout's.
 TARGET = Path(__file__).resolve().parent.parent / "static" / "js" / "wire.js"

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
-from app.config import Bound, Limits, Seed, SessionConfig
+from app.config import Limits, Seed, SessionConfig
 from app.engine.activations import ActivationName
 from app.engine.datasets import InputKind, Task
 from app.engine.inspector import NeuronExplanation, WeightExplanation
@@ -370,38 +370,3 @@ ServerMessage = Annotated[
     HelloMessage | LayoutMessage | StatusMessage | HistoryMessage | InspectionMessage | GradCheckReply | ErrorMessage,
     Field(discriminator="type"),
 ]
-
-
-# ---- The page's setup, embedded in it ------------------------------------------------------
-
-
-class DatasetChoice(WireModel):
-    task: Task
-    input_kind: InputKind
-    takes_classes: bool
-    max_samples: int | None
-
-
-class TaskChoices(WireModel):
-    pairs: list[tuple[str, str]] = Field(description="Every (output activation, loss) allowed, "
-                                         "in order of preference")
-    start: tuple[str, str] = Field(description="The pair a dataset of this kind starts with")
-
-
-class PageSetup(WireModel):
-    """What the page needs before it connects: the limits, every setting's bounds and default,
-    the choices, what fits each kind of problem, the previews and the message catalogue."""
-
-    limits: Limits
-    bounds: dict[str, Bound] = Field(description="By config path: minimum, maximum, "
-                                     "exclusive_minimum, exclusive_maximum, default")
-    defaults: SessionConfig
-    choices: dict[str, list[str]]
-    datasets: dict[str, DatasetChoice]
-    loss_unwise: dict[str, list[str]] = Field(description="Outputs each loss takes but learns "
-                                              "badly with")
-    tasks: dict[Task, TaskChoices]
-    previews: dict[str, DatasetPreview]
-    extent: float
-    language: str
-    messages: dict[str, str]
