@@ -121,7 +121,7 @@ export function applyStatus(state, message) {
 }
 
 /** The server refused something (a config, most often): say why, show what it runs instead.
- * @param {State} state @param {Refusal} message @returns {State} */
+ * @param {State} state @param {import('./protocol.js').ErrorMessage} message @returns {State} */
 export function applyError(state, message) {
   return { ...notify(state, 'error.refused', refusalText(message)), config: state.confirmed,
     pending: null };
