@@ -1,14 +1,27 @@
 """`backprop-playground` / `python -m app`: serve the app with uvicorn."""
 
 import argparse
+import os
 
-import uvicorn
+# The matrices here are tiny: one BLAS thread is several times faster and far steadier than
+# many (see shared/PERFORMANCE.md). It must be set before NumPy loads its BLAS, so the server's
+# own entry point sets it before importing anything that imports NumPy; importing `app` alone
+# changes nothing in the importer's environment.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
-from app.main import create_app
-from app.settings import Settings
+
+def pin_blas() -> None:
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
 
 
 def main() -> None:
+    pin_blas()
+    import uvicorn
+
+    from app.main import create_app
+    from app.settings import Settings
+
     parser = argparse.ArgumentParser(description="Serve Backprop Playground.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)

@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.api import pages, rest, ws
+from app.api import pages, refusals, rest, ws
 from app.runner import TrainingLoops
 from app.sessions import SessionRegistry
 from app.settings import Settings
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.training_loops = TrainingLoops(settings.limits.max_steps_per_second)
     app.state.templates = Jinja2Templates(directory=ROOT / "templates")
     app.state.i18n_dir = ROOT / "static" / "i18n"
+    refusals.install(app)
     app.include_router(rest.router)
     app.include_router(ws.router)
     app.include_router(pages.router)

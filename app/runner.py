@@ -16,32 +16,36 @@ from time import perf_counter
 import numpy as np
 from pydantic import BaseModel
 
+from app.config import Limits
 from app.engine.gradcheck import gradient_check
 from app.engine.network import Network
-from app.engine.trainer import Step
-from app.schemas import (
+from app.engine.trainer import LossHistory, TracedBatch
+from app.errors import Refused
+from app.frames import encode_frame, layout_message
+from app.protocol import (
     GradCheckResult,
     HistoryMessage,
     InspectionMessage,
-    Limits,
     NeuronTarget,
     StatusMessage,
     WeightTarget,
 )
-from app.sessions import Refused, Session
-from app.snapshot import encode_frame, finite, history_rows, inspection, layout_message, metrics
+from app.responses import finite, history_rows, inspection
+from app.sessions import Session
 
 # A gradient check passes when every relative error is below this (float64 central differences).
 GRADCHECK_THRESHOLD = 1e-6
 SLICE_SECONDS = 0.001
 # At a set speed, steps missed while the loop was busy are made up for at most this long.
 BURST_SECONDS = 0.1
-# A REST train call records about this many points of loss history, however many steps it runs.
+# A train call records about this many points of loss history, however many updates it runs.
 HISTORY_POINTS_PER_CALL = 100
+# Live training records the loss curve this often: the curve moves as smoothly as the frames.
+HISTORY_SECONDS = 1 / 30
 
 
 async def train_steps(session: Session, steps: int) -> None:
-    """Run ``steps`` steps in slices, recording the loss along the way."""
+    """Run ``steps`` updates in slices, recording the loss along the way."""
     record_every = math.ceil(steps / HISTORY_POINTS_PER_CALL)
     remaining = steps
     while remaining > 0 and not session.diverged:
@@ -51,20 +55,20 @@ async def train_steps(session: Session, steps: int) -> None:
             chunk -= done
             remaining -= done
             await asyncio.sleep(0)
-        metrics(session)
+        session.record_history()
 
 
-async def check_gradients(session: Session, step: Step) -> GradCheckResult:
+async def check_gradients(session: Session, batch: TracedBatch) -> GradCheckResult:
     """Finite differences on a copy of the network, in a thread: two forward passes per
     parameter can take a while on a big batch, and training carries on meanwhile."""
     net = session.trainer.network
     copy = Network(net.sizes, [layer.activation for layer in net.layers], np.random.default_rng(0))
     copy.params[:] = net.params
-    errors = await asyncio.to_thread(gradient_check, copy, step.x.copy(), step.y.copy(),
+    errors = await asyncio.to_thread(gradient_check, copy, batch.x.copy(), batch.y.copy(),
                                      session.trainer.loss, session.trainer.regularizer)
     return GradCheckResult(layers=finite(np.array(errors)), threshold=GRADCHECK_THRESHOLD,
                            passed=bool(max(errors) < GRADCHECK_THRESHOLD),
-                           examples=step.indices.size, sample=session.sample)
+                           examples=batch.indices.size, sample=session.sample)
 
 
 async def _wait(event: asyncio.Event, timeout: float) -> None:
@@ -81,10 +85,11 @@ async def train_while_running(session: Session, top_speed: int) -> None:
     wake = asyncio.Event()
     session.listeners.add(wake.set)
     try:
-        credit, last = 1.0, perf_counter()
+        credit, last, recorded = 1.0, perf_counter(), 0.0
         while True:
             wake.clear()
             if not session.running:
+                session.record_history()
                 await wake.wait()
                 credit, last = 1.0, perf_counter()
                 continue
@@ -94,6 +99,9 @@ async def train_while_running(session: Session, top_speed: int) -> None:
             last = now
             if credit >= 1.0:
                 credit -= session.train(int(credit), SLICE_SECONDS)
+                if now - recorded >= HISTORY_SECONDS or session.diverged:
+                    session.record_history()
+                    recorded = now
                 await asyncio.sleep(0)
             else:
                 await _wait(wake, (1.0 - credit) / rate)
@@ -145,6 +153,10 @@ class Viewer:
         # the oldest replies rather than growing the server's memory.
         self.outbox: deque[BaseModel] = deque(maxlen=32)
         self.sent = {"layout": -1, "status": -1, "state": -1}
+        # The loss history as this viewer has it: which history, its generation, how many rows.
+        self.history_sent: tuple[LossHistory | None, int, int] = (None, 0, 0)
+        # The last config message of this socket that was applied (see ConfigMessage.ref).
+        self.config_ref: int | None = None
         self.next_frame = 0.0
         # Neuron maps go out at their own, lower rate; a frame sent without them leaves the
         # maps behind, and a later frame (even of the same state) catches them up.
@@ -155,6 +167,12 @@ class Viewer:
 
     def reply(self, message: BaseModel) -> None:
         self.outbox.append(message)
+        self.changed.set()
+
+    def applied(self, ref: int | None) -> None:
+        """A config message of this socket was applied: its status will say so."""
+        self.config_ref = ref
+        self.sent["status"] = -1
         self.changed.set()
 
     def inspect(self, target: NeuronTarget | WeightTarget | None) -> None:
@@ -184,12 +202,12 @@ class Viewer:
             sent["layout"] = session.layout_version
             layout = layout_message(session, self.limits.grid_size, self.limits.neuron_map_size)
             await self.send_text(layout.model_dump_json())
-            await self.send_text(HistoryMessage(rows=history_rows(session)).model_dump_json())
+        await self.send_history()
         if session.status_version != sent["status"]:
             sent["status"] = session.status_version
             await self.send_text(StatusMessage(
                 status=session.status, steps_per_second=session.steps_per_second,
-                config=session.config).model_dump_json())
+                config=session.config, ref=self.config_ref).model_dump_json())
         now = perf_counter()
         maps_due = now >= self.next_maps
         if session.state_version != sent["state"] or (self.maps_behind and maps_due):
@@ -200,14 +218,25 @@ class Viewer:
             await self.send_bytes(encode_frame(
                 session, self.limits.grid_size, self.limits.neuron_map_size, with_maps=maps_due))
             if self.target is not None:
-                await self.send_inspection()
+                await self.send_inspection(self.target)
             self.next_frame = perf_counter() + 1.0 / self.limits.max_frame_rate
 
-    async def send_inspection(self) -> None:
+    async def send_history(self) -> None:
+        """New rows of the loss curve; all of them when it is a new history or was thinned."""
+        history = self.session.trainer.history
+        sent, generation, count = self.history_sent
+        if sent is history and generation == history.generation and count == len(history.rows):
+            return
+        append = sent is history and generation == history.generation
+        rows = history_rows(self.session, count if append else 0)
+        self.history_sent = (history, history.generation, len(history.rows))
+        await self.send_text(HistoryMessage(rows=rows, append=append).model_dump_json())
+
+    async def send_inspection(self, target: NeuronTarget | WeightTarget) -> None:
         session = self.session
         try:
             walk = session.walk
-            found = inspection(session, self.target, session.view_step(), session.sample,
+            found = inspection(session, target, session.shown_batch(), session.sample,
                                None if walk is None else walk.params_after)
         except Refused:  # the network changed shape under the inspector
             self.target = None

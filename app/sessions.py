@@ -9,9 +9,11 @@ import dataclasses
 import secrets
 import time
 from collections.abc import Callable
+from typing import TypeVar, cast
 
 import numpy as np
 
+from app.config import Limits, SessionConfig
 from app.engine.activations import get_activation
 from app.engine.csvdata import Table, csv_dataset
 from app.engine.datasets import Dataset, make_dataset
@@ -21,18 +23,12 @@ from app.engine.network import Network
 from app.engine.optimizers import Optimizer, make_optimizer
 from app.engine.regularization import Regularizer
 from app.engine.schedules import Schedule
-from app.engine.trainer import Step, Trainer
+from app.engine.trainer import Evaluation, Metrics, TracedBatch, Trainer
 from app.engine.walkthrough import Walkthrough
-from app.schemas import Limits, ParamEdit, SessionConfig, Status
+from app.errors import Refused
+from app.protocol import ParamEdit, Status
 
-
-class SessionLimitReached(Exception):
-    pass
-
-
-class Refused(ValueError):
-    """A request that is well-formed but does not fit the session as it is now; the message
-    says why, for the person who sent it."""
+T = TypeVar("T")
 
 
 def build_raw_dataset(config: SessionConfig, upload: Table | None) -> Dataset:
@@ -42,7 +38,7 @@ def build_raw_dataset(config: SessionConfig, upload: Table | None) -> Dataset:
     rng = np.random.default_rng(data.seed)
     if data.dataset == "csv":
         if upload is None:
-            raise Refused("upload a CSV file first")
+            raise Refused("no_table", "upload a CSV file first", field="data.dataset")
         return dataclasses.replace(csv_dataset(upload, data.test_ratio, rng), input_kind="table")
     return make_dataset(data.dataset, data.n_samples, data.noise, data.test_ratio, rng,
                         classes=data.classes)
@@ -102,6 +98,7 @@ class Session:
         self.listeners: set[Callable[[], None]] = set()
         # Derived wire data (metrics, frame bytes) keyed by name, valid for one state_version.
         self.cache: dict[str, tuple[int, object]] = {}
+        self.record_history()
 
     @property
     def diverged(self) -> bool:
@@ -113,20 +110,31 @@ class Session:
             return "diverged"
         return "running" if self.running else "paused"
 
-    def cached(self, key: str, build: Callable[[], object]) -> object:
+    def cached(self, key: str, build: Callable[[], T]) -> T:
         """Build derived data once per state, however many viewers ask for it."""
         hit = self.cache.get(key)
         if hit is None or hit[0] != self.state_version:
             hit = self.cache[key] = (self.state_version, build())
-        return hit[1]
+        return cast(T, hit[1])
 
-    def view_step(self) -> Step:
-        """What the diagram shows: the walkthrough's step while one is open, else the picked
+    def evaluation(self) -> Evaluation:
+        """Losses, accuracies and confusion of the current weights, computed once per state."""
+        return self.cached("evaluation", self.trainer.evaluation)
+
+    def metrics(self) -> Metrics:
+        return self.evaluation().metrics
+
+    def record_history(self) -> None:
+        """A point of the loss curve at the current update; training decides when."""
+        self.trainer.history.record(self.trainer.step_count, self.metrics())
+
+    def shown_batch(self) -> TracedBatch:
+        """What the diagram shows: the walkthrough's batch while one is open, else the picked
         example or the next mini-batch traced at the current weights, so that every z, a and δ
         on screen follows from the weights on screen (and Step would apply exactly this)."""
         if self.walk is not None:
-            return self.walk.step
-        return self.cached("view", lambda: self.step_on(self.sample))
+            return self.walk.batch
+        return self.cached("view", lambda: self.trace_examples(self.sample))
 
     def _changed(self, layout: bool = False, status: bool = False) -> None:
         self.state_version += 1
@@ -157,6 +165,7 @@ class Session:
         if config.data != old.data or config.network != old.network or config.seed != old.seed:
             self.trainer = build_trainer(config, self.data)
             self._changed(layout=True, status=True)
+            self.record_history()
             return
         self.apply_training(old)
         self._changed(status=True)
@@ -183,6 +192,7 @@ class Session:
         self.walk, self.sample = None, None
         self.trainer = build_trainer(config, self.data)
         self._changed(layout=True, status=True)
+        self.record_history()
 
     def reset(self, seed: int | None = None) -> None:
         """Weights drawn again from the seed, or from a new seed if one is given."""
@@ -191,6 +201,7 @@ class Session:
         self.walk = None
         self.trainer = build_trainer(self.config, self.data)
         self._changed(layout=True, status=True)
+        self.record_history()
 
     def set_running(self, running: bool) -> None:
         self.running = running and not self.diverged
@@ -203,8 +214,9 @@ class Session:
         self._changed(status=True)
 
     def train(self, steps: int, budget_seconds: float = float("inf")) -> int:
-        """Up to ``steps`` steps within the time budget; returns how many ran. Divergence stops
-        training and is reported through the status, never as an exception."""
+        """Up to ``steps`` updates within the time budget; returns how many ran. Divergence
+        stops training and is reported through the status, never as an exception. The caller
+        records the loss history when it sees fit (a few times a second, or per REST chunk)."""
         self.walk = None
         done = self.trainer.train(steps, budget_seconds)
         if self.diverged:
@@ -212,13 +224,14 @@ class Session:
         self._changed(status=self.diverged)
         return done
 
-
     def check_sample(self, sample: int | None) -> None:
         n_train = self.data.x_train.shape[1]
         if sample is not None and not 0 <= sample < n_train:
-            raise Refused(f"at most {n_train - 1}: the training set has {n_train} examples")
+            raise Refused("sample_out_of_range",
+                          f"at most {n_train - 1}: the training set has {n_train} examples",
+                          field="sample", params={"limit": n_train - 1, "examples": n_train})
 
-    def step_on(self, sample: int | None) -> Step:
+    def trace_examples(self, sample: int | None) -> TracedBatch:
         """A training example (None: the next mini-batch) traced at the current weights."""
         self.check_sample(sample)
         indices = self.trainer.upcoming_indices() if sample is None else np.array([sample])
@@ -237,7 +250,7 @@ class Session:
         if action == "stop":
             self.walk = None
         elif self.diverged:
-            raise Refused("the network has diverged; reset it first")
+            raise Refused("diverged", "the network has diverged; reset it first", field="action")
         elif action == "start" or self.walk is None:
             self.running = False
             self.walk = Walkthrough.begin(self.trainer, self.sample)
@@ -251,18 +264,23 @@ class Session:
         """Set one weight or bias by hand, to see what it does; only while paused, so that the
         value is not overwritten by the next step before anyone sees its effect."""
         if self.running:
-            raise Refused("pause training to edit a weight or bias")
+            raise Refused("not_paused", "pause training to edit a weight or bias", field="value")
         net = self.trainer.network
         if not 1 <= edit.layer <= net.depth:
-            raise Refused(f"layers are numbered 1 to {net.depth}")
+            raise Refused("no_such_layer", f"layers are numbered 1 to {net.depth}",
+                          field="layer", params={"limit": net.depth})
         n_in, n_out = net.sizes[edit.layer - 1], net.sizes[edit.layer]
         if edit.index >= n_out:
-            raise Refused(f"layer {edit.layer} has {n_out} neurons, numbered from 0")
+            raise Refused("no_such_neuron",
+                          f"layer {edit.layer} has {n_out} neurons, numbered from 0",
+                          field="index", params={"layer": edit.layer, "neurons": n_out})
         layer = net.layers[edit.layer - 1]
         if edit.param == "b":
             layer.b[edit.index, 0] = edit.value
         elif edit.source is None or edit.source >= n_in:
-            raise Refused(f"a weight of layer {edit.layer} needs a source below {n_in}")
+            raise Refused("no_such_source",
+                          f"a weight of layer {edit.layer} needs a source below {n_in}",
+                          field="source", params={"layer": edit.layer, "limit": n_in})
         else:
             layer.W[edit.index, edit.source] = edit.value
         self.walk = None
@@ -280,7 +298,8 @@ class SessionRegistry:
     def create(self, config: SessionConfig) -> Session:
         self.expire()
         if len(self.sessions) >= self.limits.max_sessions:
-            raise SessionLimitReached(f"at most {self.limits.max_sessions} sessions at once")
+            raise Refused("session_limit", f"at most {self.limits.max_sessions} sessions at once",
+                          params={"limit": self.limits.max_sessions}, status=503)
         session = Session(secrets.token_urlsafe(16), config, self.clock())
         self.sessions[session.id] = session
         return session

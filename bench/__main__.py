@@ -11,15 +11,18 @@ import threading
 import time
 from collections.abc import Callable
 
-import app  # noqa: F401  (pins BLAS to one thread before NumPy loads)
-import uvicorn
-import websockets
+from app.__main__ import pin_blas
 
-from app.main import create_app
-from app.schemas import SessionConfig
-from app.sessions import Session
-from app.settings import Settings
-from app.snapshot import encode_frame
+pin_blas()  # as the server does, before NumPy loads
+
+import uvicorn  # noqa: E402
+import websockets  # noqa: E402
+
+from app.config import SessionConfig  # noqa: E402
+from app.frames import encode_frame  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.sessions import Session  # noqa: E402
+from app.settings import Settings  # noqa: E402
 
 SPIRAL_2_8_8_1 = {"network": {"hidden_layers": [8, 8]}, "data": {"dataset": "spiral"}}
 

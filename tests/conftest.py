@@ -4,9 +4,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from app.main import create_app
-from app.schemas import Limits
-from app.settings import Settings
+from app.__main__ import pin_blas
+
+pin_blas()  # as the server does, before NumPy is first imported
+
+from app.config import Limits  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.settings import Settings  # noqa: E402
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for the httpx2 fork; the test extra installs httpx, which still works.

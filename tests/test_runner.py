@@ -3,10 +3,10 @@
 import asyncio
 import json
 
+from app.config import Limits, SessionConfig
+from app.protocol import HEADER
 from app.runner import TrainingLoops, Viewer, train_steps
-from app.schemas import Limits, SessionConfig
 from app.sessions import Session
-from app.snapshot import HEADER
 
 
 class BlockedClient:
@@ -58,8 +58,8 @@ def test_train_steps_records_about_a_hundred_history_rows():
     asyncio.run(train_steps(session, 1000))
     rows = session.trainer.history.rows
     assert session.trainer.step_count == 1000
-    assert len(rows) == 100
-    assert rows[-1][0] == 1000
+    assert len(rows) == 1 + 100  # the new session's own point, then the call's
+    assert (rows[0][0], rows[1][0], rows[-1][0]) == (0, 10, 1000)
 
 
 async def play_with_two_viewers(steps_per_second: int | None) -> tuple[int, bool]:

@@ -4,10 +4,12 @@ import re
 import numpy as np
 import pytest
 
+from app.config import Limits, SessionConfig
 from app.engine.network import split_flat
-from app.schemas import Limits, ParamEdit, SessionConfig
-from app.sessions import Refused, Session, SessionLimitReached, SessionRegistry
-from app.snapshot import HEADER, encode_frame, frame_arrays, layout_message
+from app.errors import Refused
+from app.frames import encode_frame, layer_arrays, layout_message
+from app.protocol import HEADER, ParamEdit
+from app.sessions import Session, SessionRegistry
 
 
 class Clock:
@@ -49,8 +51,9 @@ def test_get_and_delete(registry):
 def test_the_session_limit_refuses_one_more(registry):
     for _ in range(3):
         registry.create(SessionConfig())
-    with pytest.raises(SessionLimitReached, match="at most 3 sessions at once"):
+    with pytest.raises(Refused, match="at most 3 sessions at once") as refused:
         registry.create(SessionConfig())
+    assert (refused.value.code, refused.value.status) == ("session_limit", 503)
 
 
 def test_idle_sessions_expire_after_the_ttl(registry, clock):
@@ -208,7 +211,7 @@ def test_the_view_follows_the_picked_example_at_the_current_weights():
     session = Session("a", SessionConfig(), 0.0)
     session.train(3)
     session.pick(42)
-    step = session.view_step()
+    step = session.shown_batch()
     assert step.indices.tolist() == [42] and step.y.shape == (1, 1)
     assert np.array_equal(step.x, session.data.x_train[:, [42]])
     assert np.array_equal(step.y, session.data.y_train[:, [42]])
@@ -220,22 +223,22 @@ def test_the_view_follows_the_picked_example_at_the_current_weights():
 def test_the_view_is_otherwise_the_upcoming_batch_at_the_current_weights():
     session = Session("a", SessionConfig(), 0.0)
     for _ in range(2):
-        step = session.view_step()
+        step = session.shown_batch()
         assert np.array_equal(step.indices, session.trainer.upcoming_indices())
         assert step.x.shape == (2, 10)
         net = session.trainer.network
         assert np.array_equal(step.grads.flat, net.gradient(step.x, step.y, session.trainer.loss))
         session.train(7)
     # What the view showed is what the next step takes.
-    shown = session.view_step()
+    shown = session.shown_batch()
     assert np.array_equal(session.trainer.step().indices, shown.indices)
 
 
 def test_the_view_follows_an_edit():
     session = Session("a", SessionConfig(), 0.0)
-    before = session.view_step()
+    before = session.shown_batch()
     session.edit(ParamEdit(layer=1, param="W", index=0, source=0, value=3.0))
-    after = session.view_step()
+    after = session.shown_batch()
     assert np.array_equal(after.indices, before.indices)
     assert after.traces[0].z[0, 0] != before.traces[0].z[0, 0]
     net = session.trainer.network
@@ -303,7 +306,7 @@ def test_walk_start_pauses_and_opens_at_the_input():
     assert session.running is False and session.status == "paused"
     assert session.status_version == status + 1
     assert (session.walk.stage, session.walk.stage_count) == (0, 9)
-    assert session.view_step() is session.walk.step
+    assert session.shown_batch() is session.walk.batch
 
 
 def test_walk_next_previous_and_stop():
@@ -323,31 +326,31 @@ def test_walk_next_previous_and_stop():
 def test_walking_past_the_update_trains_one_step_on_the_shown_batch():
     session, twin = Session("a", SessionConfig(), 0.0), Session("b", SessionConfig(), 0.0)
     session.walk_to("start")
-    shown = session.view_step().indices.copy()
+    shown = session.shown_batch().indices.copy()
     for _ in range(9):
         session.walk_to("next")
     assert np.array_equal(twin.trainer.step().indices, shown)
     assert session.trainer.step_count == 1
     assert np.array_equal(session.trainer.network.params, twin.trainer.network.params)
     assert session.walk.stage == 0
-    assert np.array_equal(session.view_step().indices, twin.trainer.upcoming_indices())
+    assert np.array_equal(session.shown_batch().indices, twin.trainer.upcoming_indices())
 
 
 def test_a_walk_on_the_picked_example_follows_it():
     session = Session("a", SessionConfig(), 0.0)
     session.pick(9)
     session.walk_to("start")
-    assert session.walk.step.indices.tolist() == [9]
+    assert session.walk.batch.indices.tolist() == [9]
     for _ in range(9):
         session.walk_to("next")
     assert (session.trainer.step_count, session.sample) == (1, 9)
-    assert session.walk.step.indices.tolist() == [9]
+    assert session.walk.batch.indices.tolist() == [9]
     # Picking another example while walking starts over on it.
     session.walk_to("next")
     session.pick(11)
-    assert (session.walk.stage, session.walk.step.indices.tolist()) == (0, [11])
+    assert (session.walk.stage, session.walk.batch.indices.tolist()) == (0, [11])
     session.pick(None)
-    assert session.walk.step.indices.size == 10
+    assert session.walk.batch.indices.size == 10
 
 
 def test_a_diverged_network_cannot_be_walked_through():
@@ -385,24 +388,24 @@ def test_the_diagram_shows_the_updated_weights_at_the_update_stage():
     session.walk_to("start")
     for _ in range(7):
         session.walk_to("next")
-    assert session.walk.phase == ("backward", 1)
+    assert (session.walk.current.phase, session.walk.current.layer) == ("backward", 1)
     net = session.trainer.network
-    arrays = frame_arrays(session)
-    assert all(np.array_equal(arrays[7 * l], layer.W) for l, layer in enumerate(net.layers))
+    arrays = layer_arrays(session)
+    assert all(np.array_equal(arrays[("W", l + 1)], layer.W) for l, layer in enumerate(net.layers))
     session.walk_to("next")
-    assert session.walk.phase == ("update", None)
+    assert (session.walk.current.phase, session.walk.current.layer) == ("update", None)
     after = split_flat(session.walk.params_after, net.sizes)
-    arrays = frame_arrays(session)
+    arrays = layer_arrays(session)
     for l, (W, b) in enumerate(after):
-        assert np.array_equal(arrays[7 * l], W) and np.array_equal(arrays[7 * l + 1], b)
-        assert not np.array_equal(arrays[7 * l], net.layers[l].W)
-        # The gradients and batch means are still the walk's step.
-        assert np.array_equal(arrays[7 * l + 2], session.walk.step.grads.layers[l].dW)
+        assert np.array_equal(arrays[("W", l + 1)], W) and np.array_equal(arrays[("b", l + 1)], b)
+        assert not np.array_equal(arrays[("W", l + 1)], net.layers[l].W)
+        # The gradients and batch means are still the walk's batch.
+        assert np.array_equal(arrays[("dW", l + 1)], session.walk.batch.grads.layers[l].dW)
     # The same through the wire: the frame's W fields are the updated weights, in float32.
     frame = encode_frame(session, 10, 4)
     header = HEADER.unpack_from(frame)
     assert (header[1], header[8], header[9]) == (0, -1, 8)
-    assert header[10] == np.float32(session.walk.step.loss)
+    assert header[10] == np.float32(session.walk.batch.loss)
     for spec in layout_message(session, 10, 4).fields:
         if spec.name == "W":
             shown = np.frombuffer(frame, "<f4", int(np.prod(spec.shape)), spec.offset).reshape(spec.shape)
@@ -418,6 +421,6 @@ def test_the_frame_header_names_the_picked_sample_and_its_loss():
     session = Session("a", SessionConfig(), 0.0)
     session.pick(123)
     header = encode_frame_header(session)
-    step = session.view_step()
+    step = session.shown_batch()
     assert (header[8], header[9]) == (123, -1)
     assert header[10] == np.float32(session.trainer.loss.value(step.traces[-1].a, step.y))

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from app.schemas import DataConfig, NetworkConfig, SessionConfig
+from app.config import DataConfig, NetworkConfig, SessionConfig
+from app.frames import CURVE_POINTS, GALLERY_IMAGES, encode_frame, layout_message
+from app.protocol import HEADER
 from app.sessions import Session
-from app.snapshot import CURVE_POINTS, GALLERY_IMAGES, HEADER, encode_frame, layout_message
 
 
 def session_on(dataset: str, output: str, loss: str, **data) -> Session:

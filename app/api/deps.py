@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
-from app.schemas import Limits
+from app.config import Limits
+from app.errors import Refused
 from app.sessions import Session, SessionRegistry
 
 
@@ -23,7 +24,8 @@ LimitsDep = Annotated[Limits, Depends(get_limits)]
 async def get_session(session_id: str, registry: RegistryDep) -> Session:
     session = registry.get(session_id)
     if session is None:
-        raise HTTPException(404, f"no session {session_id!r}; it may have expired")
+        raise Refused("session_not_found", f"no session {session_id!r}; it may have expired",
+                      status=404)
     return session
 
 

@@ -6,6 +6,7 @@ from typing import get_args
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.config import TASK_START, Limits, SessionConfig, allowed_pairs, bounds
 from app.engine.activations import ActivationName, HiddenActivationName
 from app.engine.datasets import DATASET_INFO, EXTENT, DatasetName
 from app.engine.features import FeatureName, ScalingName
@@ -14,9 +15,9 @@ from app.engine.losses import LOSSES, LossName
 from app.engine.optimizers import OptimizerName
 from app.engine.regularization import RegularizationName
 from app.engine.schedules import ScheduleName
+from app.frames import dataset_previews
 from app.i18n import DEFAULT_LANGUAGE, catalogue, languages
-from app.schemas import TASK_OUTPUTS, SessionConfig
-from app.snapshot import dataset_previews
+from app.protocol import DatasetChoice, PageSetup, TaskChoices
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,15 +33,13 @@ def pick_language(request: Request, available: list[str]) -> str:
     return DEFAULT_LANGUAGE
 
 
-@router.get("/", response_class=HTMLResponse)
-def index(request: Request) -> HTMLResponse:
-    app = request.app
-    directory = app.state.i18n_dir
-    language = pick_language(request, languages(directory))
-    messages = catalogue(directory, language)
-    boot = {
-        "limits": app.state.settings.limits.model_dump(),
-        "choices": {
+def page_setup(limits: Limits, language: str, messages: dict[str, str]) -> PageSetup:
+    """Everything the page offers, decided here: it shows these and derives none of them."""
+    return PageSetup(
+        limits=limits,
+        bounds=bounds(limits),
+        defaults=SessionConfig(),
+        choices={
             "dataset": list(get_args(DatasetName)),
             "activation": list(get_args(HiddenActivationName)),
             "output_activation": list(get_args(ActivationName)),
@@ -52,18 +51,27 @@ def index(request: Request) -> HTMLResponse:
             "features": list(get_args(FeatureName)),
             "scaling": list(get_args(ScalingName)),
         },
-        # Which output activations each loss accepts (null: any), so the page never offers
-        # a pair the server would refuse, and which it takes but learns badly with.
-        "loss_outputs": {name: loss.output_activations for name, loss in LOSSES.items()},
-        "loss_unwise": {name: loss.unwise_with for name, loss in LOSSES.items()},
-        "task_outputs": TASK_OUTPUTS,
-        "datasets": {name: {"task": info.task, "input_kind": info.input_kind,
-                            "takes_classes": info.takes_classes, "max_samples": info.max_samples}
-                     for name, info in DATASET_INFO.items()},
-        "messages": messages,
-        "previews": {name: p.model_dump() for name, p in dataset_previews().items()},
-        "defaults": SessionConfig().model_dump(),
-        "extent": EXTENT,
-    }
+        datasets={name: DatasetChoice(task=info.task, input_kind=info.input_kind,
+                                      takes_classes=info.takes_classes,
+                                      max_samples=info.max_samples)
+                  for name, info in DATASET_INFO.items()},
+        loss_unwise={name: list(loss.unwise_with) for name, loss in LOSSES.items()},
+        tasks={task: TaskChoices(pairs=allowed_pairs(task), start=TASK_START[task])
+               for task in TASK_START},
+        previews=dataset_previews(),
+        extent=EXTENT,
+        language=language,
+        messages=messages,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request) -> HTMLResponse:
+    app = request.app
+    directory = app.state.i18n_dir
+    language = pick_language(request, languages(directory))
+    messages = catalogue(directory, language)
+    setup = page_setup(app.state.settings.limits, language, messages)
     return app.state.templates.TemplateResponse(
-        request, "index.html", {"boot": boot, "t": messages.__getitem__, "lang": language})
+        request, "index.html",
+        {"boot": setup.model_dump(mode="json"), "t": messages.__getitem__, "lang": language})

@@ -5,48 +5,44 @@ same thread that trains them; none blocks it for long (training yields between s
 """
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Request, Response
 
 from app.api.deps import LimitsDep, RegistryDep, SessionDep
-from app.engine.csvdata import CsvError, Table, parse_csv
-from app.engine.datasets import Task, test_count
-from app.engine.trainer import classes as predicted_classes
-from app.runner import check_gradients, train_steps
-from app.schemas import (
-    TASK_OUTPUTS,
+from app.bodies import (
     GradCheckRequest,
-    GradCheckResult,
-    Inspection,
     InspectRequest,
-    Limits,
-    ParamEdit,
     PredictRequest,
     PredictResponse,
     ResetRequest,
-    SessionConfig,
     SessionState,
     SessionSummary,
     TrainRequest,
-    limit_errors,
 )
-from app.sessions import Refused, SessionLimitReached
-from app.snapshot import finite, inspection, state, summary
+from app.config import TASK_START, Limits, SessionConfig, limit_errors
+from app.engine.csvdata import CsvError, Table, parse_csv
+from app.engine.datasets import Task, test_count
+from app.engine.trainer import classes as predicted_classes
+from app.errors import Refusal, Refused
+from app.protocol import GradCheckResult, Inspection, ParamEdit
+from app.responses import finite, inspection, state, summary
+from app.runner import check_gradients, train_steps
 
-router = APIRouter(prefix="/api", tags=["sessions"])
+# Every refusal has the same body; the routes name the statuses they may answer with.
+REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (404, 422)}
+router = APIRouter(prefix="/api", tags=["sessions"], responses=REFUSALS)
 
 
 def check_config(config: SessionConfig, limits: Limits) -> None:
     errors = limit_errors(config, limits)
     if errors:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors])
+        raise Refused("invalid_config", "config refused", errors=errors)
 
 
 def upload_config(config: SessionConfig, table: Table, limits: Limits) -> SessionConfig:
     """The session's config, switched to the uploaded table: standardized inputs (a table's
     columns come in their own units), the output and loss its task needs, and a batch size the
     training set can fill."""
-    output, loss = TASK_OUTPUTS[table.task]
+    output, loss = TASK_START[table.task]
     rows = table.x.shape[1]
     n_train = rows - test_count(rows, config.data.test_ratio)
     return config.model_copy(update={
@@ -58,16 +54,10 @@ def upload_config(config: SessionConfig, table: Table, limits: Limits) -> Sessio
     })
 
 
-def refused(field: str, value: object, error: Refused) -> RequestValidationError:
-    return RequestValidationError([{"type": "refused", "loc": ("body", field), "input": value,
-                                    "msg": str(error)}])
-
-
-def check_at_most(field: str, value: int, limit: int, limit_name: str) -> None:
+def check_at_most(field: str, value: int, limit: int, setting: str) -> None:
     if value > limit:
-        raise RequestValidationError([{
-            "type": "limit", "loc": ("body", field), "input": value,
-            "msg": f"at most {limit} ({limit_name})"}])
+        raise Refused("limit", f"at most {limit} ({setting})", field=field,
+                      params={"limit": limit, "setting": setting})
 
 
 @router.get("/limits")
@@ -82,13 +72,7 @@ async def create_session(registry: RegistryDep, limits: LimitsDep,
     """Start a session: data and network built from the config (defaults where omitted)."""
     config = config or SessionConfig()
     check_config(config, limits)
-    try:
-        session = registry.create(config)
-    except SessionLimitReached as e:
-        raise HTTPException(503, str(e)) from e
-    except Refused as e:  # a "csv" dataset before any upload
-        raise refused("data", config.data.dataset, e) from e
-    return summary(session)
+    return summary(registry.create(config))
 
 
 @router.get("/sessions/{session_id}")
@@ -115,16 +99,13 @@ async def put_config(config: SessionConfig, session: SessionDep, limits: LimitsD
     """Change the config. New data, network or seed start over; a new learning rate or batch
     size carries on from the current weights."""
     check_config(config, limits)
-    try:
-        session.apply_config(config)
-    except Refused as e:
-        raise refused("data", config.data.dataset, e) from e
+    session.apply_config(config)
     return summary(session)
 
 
 @router.post("/sessions/{session_id}/train")
 async def train(body: TrainRequest, session: SessionDep, limits: LimitsDep) -> SessionSummary:
-    """Run gradient-descent steps. A run that diverges stops early with status "diverged"."""
+    """Run gradient-descent updates. A run that diverges stops early with status "diverged"."""
     check_at_most("steps", body.steps, limits.max_steps_per_request, "max_steps_per_request")
     await train_steps(session, body.steps)
     return summary(session)
@@ -145,8 +126,8 @@ async def predict(body: PredictRequest, session: SessionDep, limits: LimitsDep) 
     width = session.raw.x_train.shape[0]
     for i, row in enumerate(body.inputs):
         if len(row) != width:
-            raise RequestValidationError([{"type": "shape", "loc": ("body", "inputs", i),
-                                           "input": row, "msg": f"{width} values per example"}])
+            raise Refused("shape", f"{width} values per example", field=f"inputs.{i}",
+                          params={"width": width})
     out = session.trainer.network.predict(session.inputs(np.asarray(body.inputs, dtype=float).T))
     classes: list[int | None] = [None] * out.shape[1]
     if session.data.task != "regression" and np.isfinite(out).all():
@@ -169,9 +150,11 @@ async def upload_csv(request: Request, session: SessionDep, limits: LimitsDep,
         column: str | int | None = int(target) if target and target.lstrip("-").isdigit() else target
         table = parse_csv(text, column, max_rows=limits.max_csv_rows,
                           max_columns=limits.max_csv_columns, task=task)
-    except (UnicodeDecodeError, CsvError) as e:
-        raise RequestValidationError([{"type": "csv", "loc": ("body", "csv"), "input": None,
-                                       "msg": str(e)}]) from e
+    except UnicodeDecodeError as e:
+        raise Refused("csv", "the file is not UTF-8 text", field="csv") from e
+    except CsvError as e:
+        raise Refused("csv", str(e), field="csv", params={
+            "detail": e.detail, "row": e.row or 0, "column": e.column or 0}) from e
     config = upload_config(session.config, table, limits)
     check_config(config, limits)
     session.upload_csv(table, config)
@@ -183,14 +166,7 @@ async def inspect(body: InspectRequest, session: SessionDep) -> Inspection:
     """The numbers behind one neuron (z = Σ w·a + b, a = σ(z), δ from the loss or from the layer
     above) or one weight (∂C/∂w = a_in·δ and the update), for one training example: the given
     sample, or else the first example of the next mini-batch. Nothing changes in the session."""
-    try:
-        step = session.step_on(body.sample)
-    except Refused as e:
-        raise refused("sample", body.sample, e) from e
-    try:
-        return inspection(session, body.target, step, body.sample)
-    except Refused as e:
-        raise refused("target", body.target.model_dump(), e) from e
+    return inspection(session, body.target, session.trace_examples(body.sample), body.sample)
 
 
 @router.post("/sessions/{session_id}/gradcheck")
@@ -198,19 +174,12 @@ async def gradcheck(session: SessionDep, body: GradCheckRequest | None = None) -
     """Backprop against central differences, (C(θ+ε) − C(θ−ε)) / 2ε for every parameter, on
     the given sample or the next mini-batch; per layer the largest relative error."""
     sample = body.sample if body else None
-    try:
-        step = session.step_on(sample)
-    except Refused as e:
-        raise refused("sample", sample, e) from e
-    result = await check_gradients(session, step)
+    result = await check_gradients(session, session.trace_examples(sample))
     return result.model_copy(update={"sample": sample})
 
 
 @router.patch("/sessions/{session_id}/params")
 async def edit_param(body: ParamEdit, session: SessionDep) -> SessionSummary:
     """Set one weight or bias by hand (training must be paused); losses follow at once."""
-    try:
-        session.edit(body)
-    except Refused as e:
-        raise refused("index", body.model_dump(), e) from e
+    session.edit(body)
     return summary(session)

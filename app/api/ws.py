@@ -5,59 +5,56 @@ import asyncio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from app.runner import TrainingLoops, Viewer, check_gradients, train_steps
-from app.schemas import (
+from app.config import Limits, SessionConfig, fit_batch, limit_errors
+from app.errors import Refusal, Refused, invalid
+from app.protocol import (
     ClientMessage,
     ConfigMessage,
     EditMessage,
     ErrorMessage,
-    FieldError,
     GradCheckMessage,
     GradCheckReply,
     HelloMessage,
     InspectMessage,
-    Limits,
     PauseMessage,
     PickMessage,
     PlayMessage,
     ResetMessage,
-    SessionConfig,
     SpeedMessage,
     StepMessage,
     WalkMessage,
     client_message,
-    limit_errors,
 )
-from app.sessions import Refused, Session, SessionLimitReached
+from app.runner import TrainingLoops, Viewer, check_gradients, train_steps
+from app.sessions import Session
 
 router = APIRouter()
 # How a send or receive on a socket the client has closed ends.
 CLOSED = (WebSocketDisconnect, RuntimeError, OSError)
 
 
-def field_errors(errors: list[dict]) -> list[FieldError]:
-    return [FieldError(field=".".join(str(p) for p in e["loc"]), message=e["msg"]) for e in errors]
+def error(refusal: Refusal) -> ErrorMessage:
+    return ErrorMessage(**refusal.model_dump())
 
 
 def parse(text: str, limits: Limits) -> ClientMessage | ErrorMessage:
     size = len(text.encode())
     if size > limits.max_message_bytes:
-        return ErrorMessage(message=f"message of {size} bytes; at most {limits.max_message_bytes} "
-                                    "(max_message_bytes)")
+        return error(Refused("message_too_large", f"message of {size} bytes; at most "
+                             f"{limits.max_message_bytes} (max_message_bytes)",
+                             params={"limit": limits.max_message_bytes}).refusal())
     try:
         return client_message.validate_json(text)
     except ValidationError as e:
         # The first loc item of a tagged union is the tag itself; the field path follows it.
-        errors = [{**err, "loc": err["loc"][1:] or err["loc"]} for err in e.errors()]
-        return ErrorMessage(message="invalid message", errors=field_errors(errors))
+        return error(invalid(e.errors(), skip=1))
 
 
 async def handle(message: ClientMessage, session: Session, viewer: Viewer, limits: Limits) -> None:
     try:
         await dispatch(message, session, viewer, limits)
     except Refused as e:
-        viewer.reply(ErrorMessage(message=f"{message.type} refused", errors=[
-            FieldError(field=message.type, message=str(e))]))
+        viewer.reply(error(e.refusal()))
 
 
 async def dispatch(message: ClientMessage, session: Session, viewer: Viewer, limits: Limits) -> None:
@@ -70,19 +67,15 @@ async def dispatch(message: ClientMessage, session: Session, viewer: Viewer, lim
             await train_steps(session, steps)
         case ResetMessage(seed=seed):
             session.reset(seed)
-        case ConfigMessage(config=config):
-            errors = [{**e, "loc": ("config", *e["loc"])} for e in limit_errors(config, limits)]
-            if errors:
-                viewer.reply(ErrorMessage(message="config refused", errors=field_errors(errors)))
-            else:
-                session.apply_config(config)
+        case ConfigMessage(config=config, ref=ref):
+            configure(session, viewer, fit_batch(config), ref, limits)
         case SpeedMessage(steps_per_second=rate):
             if rate is not None and rate > limits.max_steps_per_second:
-                viewer.reply(ErrorMessage(message="speed refused", errors=[FieldError(
-                    field="steps_per_second",
-                    message=f"at most {limits.max_steps_per_second} (max_steps_per_second)")]))
-            else:
-                session.set_speed(rate)
+                raise Refused("limit", f"at most {limits.max_steps_per_second} "
+                              "(max_steps_per_second)", field="steps_per_second",
+                              params={"limit": limits.max_steps_per_second,
+                                      "setting": "max_steps_per_second"})
+            session.set_speed(rate)
         case PickMessage(sample=sample):
             session.pick(sample)
         case InspectMessage(target=target):
@@ -90,10 +83,21 @@ async def dispatch(message: ClientMessage, session: Session, viewer: Viewer, lim
         case WalkMessage(action=action):
             session.walk_to(action)
         case GradCheckMessage():
-            result = await check_gradients(session, session.view_step())
+            result = await check_gradients(session, session.shown_batch())
             viewer.reply(GradCheckReply(**result.model_dump()))
         case EditMessage():
             session.edit(message)
+
+
+def configure(session: Session, viewer: Viewer, config: SessionConfig, ref: int | None,
+              limits: Limits) -> None:
+    """The page's config, its batch already fitted to the training set; refused as a whole."""
+    errors = limit_errors(config, limits)
+    if errors:
+        raise Refused("invalid_config", "config refused", errors=[
+            e.model_copy(update={"field": f"config.{e.field}"}) for e in errors])
+    session.apply_config(config)
+    viewer.applied(ref)
 
 
 async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits: Limits) -> None:
@@ -103,7 +107,8 @@ async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits
             return
         text = event.get("text")
         if text is None:
-            viewer.reply(ErrorMessage(message="binary messages are not accepted; send JSON text"))
+            viewer.reply(error(Refusal(code="binary_message",
+                                       message="binary messages are not accepted; send JSON text")))
             continue
         message = parse(text, limits)
         if isinstance(message, ErrorMessage):
@@ -122,8 +127,8 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
     found = app.state.registry.get(session) if session else None
     try:
         found = found or app.state.registry.create(SessionConfig())
-    except SessionLimitReached as e:
-        await websocket.send_text(ErrorMessage(message=str(e)).model_dump_json())
+    except Refused as e:
+        await websocket.send_text(error(e.refusal()).model_dump_json())
         await websocket.close(code=1013)
         return
     await websocket.send_text(
@@ -145,7 +150,7 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
             await asyncio.wait(tasks)
         # Both tasks may have ended on their own (the client went away while a frame was being
         # sent): every exception is looked at, so none is reported as never retrieved.
-        errors = [t.exception() for t in tasks if not t.cancelled()]
-        for error in errors:
-            if error is not None and not isinstance(error, CLOSED):
-                raise error
+        failures = [t.exception() for t in tasks if not t.cancelled()]
+        for failure in failures:
+            if failure is not None and not isinstance(failure, CLOSED):
+                raise failure

@@ -8,8 +8,9 @@ vector–Jacobian product through ``Activation.backprop``.
 """
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal, get_args
+from typing import Literal, get_args
 
 import numpy as np
 

@@ -11,7 +11,7 @@ Pure Python and NumPy (the standard csv module for quoting), so the rules are al
   (also rows of empty cells) are accepted. Every other cell must be a finite number.
 - The target is the last column unless chosen by name or by 0-based index (negative from the end).
 - The task follows the target: integers with 2 distinct values are "binary" (the smaller is
-  class 0), 3 to MAX_CLASSES distinct integers are "multiclass" (one-hot, classes in ascending
+  class 0), 3 to MAX_TABLE_CLASSES distinct integers are "multiclass" (one-hot, classes in ascending
   order), anything else is "regression". A task given explicitly overrides this.
 
 Targets and inputs keep the table's own units: scaling is the app's choice.
@@ -28,7 +28,7 @@ import numpy as np
 
 from app.engine.datasets import Array, Dataset, InputKind, Task, split
 
-MAX_CLASSES = 10
+MAX_TABLE_CLASSES = 10
 MIN_ROWS = 10
 SEPARATORS = (";", "\t")  # tried in this order; "," when neither splits the first row
 
@@ -63,7 +63,8 @@ class Table:
     def input_kind(self) -> InputKind:
         """One or two inputs can be drawn as a curve or a plane (in the table's units, so the
         page has to fit its axes to them); more are shown as a table."""
-        return {1: "line", 2: "plane"}.get(self.x.shape[0], "table")
+        kinds: dict[int, InputKind] = {1: "line", 2: "plane"}
+        return kinds.get(self.x.shape[0], "table")
 
 
 def parse_csv(
@@ -174,7 +175,7 @@ def _table(columns: Array, names: list[str], target: int, task: Task | None) -> 
     if labels.size == 1:
         raise CsvError(f"the target has the same value, {_label(labels[0])}, in every row", *where)
     task = task or _inferred_task(labels)
-    most = {"binary": 2, "multiclass": MAX_CLASSES}.get(task, labels.size)
+    most = {"binary": 2, "multiclass": MAX_TABLE_CLASSES}.get(task, labels.size)
     if labels.size > most:
         raise CsvError(f"{labels.size} different target values; {task} allows at most {most}",
                        *where)
@@ -189,7 +190,7 @@ def _table(columns: Array, names: list[str], target: int, task: Task | None) -> 
 
 
 def _inferred_task(labels: Array) -> Task:
-    if labels.size <= MAX_CLASSES and np.array_equal(labels, np.round(labels)):
+    if labels.size <= MAX_TABLE_CLASSES and np.array_equal(labels, np.round(labels)):
         return "binary" if labels.size == 2 else "multiclass"
     return "regression"
 

@@ -10,9 +10,10 @@ spread from their centre.
 
 import functools
 import gzip
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Callable, Literal, get_args
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -24,7 +25,7 @@ DatasetName = Literal[
 Task = Literal["binary", "multiclass", "regression"]
 InputKind = Literal["plane", "line", "image", "table"]  # how the page draws the inputs
 EXTENT = 6.0
-DEFAULT_CLASSES, MIN_CLASSES, MAX_CLASSES = 3, 3, 5
+DEFAULT_GENERATED_CLASSES, MIN_GENERATED_CLASSES, MAX_GENERATED_CLASSES = 3, 3, 5
 DIGITS_FILE = "data/digits.csv.gz"
 
 Generator = Callable[[int, float, np.random.Generator], tuple[Array, Array]]
@@ -105,7 +106,7 @@ def moons(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]
     return _jitter(x, noise, rng), y[None, :]
 
 
-def blobs(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAULT_CLASSES
+def blobs(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAULT_GENERATED_CLASSES
           ) -> tuple[Array, Array]:
     """Round clouds evenly spaced on a ring, the first at the top; like gaussians, the noise
     widens them until neighbours overlap."""
@@ -116,7 +117,7 @@ def blobs(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAULT
     return x, _one_hot(label, classes)
 
 
-def multi_spiral(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAULT_CLASSES
+def multi_spiral(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAULT_GENERATED_CLASSES
                  ) -> tuple[Array, Array]:
     """One arm per class, a turn and a quarter each; fewer turns than the two-arm spiral keep
     the gap between neighbouring arms near a unit even with five of them."""
@@ -214,8 +215,8 @@ def _line(n: int, rng: np.random.Generator) -> Array:
 
 def _balanced_labels(n: int, classes: int) -> Array:
     """0 … classes − 1 in blocks whose sizes differ by at most one."""
-    if not MIN_CLASSES <= classes <= MAX_CLASSES:
-        raise ValueError(f"classes must be {MIN_CLASSES} to {MAX_CLASSES}, not {classes}")
+    if not MIN_GENERATED_CLASSES <= classes <= MAX_GENERATED_CLASSES:
+        raise ValueError(f"classes must be {MIN_GENERATED_CLASSES} to {MAX_GENERATED_CLASSES}, not {classes}")
     return np.arange(n) * classes // n
 
 
@@ -263,14 +264,14 @@ assert list(GENERATORS) == list(DATASET_INFO) == list(get_args(DatasetName))
 
 def make_dataset(
     name: str, n_samples: int, noise: float, test_ratio: float, rng: np.random.Generator,
-    *, classes: int = DEFAULT_CLASSES,
+    *, classes: int = DEFAULT_GENERATED_CLASSES,
 ) -> Dataset:
     """``classes`` reaches only the datasets whose info says it takes it."""
     info = DATASET_INFO[name]
-    make = GENERATORS[name]
     if info.takes_classes:
-        make = functools.partial(make, classes=classes)
-    x, y = make(n_samples, noise, rng)
+        x, y = GENERATORS[name](n_samples, noise, rng, classes=classes)  # type: ignore[call-arg]
+    else:
+        x, y = GENERATORS[name](n_samples, noise, rng)
     return Dataset(*split(x, y, test_ratio, rng), task=info.task, input_kind=info.input_kind,
                    feature_names=info.feature_names, target_name=info.target_name,
                    class_names=class_names(info.task, y.shape[0]))

@@ -8,8 +8,9 @@ fitted on the training set only and then applied unchanged to the test set and t
 points (the boundary grid), since the test set stands for data not seen while learning.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Literal, Sequence, get_args
+from typing import Literal, get_args
 
 import numpy as np
 

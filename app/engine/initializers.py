@@ -7,7 +7,8 @@ sigmoid so σ' and with it every δ vanish. Xavier and He pick the variance that
 signal's size roughly constant from layer to layer.
 """
 
-from typing import Callable, Literal, get_args
+from collections.abc import Callable
+from typing import Literal, get_args
 
 import numpy as np
 

@@ -2,18 +2,21 @@
 
 The page shows these with every term substituted, so that a learner can redo the arithmetic by
 hand; they are taken from the engine's own forward trace and backward gradients (never
-recomputed elsewhere), for one example: column ``example`` of a step.
+recomputed elsewhere), for one example: column ``example`` of a traced batch. The shapes are
+plain numbers and tuples, so that they travel over the wire as they are.
 """
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
+from app.engine.activations import Activation
 from app.engine.losses import Loss
 from app.engine.network import Network, split_flat
 from app.engine.optimizers import OPTIMIZERS, Optimizer
 from app.engine.regularization import Regularizer
-from app.engine.trainer import Step
+from app.engine.trainer import TracedBatch
 
 Array = np.ndarray
 OPTIMIZER_NAMES = {cls: name for name, cls in OPTIMIZERS.items()}
@@ -23,9 +26,9 @@ OPTIMIZER_NAMES = {cls: name for name, cls in OPTIMIZERS.items()}
 class Forward:
     """z = Σ_k w_k a_k + b, then a = σ(z)."""
 
-    weights: Array  # w_k: row ``index`` of W^l
-    inputs: Array  # a_k: a^(l-1) of the example
-    products: Array  # w_k a_k
+    weights: tuple[float, ...]  # w_k: row ``index`` of W^l
+    inputs: tuple[float, ...]  # a_k: a^(l-1) of the example
+    products: tuple[float, ...]  # w_k a_k
     bias: float
     z: float
     a: float
@@ -43,9 +46,9 @@ class Backward:
     dC_da: float | None = None
     fused: bool = False
     # Hidden layer: w_jk and δ_j of every neuron j of layer l + 1, their products and sum.
-    upstream_weights: Array | None = None
-    upstream_deltas: Array | None = None
-    upstream_products: Array | None = None
+    upstream_weights: tuple[float, ...] | None = None
+    upstream_deltas: tuple[float, ...] | None = None
+    upstream_products: tuple[float, ...] | None = None
     upstream_sum: float | None = None
 
 
@@ -55,6 +58,7 @@ class NeuronExplanation:
     index: int
     forward: Forward
     backward: Backward  # ∂C/∂b = δ (BP3), so the bias gradient is backward.delta
+    kind: Literal["neuron"] = "neuron"
 
 
 @dataclass(frozen=True)
@@ -68,52 +72,54 @@ class WeightExplanation:
     a_in: float
     delta: float
     gradient: float  # a_in · δ for this example
-    batch_gradient: float  # the mean over the step's examples, plus the penalty's: what the update uses
+    batch_gradient: float  # the mean over the batch, plus the penalty's: what the update uses
     penalty_gradient: float  # λ ∂R/∂w, the regularization's part of batch_gradient
     examples: int
-    learning_rate: float  # η of the coming step, after any decay
+    learning_rate: float  # η of the coming update, after any decay
     optimizer: str
     weight_after: float  # after the optimizer's next update with this gradient
     update: float  # Δw = weight_after − weight
+    kind: Literal["weight"] = "weight"
 
 
 def explain_neuron(
-    network: Network, step: Step, loss: Loss, layer: int, index: int, example: int
+    network: Network, batch: TracedBatch, loss: Loss, layer: int, index: int, example: int
 ) -> NeuronExplanation:
     check_neuron(network, layer, index)
-    trace, grad = step.traces[layer - 1], step.grads.layers[layer - 1]
+    trace, grad = batch.traces[layer - 1], batch.grads.layers[layer - 1]
     unit = network.layers[layer - 1]
     weights, inputs = unit.W[index], trace.a_in[:, example]
     z = trace.z[:, example]
-    forward = Forward(weights=weights.copy(), inputs=inputs.copy(), products=weights * inputs,
+    forward = Forward(weights=numbers(weights), inputs=numbers(inputs),
+                      products=numbers(weights * inputs),
                       bias=float(unit.b[index, 0]), z=float(z[index]),
                       a=float(trace.a[index, example]), activation=unit.activation.name)
     delta = float(grad.delta[index, example])
     sigma_prime = _sigma_prime(unit.activation, z, index)
     if layer == network.depth:
-        y = step.y[:, example : example + 1]
+        y = batch.y[:, example : example + 1]
         dC_da = loss.grad_a(trace.a[:, example : example + 1], y)[index, 0]
         backward = Backward(delta=delta, sigma_prime=sigma_prime, target=float(y[index, 0]),
                             dC_da=float(dC_da), fused=unit.activation.name == loss.fused_with)
     else:
         upper_w = network.layers[layer].W[:, index]
-        upper_delta = step.grads.layers[layer].delta[:, example]
+        upper_delta = batch.grads.layers[layer].delta[:, example]
         products = upper_w * upper_delta
-        backward = Backward(delta=delta, sigma_prime=sigma_prime, upstream_weights=upper_w.copy(),
-                            upstream_deltas=upper_delta.copy(), upstream_products=products,
+        backward = Backward(delta=delta, sigma_prime=sigma_prime, upstream_weights=numbers(upper_w),
+                            upstream_deltas=numbers(upper_delta), upstream_products=numbers(products),
                             upstream_sum=float(products.sum()))
     return NeuronExplanation(layer=layer, index=index, forward=forward, backward=backward)
 
 
 def explain_weight(
-    network: Network, step: Step, params_after: Array, layer: int, index: int, source: int,
+    network: Network, batch: TracedBatch, params_after: Array, layer: int, index: int, source: int,
     example: int, optimizer: Optimizer, regularizer: Regularizer,
 ) -> WeightExplanation:
     """``params_after`` is the parameter buffer the optimizer's next update would produce."""
     check_neuron(network, layer, index)
     if not 0 <= source < network.sizes[layer - 1]:
         raise IndexError(f"layer {layer - 1} has no neuron {source}")
-    trace, grad = step.traces[layer - 1], step.grads.layers[layer - 1]
+    trace, grad = batch.traces[layer - 1], batch.grads.layers[layer - 1]
     a_in, delta = float(trace.a_in[source, example]), float(grad.delta[index, example])
     after = split_flat(params_after, network.sizes)[layer - 1][0]
     W = network.layers[layer - 1].W
@@ -122,7 +128,7 @@ def explain_weight(
     return WeightExplanation(
         layer=layer, index=index, source=source, weight=float(W[index, source]),
         a_in=a_in, delta=delta, gradient=a_in * delta, batch_gradient=float(grad.dW[index, source]),
-        penalty_gradient=float(penalty[0, 0]), examples=step.y.shape[1],
+        penalty_gradient=float(penalty[0, 0]), examples=batch.y.shape[1],
         learning_rate=optimizer.current_learning_rate, optimizer=OPTIMIZER_NAMES[type(optimizer)],
         weight_after=float(after[index, source]),
         update=float(after[index, source] - W[index, source]))
@@ -135,7 +141,11 @@ def check_neuron(network: Network, layer: int, index: int) -> None:
         raise IndexError(f"layer {layer} has no neuron {index}")
 
 
-def _sigma_prime(activation, z: Array, index: int) -> float | None:
-    if not getattr(activation, "elementwise", True):
+def numbers(values: Array) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)
+
+
+def _sigma_prime(activation: Activation, z: Array, index: int) -> float | None:
+    if not activation.elementwise:
         return None
     return float(activation.df(z[index : index + 1])[0])

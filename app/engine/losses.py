@@ -5,8 +5,9 @@ thing at every batch size; grad_a is ∇_a C_x for one example (columns are exam
 sums over the output neurons.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal, get_args
+from typing import Literal, get_args
 
 import numpy as np
 

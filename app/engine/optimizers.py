@@ -138,4 +138,5 @@ def make_optimizer(name: str, **settings: Any) -> Optimizer:
 
 def hyperparameters(name: str) -> dict[str, float]:
     """The named optimizer's numeric settings and their defaults, for building controls."""
-    return {f.name: f.default for f in fields(OPTIMIZERS[name]) if f.init and f.type is float}
+    return {f.name: float(f.default) for f in fields(OPTIMIZERS[name])  # type: ignore[arg-type]
+            if f.init and f.type is float}

@@ -5,8 +5,9 @@ function any steeper, so shrinking it fights the fit without fighting overfittin
 is kept apart from the data loss so that the two can be shown side by side.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable, Literal, NamedTuple, get_args
+from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""Mini-batch training: which examples each step sees, the step itself, and what it measured.
+"""Mini-batch training: which examples each update sees, the update itself, and what it measured.
 
 The batch size alone chooses the method: the whole training set is full-batch gradient descent,
 1 is stochastic gradient descent, anything between is mini-batch. Each epoch visits every
@@ -21,9 +21,9 @@ Array = np.ndarray
 
 
 @dataclass
-class Step:
-    """One batch through the network: the forward trace and backward gradients, both taken at
-    the parameters *before* the update they produced."""
+class TracedBatch:
+    """Examples through the network and back: the forward trace and backward gradients, both
+    taken at the parameters *before* any update they produce."""
 
     indices: Array  # which training examples (columns of x_train)
     x: Array
@@ -43,8 +43,15 @@ class Metrics:
     train_accuracy: float  # NaN for regression, which has no notion of right or wrong
     test_accuracy: float
     penalty: float = 0.0  # λ Σ R(W), the same for both sets
-    # counts[true, predicted] on the test set, for classification; None for regression
-    test_confusion: Array | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The metrics and, from the same pass over the test set, what was mistaken for what."""
+
+    metrics: Metrics
+    # counts[true][predicted] on the test set, for classification; None for regression
+    test_confusion: tuple[tuple[int, ...], ...] | None
 
 
 @dataclass
@@ -54,6 +61,8 @@ class LossHistory:
 
     capacity: int = 1000
     rows: list[tuple[int, float, float]] = field(default_factory=list)
+    # Counts the thinnings: rows already handed out are still the first rows until it changes.
+    generation: int = 0
 
     def record(self, step: int, metrics: Metrics) -> None:
         if self.rows and self.rows[-1][0] == step:
@@ -61,6 +70,7 @@ class LossHistory:
         self.rows.append((step, metrics.train_loss, metrics.test_loss))
         if len(self.rows) > self.capacity:
             self.rows = [*self.rows[:-1:2], self.rows[-1]]
+            self.generation += 1
 
 
 class Trainer:
@@ -107,28 +117,28 @@ class Trainer:
         return self._order[self._cursor : self._cursor + self.batch_size]
 
     @tolerates_divergence
-    def trace(self, indices: Array) -> Step:
+    def trace(self, indices: Array) -> TracedBatch:
         """Forward and backward on the given training examples, without updating."""
         x, y = self.data.x_train[:, indices], self.data.y_train[:, indices]
         traces = self.network.forward(x)
         grads = self.network.backward(traces, y, self.loss, self.regularizer)
-        return Step(indices, x, y, traces, grads, self.loss.value(traces[-1].a, y))
+        return TracedBatch(indices, x, y, traces, grads, self.loss.value(traces[-1].a, y))
 
     @tolerates_divergence
-    def step(self) -> Step:
+    def step(self) -> TracedBatch:
         """One gradient-descent update on the next batch."""
         return self.apply(self.trace(self.upcoming_indices()))
 
     @tolerates_divergence
-    def apply(self, step: Step, upcoming: bool = True) -> Step:
-        """The update of a traced step. A step on the upcoming batch uses that batch up; one on
-        examples picked by hand (the inspector's single sample) leaves the epoch's order alone."""
+    def apply(self, batch: TracedBatch, upcoming: bool = True) -> TracedBatch:
+        """The update of a traced batch. The upcoming batch is used up by it; examples picked by
+        hand (the inspector's single sample) leave the epoch's order alone."""
         if upcoming:
             self._cursor += self.batch_size
-        self.optimizer.step(self.network.params, step.grads.flat)
+        self.optimizer.step(self.network.params, batch.grads.flat)
         self.step_count += 1
-        self.examples_seen += step.indices.size
-        return step
+        self.examples_seen += batch.indices.size
+        return batch
 
     def train(self, steps: int, budget_seconds: float = float("inf")) -> int:
         """Up to ``steps`` updates, fewer if the time budget runs out or the parameters stop
@@ -142,19 +152,22 @@ class Trainer:
                 break
         return done
 
-    @tolerates_divergence
     def evaluate(self) -> Metrics:
+        return self.evaluation().metrics
+
+    @tolerates_divergence
+    def evaluation(self) -> Evaluation:
         net, data = self.network, self.data
         out_train, out_test = net.predict(data.x_train), net.predict(data.x_test)
-        return Metrics(
+        metrics = Metrics(
             train_loss=self.loss.value(out_train, data.y_train),
             test_loss=self.loss.value(out_test, data.y_test),
             train_accuracy=accuracy(out_train, data.y_train, data.task),
             test_accuracy=accuracy(out_test, data.y_test, data.task),
             penalty=net.penalty(self.regularizer),
-            test_confusion=(None if data.task == "regression"
-                            else confusion(out_test, data.y_test, len(data.class_names))),
         )
+        return Evaluation(metrics, None if data.task == "regression"
+                          else confusion(out_test, data.y_test, len(data.class_names)))
 
 
 def accuracy(output: Array, y: Array, task: Task = "binary") -> float:
@@ -171,8 +184,9 @@ def classes(values: Array) -> Array:
     return values.argmax(axis=0) if values.shape[0] > 1 else (values[0] > 0.5).astype(int)
 
 
-def confusion(output: Array, y: Array, k: int) -> Array:
-    """counts[true, predicted] over the examples; a diverged network predicts nothing."""
+def confusion(output: Array, y: Array, k: int) -> tuple[tuple[int, ...], ...]:
+    """counts[true][predicted] over the examples; a diverged network predicts nothing."""
     if not np.isfinite(output).all():
-        return np.zeros((k, k))
-    return np.bincount(classes(y) * k + classes(output), minlength=k * k).reshape(k, k)
+        return tuple((0,) * k for _ in range(k))
+    counts = np.bincount(classes(y) * k + classes(output), minlength=k * k).reshape(k, k)
+    return tuple(tuple(int(c) for c in row) for row in counts)

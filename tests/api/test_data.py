@@ -32,20 +32,23 @@ def test_every_engine_option_is_reachable_and_training_lowers_the_loss(client):
     assert trained["metrics"]["train_loss"] < 0.7 * first
 
 
-@pytest.mark.parametrize("config, field, words", [
-    ({"network": {"output_activation": "softmax", "loss": "mse"}}, "output_activation", "softmax needs several classes"),
-    ({"data": {"dataset": "sin"}}, "loss", "regression"),
-    ({"network": {"hidden_layers": [3, 3], "hidden_activations": ["tanh"]}}, "hidden_activations", "one per hidden layer"),
-    ({"network": {"hidden_activations": ["softmax", "tanh"]}}, "hidden_activations", "Input should be"),
+@pytest.mark.parametrize("config, code, field, words", [
+    ({"network": {"output_activation": "softmax", "loss": "mse"}},
+     "softmax_needs_classes", "network.output_activation", "softmax needs several classes"),
+    ({"data": {"dataset": "sin"}}, "bce_needs_classes", "network.loss", "regression"),
+    ({"network": {"hidden_layers": [3, 3], "hidden_activations": ["tanh"]}},
+     "one_per_layer", "network.hidden_activations", "one per hidden layer"),
+    ({"network": {"hidden_activations": ["softmax", "tanh"]}},
+     "literal_error", "network.hidden_activations.0", "Input should be"),
     ({"data": {"dataset": "blobs", "classes": 6}, "network": {"output_activation": "softmax",
-      "loss": "categorical_cross_entropy"}}, "classes", "less than or equal to 5"),
-    ({"data": {"dataset": "csv"}}, "data", "upload a CSV file first"),
+      "loss": "categorical_cross_entropy"}}, "less_than_equal", "data.classes", "less than or equal to 5"),
+    ({"data": {"dataset": "csv"}}, "no_table", "data.dataset", "upload a CSV file first"),
 ])
-def test_unworkable_combinations_are_422_with_the_reason(client, config, field, words):
+def test_unworkable_combinations_are_422_with_the_reason(client, config, code, field, words):
     response = client.post("/api/sessions", json=config)
     assert response.status_code == 422
-    detail = response.json()["detail"]
-    assert any(field in map(str, e["loc"]) and words in e["msg"] for e in detail), detail
+    errors = response.json()["errors"]
+    assert any((e["code"], e["field"]) == (code, field) and words in e["message"] for e in errors), errors
 
 
 def test_a_csv_table_is_trained_on_as_a_regression(client):
@@ -86,8 +89,9 @@ def test_a_bad_csv_is_422_naming_row_and_column(client, text, words):
     sid = create(client)
     response = client.put(f"/api/sessions/{sid}/csv", content=text, headers={"content-type": "text/csv"})
     assert response.status_code == 422
-    [error] = response.json()["detail"]
-    assert error["loc"] == ["body", "csv"] and words in error["msg"], error
+    assert response.json()["code"] == "csv"
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("csv", "csv") and words in error["message"], error
     # The session carries on with its own data.
     assert client.get(f"/api/sessions/{sid}").json()["config"]["data"]["dataset"] == "circle"
 
@@ -98,7 +102,10 @@ def test_a_csv_larger_than_the_limit_is_refused(make_client):
     response = client.put(f"/api/sessions/{sid}/csv", content="a,b\n" + "1,2\n" * 400,
                           headers={"content-type": "text/csv"})
     assert response.status_code == 422
-    assert "max_csv_bytes" in response.json()["detail"][0]["msg"]
+    [error] = response.json()["errors"]
+    assert (response.json()["code"], error["field"], error["code"]) == ("limit", "csv", "limit")
+    assert "max_csv_bytes" in error["message"]
+    assert error["params"] == {"limit": 1000, "setting": "max_csv_bytes"}
 
 
 def test_predict_takes_examples_as_the_dataset_gives_them(client):
@@ -109,7 +116,9 @@ def test_predict_takes_examples_as_the_dataset_gives_them(client):
     assert len(out["outputs"][0]) == 3 and sum(out["outputs"][0]) == pytest.approx(1.0)
     assert out["classes"] == [int(np.argmax(row)) for row in out["outputs"]]
     wrong = client.post(f"/api/sessions/{sid}/predict", json={"inputs": [[1, 2, 3]]})
-    assert wrong.status_code == 422 and "2 values per example" in wrong.json()["detail"][0]["msg"]
+    assert wrong.status_code == 422 and wrong.json()["code"] == "shape"
+    assert "2 values per example" in wrong.json()["errors"][0]["message"]
+    assert wrong.json()["errors"][0]["field"] == "inputs.0"
 
 
 def test_a_new_optimizer_carries_on_from_the_current_weights(client):

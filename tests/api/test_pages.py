@@ -3,7 +3,6 @@
 import json
 import re
 from pathlib import Path
-
 from typing import get_args
 
 from app.engine.activations import ActivationName

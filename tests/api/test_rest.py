@@ -1,12 +1,22 @@
 import numpy as np
 import pytest
 
-from app.schemas import SessionConfig
+from app.config import SessionConfig
 
 DEFAULT_CONFIG = SessionConfig().model_dump(mode="json")
 # Linear output, mse and η = 100: every step multiplies the error by about a hundred.
 DIVERGING = {"network": {"hidden_layers": [], "output_activation": "linear", "loss": "mse"},
              "training": {"learning_rate": 100}}
+
+
+UNKNOWN_SESSION = {"code": "session_not_found", "message": "no session 'nope'; it may have expired",
+                   "params": {}, "errors": []}
+
+
+def refusal(code: str, message: str, field: str, params: dict | None = None) -> dict:
+    """The body of a refusal of one field, whose code and message are the whole refusal's."""
+    return {"code": code, "message": message, "params": params or {},
+            "errors": [{"field": field, "code": code, "message": message, "params": params or {}}]}
 
 
 def create(client, config=None) -> dict:
@@ -138,7 +148,9 @@ def test_delete_ends_the_session(client):
     assert (response.status_code, response.content) == (204, b"")
     response = client.get(f"/api/sessions/{sid}")
     assert response.status_code == 404
-    assert response.json() == {"detail": f"no session '{sid}'; it may have expired"}
+    assert response.json() == {"code": "session_not_found",
+                               "message": f"no session '{sid}'; it may have expired",
+                               "params": {}, "errors": []}
 
 
 @pytest.mark.parametrize("method, path", [
@@ -147,7 +159,7 @@ def test_delete_ends_the_session(client):
 def test_an_unknown_session_is_404(client, method, path):
     response = client.request(method, f"/api/sessions/nope{path}", json={} if method == "post" else None)
     assert response.status_code == 404
-    assert response.json() == {"detail": "no session 'nope'; it may have expired"}
+    assert response.json() == UNKNOWN_SESSION
 
 
 def test_no_hidden_layers_is_logistic_regression(client):
@@ -181,42 +193,49 @@ def test_openapi_lists_every_endpoint(client):
     }
 
 
-@pytest.mark.parametrize("config, error", [
-    ({"network": {"hidden_layers": [2] * 100}},
-     {"type": "limit", "loc": ["body", "network", "hidden_layers"], "msg": "at most 6 hidden layers",
-      "input": [2] * 100}),
-    ({"network": {"hidden_layers": [4, 17]}},
-     {"type": "limit", "loc": ["body", "network", "hidden_layers", 1],
-      "msg": "at most 16 neurons per layer", "input": 17}),
-    ({"network": {"hidden_layers": [0]}},
-     {"type": "greater_than_equal", "loc": ["body", "network", "hidden_layers", 0],
-      "msg": "Input should be greater than or equal to 1", "input": 0, "ctx": {"ge": 1}}),
-    ({"training": {"learning_rate": -0.1}},
-     {"type": "greater_than", "loc": ["body", "training", "learning_rate"],
-      "msg": "Input should be greater than 0", "input": -0.1, "ctx": {"gt": 0.0}}),
-    ({"network": {"activation": "swish"}},
-     {"type": "literal_error", "loc": ["body", "network", "activation"],
-      "msg": "Input should be 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus' or 'linear'", "input": "swish",
-      "ctx": {"expected": "'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus' or 'linear'"}}),
-    ({"training": {"batch_size": 201}},
-     {"type": "limit", "loc": ["body", "training", "batch_size"],
-      "msg": "at most 200, the size of the training set", "input": 201}),
-    ({"network": {"output_activation": "tanh"}},
-     {"type": "limit", "loc": ["body", "network", "output_activation"],
-      "msg": "binary_cross_entropy needs an output activation in ['sigmoid']", "input": "tanh"}),
-    ({"data": {"n_samples": 2001}},
-     {"type": "limit", "loc": ["body", "data", "n_samples"], "msg": "at most 2000 samples",
-      "input": 2001}),
-    ({"speed": 3},
-     {"type": "extra_forbidden", "loc": ["body", "speed"], "msg": "Extra inputs are not permitted",
-      "input": 3}),
+ACTIVATIONS = "'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus' or 'linear'"
+
+
+@pytest.mark.parametrize("config, code, error", [
+    ({"network": {"hidden_layers": [2] * 100}}, "invalid_config",
+     {"field": "network.hidden_layers", "code": "limit", "message": "at most 6 hidden layers",
+      "params": {"limit": 6, "setting": "max_hidden_layers"}}),
+    ({"network": {"hidden_layers": [4, 17]}}, "invalid_config",
+     {"field": "network.hidden_layers.1", "code": "limit", "message": "at most 16 neurons per layer",
+      "params": {"limit": 16, "setting": "max_neurons_per_layer"}}),
+    ({"network": {"hidden_layers": [0]}}, "invalid",
+     {"field": "network.hidden_layers.0", "code": "greater_than_equal",
+      "message": "Input should be greater than or equal to 1", "params": {"ge": 1}}),
+    ({"training": {"learning_rate": -0.1}}, "invalid",
+     {"field": "training.learning_rate", "code": "greater_than",
+      "message": "Input should be greater than 0", "params": {"gt": 0.0}}),
+    ({"network": {"activation": "swish"}}, "invalid",
+     {"field": "network.activation", "code": "literal_error",
+      "message": f"Input should be {ACTIVATIONS}", "params": {"expected": ACTIVATIONS}}),
+    ({"training": {"batch_size": 201}}, "invalid_config",
+     {"field": "training.batch_size", "code": "batch_too_large",
+      "message": "at most 200, the size of the training set", "params": {"limit": 200}}),
+    ({"network": {"output_activation": "tanh"}}, "invalid_config",
+     {"field": "network.output_activation", "code": "loss_needs_output",
+      "message": "binary_cross_entropy needs an output activation in ['sigmoid']",
+      "params": {"loss": "binary_cross_entropy", "allowed": "sigmoid"}}),
+    ({"data": {"n_samples": 2001}}, "invalid_config",
+     {"field": "data.n_samples", "code": "limit", "message": "at most 2000 samples",
+      "params": {"limit": 2000, "setting": "max_samples"}}),
+    ({"speed": 3}, "invalid",
+     {"field": "speed", "code": "extra_forbidden", "message": "Extra inputs are not permitted",
+      "params": {}}),
 ])
-def test_a_refused_config_is_422_with_the_field_and_the_limit(client, config, error):
+def test_a_refused_config_is_422_with_the_field_and_the_limit(client, config, code, error):
+    message = {"invalid": "invalid request", "invalid_config": "config refused"}[code]
+    body = {"code": code, "message": message, "params": {}, "errors": [error]}
     response = client.post("/api/sessions", json=config)
     assert response.status_code == 422
-    assert response.json() == {"detail": [error]}
+    assert response.json() == body
     sid = create(client)["id"]
-    assert client.put(f"/api/sessions/{sid}/config", json=config).json() == {"detail": [error]}
+    response = client.put(f"/api/sessions/{sid}/config", json=config)
+    assert response.status_code == 422
+    assert response.json() == body
 
 
 def test_steps_over_the_limit_are_refused(make_client):
@@ -224,8 +243,8 @@ def test_steps_over_the_limit_are_refused(make_client):
     sid = create(client)["id"]
     response = client.post(f"/api/sessions/{sid}/train", json={"steps": 51})
     assert response.status_code == 422
-    assert response.json() == {"detail": [{"type": "limit", "loc": ["body", "steps"], "input": 51,
-                                           "msg": "at most 50 (max_steps_per_request)"}]}
+    assert response.json() == refusal("limit", "at most 50 (max_steps_per_request)", "steps",
+                                      {"limit": 50, "setting": "max_steps_per_request"})
     assert client.post(f"/api/sessions/{sid}/train", json={"steps": 50}).json()["step"] == 50
 
 
@@ -233,12 +252,14 @@ def test_predict_refuses_too_many_points_and_points_that_are_not_pairs(make_clie
     client = make_client(max_predict_points=2)
     sid = create(client)["id"]
     response = client.post(f"/api/sessions/{sid}/predict", json={"inputs": [[0, 0]] * 3})
-    assert response.json() == {"detail": [{"type": "limit", "loc": ["body", "inputs"], "input": 3,
-                                           "msg": "at most 2 (max_predict_points)"}]}
+    assert response.status_code == 422
+    assert response.json() == refusal("limit", "at most 2 (max_predict_points)", "inputs",
+                                      {"limit": 2, "setting": "max_predict_points"})
     response = client.post(f"/api/sessions/{sid}/predict", json={"inputs": [[0, 0, 0]]})
     assert response.status_code == 422
-    assert [(e["type"], e["loc"], e["msg"]) for e in response.json()["detail"]] == [
-        ("shape", ["body", "inputs", 0], "2 values per example")]
+    assert response.json()["code"] == "shape"
+    assert [(e["code"], e["field"], e["message"]) for e in response.json()["errors"]] == [
+        ("shape", "inputs.0", "2 values per example")]
 
 
 def test_divergence_is_a_status_and_numbers_become_null(client):
@@ -270,7 +291,8 @@ def test_session_limit_is_503(make_client):
     create(client)
     response = client.post("/api/sessions")
     assert response.status_code == 503
-    assert response.json() == {"detail": "at most 2 sessions at once"}
+    assert response.json() == {"code": "session_limit", "message": "at most 2 sessions at once",
+                               "params": {"limit": 2}, "errors": []}
 
 
 def test_session_ids_are_distinct_unguessable_tokens(client):
@@ -380,19 +402,25 @@ def test_inspect_a_weight_of_another_sample_during_a_walkthrough(client):
                                               rel=1e-12)
 
 
+SAMPLE_199 = refusal("sample_out_of_range", "at most 199: the training set has 200 examples",
+                     "sample", {"limit": 199, "examples": 200})
+
+
 def test_inspect_a_sample_beyond_the_training_set_is_422(client):
     sid = create(client)["id"]
     response = inspect(client, sid, neuron(1, 0), sample=200)
     assert response.status_code == 422
-    assert response.json() == {"detail": [{"type": "refused", "loc": ["body", "sample"], "input": 200,
-                                           "msg": "at most 199: the training set has 200 examples"}]}
+    assert response.json() == SAMPLE_199
 
 
 def test_inspect_the_sample_limit_follows_the_data(client):
     sid = create(client, {"data": {"n_samples": 100, "test_ratio": 0.2}})["id"]
     assert inspect(client, sid, neuron(1, 0), sample=79).status_code == 200
     response = inspect(client, sid, neuron(1, 0), sample=80)
-    assert response.json()["detail"][0]["msg"] == "at most 79: the training set has 80 examples"
+    assert response.status_code == 422
+    assert response.json()["code"] == "sample_out_of_range"
+    assert response.json()["errors"][0]["message"] == "at most 79: the training set has 80 examples"
+    assert response.json()["errors"][0]["params"] == {"limit": 79, "examples": 80}
 
 
 @pytest.mark.parametrize("target, msg", [
@@ -404,8 +432,7 @@ def test_inspect_a_target_that_does_not_exist_is_422(client, target, msg):
     sid = create(client)["id"]
     response = inspect(client, sid, target)
     assert response.status_code == 422
-    assert response.json() == {"detail": [{"type": "refused", "loc": ["body", "target"],
-                                           "input": target, "msg": msg}]}
+    assert response.json() == refusal("no_such_target", msg, "target")
 
 
 def test_inspect_validates_the_target_shape(client):
@@ -413,8 +440,9 @@ def test_inspect_validates_the_target_shape(client):
     response = client.post(f"/api/sessions/{sid}/inspect",
                            json={"target": {"kind": "weight", "layer": 1, "index": 0}})
     assert response.status_code == 422
-    assert [(e["type"], e["loc"]) for e in response.json()["detail"]] == [
-        ("missing", ["body", "target", "weight", "source"])]
+    assert response.json()["code"] == "invalid"
+    assert [(e["code"], e["field"]) for e in response.json()["errors"]] == [
+        ("missing", "target.weight.source")]
 
 
 def test_gradcheck_on_the_next_batch_passes(client):
@@ -446,8 +474,7 @@ def test_gradcheck_of_a_sample_beyond_the_training_set_is_422(client):
     sid = create(client)["id"]
     response = client.post(f"/api/sessions/{sid}/gradcheck", json={"sample": 200})
     assert response.status_code == 422
-    assert response.json() == {"detail": [{"type": "refused", "loc": ["body", "sample"], "input": 200,
-                                           "msg": "at most 199: the training set has 200 examples"}]}
+    assert response.json() == SAMPLE_199
 
 
 def test_edit_a_weight_changes_the_state_and_the_losses(client):
@@ -478,21 +505,25 @@ def test_edit_a_bias(client):
     assert body["metrics"]["train_loss"] > 3 and state["batch"]["loss"] > 3
 
 
-@pytest.mark.parametrize("edit, msg", [
-    ({"layer": 4, "param": "W", "index": 0, "source": 0, "value": 1}, "layers are numbered 1 to 3"),
-    ({"layer": 1, "param": "b", "index": 4, "value": 1}, "layer 1 has 4 neurons, numbered from 0"),
+@pytest.mark.parametrize("edit, expected", [
+    ({"layer": 4, "param": "W", "index": 0, "source": 0, "value": 1},
+     refusal("no_such_layer", "layers are numbered 1 to 3", "layer", {"limit": 3})),
+    ({"layer": 1, "param": "b", "index": 4, "value": 1},
+     refusal("no_such_neuron", "layer 1 has 4 neurons, numbered from 0", "index",
+             {"layer": 1, "neurons": 4})),
     ({"layer": 2, "param": "W", "index": 0, "source": 4, "value": 1},
-     "a weight of layer 2 needs a source below 4"),
-    ({"layer": 2, "param": "W", "index": 0, "value": 1}, "a weight of layer 2 needs a source below 4"),
+     refusal("no_such_source", "a weight of layer 2 needs a source below 4", "source",
+             {"layer": 2, "limit": 4})),
+    ({"layer": 2, "param": "W", "index": 0, "value": 1},
+     refusal("no_such_source", "a weight of layer 2 needs a source below 4", "source",
+             {"layer": 2, "limit": 4})),
 ])
-def test_edit_of_a_parameter_that_does_not_exist_is_422(client, edit, msg):
+def test_edit_of_a_parameter_that_does_not_exist_is_422(client, edit, expected):
     sid = create(client)["id"]
     before = weights(client, sid)
     response = client.patch(f"/api/sessions/{sid}/params", json=edit)
     assert response.status_code == 422
-    assert response.json() == {"detail": [{"type": "refused", "loc": ["body", "index"],
-                                           "input": {"source": None, **edit, "value": 1.0},
-                                           "msg": msg}]}
+    assert response.json() == expected
     assert weights(client, sid) == before
 
 
@@ -506,7 +537,8 @@ def test_edit_validates_its_fields(client, edit, error):
     sid = create(client)["id"]
     response = client.patch(f"/api/sessions/{sid}/params", json=edit)
     assert response.status_code == 422
-    assert [(e["type"], e["loc"][-1]) for e in response.json()["detail"]] == [error]
+    assert response.json()["code"] == "invalid"
+    assert [(e["code"], e["field"]) for e in response.json()["errors"]] == [error]
 
 
 def test_edit_while_training_runs_is_422(client):
@@ -523,8 +555,7 @@ def test_edit_while_training_runs_is_422(client):
                                 json={"layer": 1, "param": "W", "index": 0, "source": 0, "value": 9})
         ws.send_json({"type": "pause"})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["msg"] == "pause training to edit a weight or bias"
-    assert response.json()["detail"][0]["loc"] == ["body", "index"]
+    assert response.json() == refusal("not_paused", "pause training to edit a weight or bias", "value")
     assert session.trainer.network.layers[0].W[0, 0] != 9
 
 
@@ -546,4 +577,4 @@ def test_the_new_endpoints_404_on_an_unknown_session(client, method, path):
         {"layer": 1, "param": "b", "index": 0, "value": 1} if path == "/params" else {})
     response = client.request(method, f"/api/sessions/nope{path}", json=body)
     assert response.status_code == 404
-    assert response.json() == {"detail": "no session 'nope'; it may have expired"}
+    assert response.json() == UNKNOWN_SESSION

@@ -1,19 +1,17 @@
 import asyncio
 import json
 import math
-import struct
 
 import anyio
 import numpy as np
 import pytest
 
+from app.config import Limits
 from app.engine.network import split_flat
 from app.main import create_app
-from app.schemas import Limits
+from app.protocol import HEADER, HEADER_FIELDS
 from app.settings import Settings
-from app.snapshot import HEADER as APP_HEADER
 
-HEADER = struct.Struct("<IIfffffI")  # version, step, epoch, 2 losses, 2 accuracies, flags
 DIVERGED, MAPS = 1, 2
 DIVERGING = {"network": {"hidden_layers": [], "output_activation": "linear", "loss": "mse"},
              "training": {"learning_rate": 100}}
@@ -47,16 +45,17 @@ def receive_until(ws, kind: str, reads: int = 100, **fields) -> dict | bytes:
     raise AssertionError(f"no {kind} {fields} in {reads} messages")
 
 
-def header(frame: bytes) -> tuple:
-    return HEADER.unpack_from(frame)
+def header(frame: bytes) -> dict:
+    """The frame's header fields by name, read the way app/protocol.py describes them."""
+    return dict(zip((f.name for f in HEADER_FIELDS), HEADER.unpack_from(frame)))
 
 
 def frame_at(ws, step: int, reads: int = 100) -> bytes:
     """The frame of this step, skipping earlier ones that a multi-step request may show."""
     for _ in range(reads):
         frame = receive_until(ws, "frame")
-        if header(frame)[1] >= step:
-            assert header(frame)[1] == step
+        if header(frame)["step"] >= step:
+            assert header(frame)["step"] == step
             return frame
     raise AssertionError(f"no frame of step {step} in {reads} frames")
 
@@ -86,8 +85,9 @@ def test_a_connection_opens_with_hello_layout_history_status_and_a_frame(client)
     assert len(hello["session_id"]) >= 22
     assert (layout["sizes"], layout["header_bytes"], layout["grid_size"]) == ([2, 4, 2, 1], 48, 10)
     assert len(frame) == layout["frame_bytes"]
-    version, step, epoch, *_, flags = header(frame)
-    assert (version, step, epoch, flags) == (layout["version"], 0, 0.0, MAPS)
+    fields = header(frame)
+    assert (fields["version"], fields["step"], fields["epoch"], fields["flags"]) == (
+        layout["version"], 0, 0.0, MAPS)
 
 
 def test_frame_weights_are_the_rest_state_weights(client):
@@ -106,7 +106,7 @@ def test_play_streams_frames_of_a_growing_step(client):
         ws.send_json({"type": "speed", "steps_per_second": None})
         ws.send_json({"type": "play"})
         assert receive_until(ws, "status", status="running")["steps_per_second"] is None
-        steps = [header(receive_until(ws, "frame"))[1] for _ in range(5)]
+        steps = [header(receive_until(ws, "frame"))["step"] for _ in range(5)]
         ws.send_json({"type": "pause"})
         receive_until(ws, "status", status="paused")
     assert steps == sorted(steps) and steps[-1] > steps[0]
@@ -132,28 +132,46 @@ def test_a_new_architecture_mid_training_sends_a_new_layout(client):
         for _ in range(3):
             frame = receive_until(ws, "frame")
             # Neuron maps come at their own lower rate; a frame without them ends where they start.
-            size = layout["frame_bytes"] if header(frame)[-1] & MAPS else layout["map_offset"]
-            assert (header(frame)[0], len(frame)) == (layout["version"], size)
+            size = layout["frame_bytes"] if header(frame)["flags"] & MAPS else layout["map_offset"]
+            assert (header(frame)["version"], len(frame)) == (layout["version"], size)
+
+
+TAGS = "'play', 'pause', 'step', 'reset', 'config', 'speed', 'pick', 'inspect', 'walk', " \
+    "'gradcheck', 'edit'"
+
+
+def invalid(*errors: dict) -> dict:
+    return {"type": "error", "code": "invalid", "message": "invalid request", "params": {},
+            "errors": list(errors)}
+
+
+def limit(field: str, message: str, value: int, setting: str, code: str = "invalid_config",
+          title: str = "config refused") -> dict:
+    params = {"limit": value, "setting": setting}
+    return {"type": "error", "code": code, "message": title,
+            "params": params if code == "limit" else {}, "errors": [
+                {"field": field, "code": "limit", "message": message, "params": params}]}
 
 
 @pytest.mark.parametrize("text, error", [
-    ("{not json", {"type": "error", "message": "invalid message", "errors": [
-        {"field": "", "message": "Invalid JSON: key must be a string at line 1 column 2"}]}),
-    ('{"type": "fly"}', {"type": "error", "message": "invalid message", "errors": [
-        {"field": "", "message": "Input tag 'fly' found using 'type' does not match any of the "
-                                 "expected tags: 'play', 'pause', 'step', 'reset', 'config', 'speed', 'pick', "
-                                 "'inspect', 'walk', 'gradcheck', 'edit'"}]}),
-    ('{"type": "step", "steps": 0}', {"type": "error", "message": "invalid message", "errors": [
-        {"field": "steps", "message": "Input should be greater than or equal to 1"}]}),
-    (json.dumps(config_message(network={"hidden_layers": [2] * 7})), {
-        "type": "error", "message": "config refused", "errors": [
-            {"field": "config.network.hidden_layers", "message": "at most 6 hidden layers"}]}),
-    (json.dumps(config_message(network={"hidden_layers": [4, 17]})), {
-        "type": "error", "message": "config refused", "errors": [
-            {"field": "config.network.hidden_layers.1", "message": "at most 16 neurons per layer"}]}),
-    ('{"type": "speed", "steps_per_second": 100001}', {
-        "type": "error", "message": "speed refused", "errors": [
-            {"field": "steps_per_second", "message": "at most 100000 (max_steps_per_second)"}]}),
+    ("{not json", invalid({"field": "", "code": "json_invalid", "params": {
+        "error": "key must be a string at line 1 column 2"},
+        "message": "Invalid JSON: key must be a string at line 1 column 2"})),
+    ('{"type": "fly"}', invalid({"field": "", "code": "union_tag_invalid", "params": {
+        "discriminator": "'type'", "tag": "fly", "expected_tags": TAGS},
+        "message": "Input tag 'fly' found using 'type' does not match any of the "
+                   f"expected tags: {TAGS}"})),
+    ('{"type": "step", "steps": 0}', invalid({
+        "field": "steps", "code": "greater_than_equal", "params": {"ge": 1},
+        "message": "Input should be greater than or equal to 1"})),
+    (json.dumps(config_message(network={"hidden_layers": [2] * 7})), limit(
+        "config.network.hidden_layers", "at most 6 hidden layers", 6, "max_hidden_layers")),
+    (json.dumps(config_message(network={"hidden_layers": [4, 17]})), limit(
+        "config.network.hidden_layers.1", "at most 16 neurons per layer", 16,
+        "max_neurons_per_layer")),
+    ('{"type": "speed", "steps_per_second": 100001}', limit(
+        "steps_per_second", "at most 100000 (max_steps_per_second)", 100000,
+        "max_steps_per_second", code="limit", title="at most 100000 (max_steps_per_second)")),
 ], ids=["json", "type", "field", "layers", "neurons", "speed"])
 def test_a_bad_message_gets_an_error_and_the_socket_keeps_working(client, text, error):
     with client.websocket_connect("/ws") as ws:
@@ -169,7 +187,8 @@ def test_a_message_over_the_size_limit_gets_an_error(client):
     with client.websocket_connect("/ws") as ws:
         opening(ws)
         ws.send_text(text)
-        assert receive(ws) == {"type": "error", "errors": [],
+        assert receive(ws) == {"type": "error", "code": "message_too_large", "errors": [],
+                               "params": {"limit": 16384},
                                "message": f"message of {len(text)} bytes; at most 16384 (max_message_bytes)"}
         ws.send_json({"type": "step"})
         frame_at(ws, 1)
@@ -179,7 +198,7 @@ def test_a_binary_message_gets_an_error(client):
     with client.websocket_connect("/ws") as ws:
         opening(ws)
         ws.send_bytes(b'{"type": "step"}')
-        assert receive(ws) == {"type": "error", "errors": [],
+        assert receive(ws) == {"type": "error", "code": "binary_message", "errors": [], "params": {},
                                "message": "binary messages are not accepted; send JSON text"}
         ws.send_json({"type": "step"})
         frame_at(ws, 1)
@@ -192,11 +211,11 @@ def test_divergence_is_a_status_and_a_frame_flag_until_reset(client):
         receive_until(ws, "layout")
         ws.send_json({"type": "step", "steps": 1000})
         receive_until(ws, "status", status="diverged")
-        assert header(receive_until(ws, "frame"))[-1] & DIVERGED
+        assert header(receive_until(ws, "frame"))["flags"] & DIVERGED
         ws.send_json({"type": "reset"})
         assert receive_until(ws, "status")["status"] == "paused"
-        _, step, *_, flags = header(receive_until(ws, "frame"))
-        assert (step, flags & DIVERGED) == (0, 0)
+        fields = header(receive_until(ws, "frame"))
+        assert (fields["step"], fields["flags"] & DIVERGED) == (0, 0)
 
 
 def test_attaching_to_a_rest_session(client):
@@ -206,7 +225,7 @@ def test_attaching_to_a_rest_session(client):
         hello, layout, frame = opening(ws)
     assert hello["session_id"] == sid
     assert hello["config"]["network"]["hidden_layers"] == [5]
-    assert (layout["sizes"], header(frame)[1]) == ([2, 5, 1], 30)
+    assert (layout["sizes"], header(frame)["step"]) == ([2, 5, 1], 30)
 
 
 def test_an_unknown_session_id_starts_a_new_session(client):
@@ -228,7 +247,8 @@ def test_a_full_server_says_so_and_closes(make_client):
     client = make_client(max_sessions=1)
     client.post("/api/sessions")
     with client.websocket_connect("/ws") as ws:
-        assert receive(ws) == {"type": "error", "message": "at most 1 sessions at once", "errors": []}
+        assert receive(ws) == {"type": "error", "code": "session_limit", "params": {"limit": 1},
+                               "message": "at most 1 sessions at once", "errors": []}
         assert ws.receive() == {"type": "websocket.close", "code": 1013, "reason": ""}
 
 
@@ -284,14 +304,8 @@ def test_a_handler_cancelled_while_closing_ends_by_its_cancel_scope():
 
 # ---- picked sample, inspector, step-by-step mode, gradient check, edits --------------------
 
-# The whole 44-byte header: ..., flags, picked sample (-1: none), walk stage (-1: none), shown loss.
-FULL_HEADER = struct.Struct("<IIfffffIiiff")
-SAMPLE, STAGE, SHOWN_LOSS = 8, 9, 10
+SAMPLE, STAGE, SHOWN_LOSS = "sample", "stage", "shown_loss"
 NEURON = {"kind": "neuron", "layer": 2, "index": 1}
-
-
-def full_header(frame: bytes) -> tuple:
-    return FULL_HEADER.unpack_from(frame)
 
 
 def messages_until(ws, kind: str, reads: int = 100, **fields) -> list:
@@ -316,21 +330,16 @@ def frame_where(ws, holds, reads: int = 30) -> bytes:
     raise AssertionError(f"no such frame in {reads} frames")
 
 
-def at(index: int, value) -> object:
-    return lambda frame: full_header(frame)[index] == value
-
-
-def test_the_full_header_is_the_apps():
-    # The page reads these offsets; a change here is a change of the wire format.
-    assert FULL_HEADER.format == APP_HEADER.format and FULL_HEADER.size == 48
+def at(name: str, value) -> object:
+    return lambda frame: header(frame)[name] == value
 
 
 def test_pick_shows_the_sample_and_its_loss_in_the_header(client):
     with client.websocket_connect("/ws") as ws:
         hello, _, frame = opening(ws)
-        assert full_header(frame)[SAMPLE] == -1
+        assert header(frame)[SAMPLE] == -1
         ws.send_json({"type": "pick", "sample": 7})
-        header_ = full_header(frame_where(ws, at(SAMPLE, 7)))
+        header_ = header(frame_where(ws, at(SAMPLE, 7)))
         sid = hello["session_id"]
         expected = client.post(f"/api/sessions/{sid}/inspect",
                                json={"target": NEURON, "sample": 7}).json()["loss"]
@@ -344,13 +353,18 @@ def test_a_pick_beyond_the_training_set_is_an_error_and_the_socket_keeps_working
     with client.websocket_connect("/ws") as ws:
         opening(ws)
         ws.send_json({"type": "pick", "sample": 200})
-        assert receive(ws) == {"type": "error", "message": "pick refused", "errors": [
-            {"field": "pick", "message": "at most 199: the training set has 200 examples"}]}
+        message = "at most 199: the training set has 200 examples"
+        assert receive(ws) == {"type": "error", "code": "sample_out_of_range", "message": message,
+                               "params": {"limit": 199, "examples": 200},
+                               "errors": [{"field": "sample", "code": "sample_out_of_range",
+                                           "message": message,
+                                           "params": {"limit": 199, "examples": 200}}]}
         ws.send_json({"type": "pick", "sample": -1})
-        assert receive(ws) == {"type": "error", "message": "invalid message", "errors": [
-            {"field": "sample", "message": "Input should be greater than or equal to 0"}]}
+        assert receive(ws) == invalid({"field": "sample", "code": "greater_than_equal",
+                                       "message": "Input should be greater than or equal to 0",
+                                       "params": {"ge": 0}})
         ws.send_json({"type": "step"})
-        assert full_header(frame_at(ws, 1))[SAMPLE] == -1
+        assert header(frame_at(ws, 1))[SAMPLE] == -1
 
 
 def test_inspect_sends_the_targets_numbers_after_every_frame(client):
@@ -424,7 +438,7 @@ def test_walk_moves_the_headers_stage(client):
 
         def walk(action: str, stage: int) -> tuple:
             ws.send_json({"type": "walk", "action": action})
-            return full_header(frame_where(ws, at(STAGE, stage)))
+            return header(frame_where(ws, at(STAGE, stage)))
 
         walk("start", 0)
         walk("next", 1)
@@ -435,7 +449,7 @@ def test_walk_moves_the_headers_stage(client):
         ws.send_json({"type": "walk", "action": "previous"})
         walk("next", 1)  # from 0, not from below it
         header_ = walk("stop", -1)
-        assert header_[1] == 0
+        assert header_["step"] == 0
 
 
 def test_walking_past_the_update_trains_one_step_and_starts_over(client):
@@ -446,7 +460,7 @@ def test_walking_past_the_update_trains_one_step_and_starts_over(client):
         receive_until(ws, "status", status="running")
         ws.send_json({"type": "walk", "action": "start"})
         assert receive_until(ws, "status")["status"] == "paused"
-        start = full_header(frame_where(ws, at(STAGE, 0)))
+        start = header(frame_where(ws, at(STAGE, 0)))
         for stage in range(1, 9):
             ws.send_json({"type": "walk", "action": "next"})
             frame = frame_where(ws, at(STAGE, stage))
@@ -458,8 +472,8 @@ def test_walking_past_the_update_trains_one_step_and_starts_over(client):
         assert np.array_equal(shown, np.float32(split_flat(after, layout["sizes"])[0][0]))
         assert not np.array_equal(shown, np.float32(state["layers"][0]["W"]))
         ws.send_json({"type": "walk", "action": "next"})
-        header_ = full_header(frame_where(ws, at(STAGE, 0)))
-        assert header_[1] - start[1] == 1
+        header_ = header(frame_where(ws, at(STAGE, 0)))
+        assert header_["step"] - start["step"] == 1
         assert np.array_equal(session.trainer.network.params, after)
         assert client.get(f"/api/sessions/{hello['session_id']}").json()["status"] == "paused"
 
@@ -472,7 +486,7 @@ def test_play_ends_the_walk(client):
         ws.send_json({"type": "play"})
         receive_until(ws, "status", status="running")
         # The frame of the same change follows its status.
-        assert full_header(receive_until(ws, "frame"))[STAGE] == -1
+        assert header(receive_until(ws, "frame"))[STAGE] == -1
         ws.send_json({"type": "pause"})
         receive_until(ws, "status", status="paused")
 
@@ -515,11 +529,13 @@ def test_edit_while_running_is_an_error_and_the_socket_keeps_working(client):
         ws.send_json({"type": "play"})
         receive_until(ws, "status", status="running")
         ws.send_json({"type": "edit", "layer": 1, "param": "W", "index": 0, "source": 0, "value": 9})
-        assert receive_until(ws, "error") == {"type": "error", "message": "edit refused", "errors": [
-            {"field": "edit", "message": "pause training to edit a weight or bias"}]}
+        message = "pause training to edit a weight or bias"
+        assert receive_until(ws, "error") == {"type": "error", "code": "not_paused",
+                                              "message": message, "params": {}, "errors": [
+            {"field": "value", "code": "not_paused", "message": message, "params": {}}]}
         ws.send_json({"type": "pause"})
         receive_until(ws, "status", status="paused")
-        step = header(receive_until(ws, "frame"))[1]
+        step = header(receive_until(ws, "frame"))["step"]
         ws.send_json({"type": "step"})
         frame_at(ws, step + 1)
         ws.send_json({"type": "edit", "layer": 1, "param": "b", "index": 0, "value": 1.5})
@@ -541,3 +557,43 @@ def test_a_weight_inspected_during_a_walk_shows_the_walks_update(client):
             ws.send_json({"type": "walk", "action": "next"})
         frame_at(ws, 1)
         assert session.trainer.network.layers[1].W[1, 2] == w["weight_after"]
+
+
+# ---- the server decides, the page shows -------------------------------------------------
+
+
+def test_a_config_is_confirmed_to_its_sender_by_ref_with_the_batch_fitted_to_the_data(client):
+    with client.websocket_connect("/ws") as ws:
+        opening(ws)
+        ws.send_json({**config_message(data={"n_samples": 100},
+                                       training={"batch_size": 90}), "ref": 7})
+        seen = messages_until(ws, "status", ref=7)
+        # 100 examples with half held out leave 50 to train on: the largest batch there is.
+        assert seen[-1]["config"]["training"]["batch_size"] == 50
+        layout = next(m for m in seen if isinstance(m, dict) and m["type"] == "layout")
+        assert layout["train_size"] == 50
+
+
+def test_the_layout_states_the_stages_the_training_set_and_the_ranges(client):
+    with client.websocket_connect("/ws") as ws:
+        _, layout, _ = opening(ws)
+    assert (layout["train_size"], layout["activation_ranges"]) == (200, [[-1, 1], [-1, 1], [0, 1]])
+    stages = layout["stages"]
+    assert len(stages) == 2 * 3 + 3
+    assert stages[0] == {"phase": "input", "layer": 0, "forward": 0, "backward": 4, "loss": False}
+    assert stages[4] == {"phase": "loss", "layer": None, "forward": 3, "backward": 4, "loss": True}
+    assert stages[5] == {"phase": "backward", "layer": 3, "forward": 3, "backward": 3, "loss": True}
+    assert stages[-1] == {"phase": "update", "layer": None, "forward": 3, "backward": 1,
+                          "loss": True}
+
+
+def test_the_history_arrives_whole_then_row_by_row(client):
+    with client.websocket_connect("/ws") as ws:
+        hello, layout, history, status, _ = (receive(ws) for _ in range(5))
+        assert (history["append"], [row[0] for row in history["rows"]]) == (False, [0])
+        ws.send_json({"type": "step", "steps": 5})
+        added = receive_until(ws, "history")
+        assert (added["append"], [row[0] for row in added["rows"]]) == (True, [1, 2, 3, 4, 5])
+        ws.send_json({"type": "reset"})
+        fresh = receive_until(ws, "history")
+        assert (fresh["append"], [row[0] for row in fresh["rows"]]) == (False, [0])

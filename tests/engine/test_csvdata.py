@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from app.engine.csvdata import MAX_CLASSES, MIN_ROWS, CsvError, csv_dataset, parse_csv
+from app.engine.csvdata import MAX_TABLE_CLASSES, MIN_ROWS, CsvError, csv_dataset, parse_csv
 
 LIMITS = {"max_rows": 50, "max_columns": 4}
 
@@ -51,7 +51,7 @@ def test_three_to_ten_integer_values_are_one_hot_classes_in_ascending_order():
 
 
 def test_more_integer_values_than_classes_allowed_are_a_regression():
-    rows = [(k, k % (MAX_CLASSES + 1)) for k in range(22)]
+    rows = [(k, k % (MAX_TABLE_CLASSES + 1)) for k in range(22)]
     assert parse(table(["a", "count"], rows)).task == "regression"
 
 

@@ -11,7 +11,7 @@ from app.engine.losses import get_loss
 from app.engine.network import Network, split_flat
 from app.engine.optimizers import GradientDescent
 from app.engine.regularization import NO_REGULARIZATION
-from app.engine.trainer import Step
+from app.engine.trainer import TracedBatch
 
 HIDDEN = sorted(get_args(HiddenActivationName))
 # Every output activation with mse, and the one pair where σ' cancels (δ = a − y).
@@ -30,7 +30,7 @@ def make_step(hidden="tanh", output="sigmoid", loss="binary_cross_entropy", size
     y = rng.integers(0, 2, (sizes[-1], M)).astype(float)
     traces = net.forward(x)
     grads = net.backward(traces, y, get_loss(loss))
-    step = Step(np.arange(M), x, y, traces, grads, get_loss(loss).value(traces[-1].a, y))
+    step = TracedBatch(np.arange(M), x, y, traces, grads, get_loss(loss).value(traces[-1].a, y))
     return net, step, get_loss(loss)
 
 
@@ -51,7 +51,7 @@ def test_forward_terms_are_the_traced_numbers_and_add_up_to_z(hidden):
         assert np.array_equal(f.products, layer.W[k] * trace.a_in[:, e])
         assert (f.bias, f.z, f.a) == (layer.b[k, 0], trace.z[k, e], trace.a[k, e])
         assert f.activation == layer.activation.name
-        assert f.products.sum() + f.bias == pytest.approx(f.z, rel=1e-12, abs=1e-12)
+        assert sum(f.products) + f.bias == pytest.approx(f.z, rel=1e-12, abs=1e-12)
         assert layer.activation.f(np.array([f.z]))[0] == f.a
 
 
@@ -106,8 +106,8 @@ def test_the_bias_gradient_is_the_batch_mean_of_the_explained_deltas():
 def test_an_explanation_keeps_its_numbers_when_the_weights_change():
     net, step, loss = make_step()
     explained = explain_neuron(net, step, loss, 1, 0, 0)
-    weights = explained.forward.weights.copy()
-    upstream = explained.backward.upstream_weights.copy()
+    weights = np.array(explained.forward.weights)
+    upstream = np.array(explained.backward.upstream_weights)
     net.params[:] += 1.0
     assert np.array_equal(explained.forward.weights, weights)
     assert np.array_equal(explained.backward.upstream_weights, upstream)

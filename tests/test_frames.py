@@ -3,11 +3,11 @@ import json
 import numpy as np
 import pytest
 
-from app.schemas import SessionConfig
+from app.config import SessionConfig
+from app.frames import encode_frame, layout_message, tone
+from app.protocol import HEADER, frame_fields
+from app.responses import finite, state, summary
 from app.sessions import Session
-from app.snapshot import (
-    HEADER, encode_frame, field_specs, finite, layout_message, state, summary, tone,
-)
 
 
 def read_field(frame: bytes, spec) -> np.ndarray:
@@ -20,7 +20,7 @@ def session() -> Session:
 
 
 def test_field_specs_are_contiguous_after_the_header():
-    specs = field_specs([2, 3, 1])
+    specs = frame_fields([2, 3, 1], [])
     assert [(s.name, s.layer, s.shape) for s in specs] == [
         ("W", 1, [3, 2]), ("b", 1, [3]), ("dW", 1, [3, 2]), ("db", 1, [3]),
         ("z", 1, [3]), ("a", 1, [3]), ("delta", 1, [3]),
@@ -52,7 +52,7 @@ def test_frame_header_and_arrays_match_the_session(session):
     frame = encode_frame(session, 10, 4)
     m = session.trainer.evaluate()
     header = HEADER.unpack_from(frame)
-    step = session.view_step()
+    step = session.shown_batch()
     expected = (0, 7, 0.35, m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy, 2,
                 -1, -1, step.loss, 0.0)
     assert np.allclose(header, expected, rtol=1e-6)
@@ -116,12 +116,14 @@ def test_frames_are_built_once_per_state(session):
     assert HEADER.unpack_from(encode_frame(session, 10, 4))[1] == 1
 
 
-def test_metrics_are_recorded_in_the_history_once_per_state(session):
+def test_the_history_is_recorded_by_training_never_by_reading(session):
     summary(session)
     encode_frame(session, 10, 4)
     session.train(3)
-    first = summary(session)
-    assert [row[0] for row in first.history] == [0, 3]
+    assert [row[0] for row in summary(session).history] == [0]
+    session.record_history()
+    session.record_history()
+    assert [row[0] for row in summary(session).history] == [0, 3]
 
 
 def test_numbers_beyond_float32_arrive_as_infinity():
@@ -129,6 +131,7 @@ def test_numbers_beyond_float32_arrive_as_infinity():
         {"network": {"output_activation": "linear", "loss": "mse"}}), 0.0)
     session.trainer.network.layers[-1].b[...] = 1e30  # a loss of about 1e60, finite in float64
     session.trainer.network.layers[0].W[0, 0] = 1e300  # finite, but too large for float32
+    session._changed()  # weights set behind the session's back
     frame = encode_frame(session, 10, 4)
     assert HEADER.unpack_from(frame)[3:5] == (np.inf, np.inf)
     assert read_field(frame, layout_message(session, 10, 4).fields[0])[0, 0] == np.inf
@@ -149,6 +152,7 @@ def test_state_shapes_follow_the_layers_and_the_batch(session):
 
 def test_a_diverged_session_serializes_without_nan(session):
     session.trainer.network.params[:] = np.nan
+    session._changed()  # weights set behind the session's back
     assert HEADER.unpack_from(encode_frame(session, 10, 4))[7] == 1 | 2  # diverged, with maps
     text = state(session).model_dump_json()
     assert "NaN" not in text and "Infinity" not in text

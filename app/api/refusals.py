@@ -1,0 +1,40 @@
+"""Every REST error in one shape, the same as the WebSocket's (app/errors.py): FastAPI's own
+validation errors and HTTP errors are answered as refusals too, so a client reads one shape."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from app.errors import Refusal, Refused, invalid
+
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def answer(status: int, refusal: Refusal) -> JSONResponse:
+    return JSONResponse(refusal.model_dump(mode="json"), status_code=status)
+
+
+async def refused(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Refused)
+    return answer(error.status, error.refusal())
+
+
+async def invalid_request(request: Request, error: Exception) -> JSONResponse:
+    """pydantic's errors without the location kind ("body", "query") in front of the field."""
+    assert isinstance(error, RequestValidationError)
+    return answer(422, invalid(list(error.errors()), skip=1))
+
+
+async def http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    code = HTTP_CODES.get(error.status_code, "http_error")
+    response = answer(error.status_code, Refusal(code=code, message=str(error.detail)))
+    response.headers.update(error.headers or {})
+    return response
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Refused, refused)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)

@@ -1,0 +1,84 @@
+"""REST request and response bodies; the shapes they share with the WebSocket are in
+app/protocol.py."""
+
+from typing import Annotated
+
+from pydantic import Field
+
+from app.config import Seed, SessionConfig
+from app.engine.activations import ActivationName
+from app.engine.trainer import Metrics
+from app.models import StrictModel, WireModel
+from app.protocol import HistoryRow, Sample, Status, Target
+
+
+class TrainRequest(StrictModel):
+    steps: int = Field(1, ge=1, description="Gradient-descent updates to run")
+
+
+class ResetRequest(StrictModel):
+    seed: Seed | None = Field(None, description="A new weight seed; omitted keeps the current one")
+
+
+class PredictRequest(StrictModel):
+    inputs: list[Annotated[list[float], Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, description="Examples as the dataset gives them: points (x1, x2) of the "
+        "plane, one x of a 1-D function, 64 pixels of a digit, a table row's inputs; features "
+        "and scaling are applied by the server")
+
+
+class PredictResponse(WireModel):
+    outputs: list[list[float | None]] = Field(description="a^L for each input")
+    classes: list[int | None] = Field(description="Output > 0.5 for binary tasks, the largest "
+                                      "output for multiclass ones; null for regression")
+
+
+class SessionSummary(WireModel):
+    id: str
+    config: SessionConfig
+    status: Status
+    step: int = Field(description="Updates so far")
+    epoch: float
+    metrics: Metrics
+    history: list[HistoryRow] = Field(
+        description="(update, training loss, test loss) rows, thinned evenly on long runs")
+
+
+Matrix = list[list[float | None]]
+
+
+class LayerState(WireModel):
+    """Layer l's parameters and what the shown batch does there; columns are examples."""
+
+    activation: ActivationName
+    W: Matrix
+    b: list[float | None]
+    z: Matrix
+    a: Matrix
+    delta: Matrix
+    dW: Matrix
+    db: list[float | None]
+
+
+class BatchState(WireModel):
+    indices: list[int] = Field(description="Columns of the training set in this batch")
+    x: Matrix
+    y: Matrix
+    loss: float | None
+
+
+class SessionState(SessionSummary):
+    layers: list[LayerState] = Field(description="Layers 1..L: W and b now; z, a, δ and the "
+                                     "gradients of the next mini-batch (or the picked example)")
+    batch: BatchState
+
+
+class InspectRequest(StrictModel):
+    target: Target
+    sample: Sample | None = Field(None, description="Explain this training example; omitted: "
+                                  "the first example of the next mini-batch")
+
+
+class GradCheckRequest(StrictModel):
+    sample: Sample | None = Field(None, description="Check on this training example; omitted: "
+                                  "on the next mini-batch")

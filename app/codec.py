@@ -1,0 +1,80 @@
+"""Frames to bytes: a pure codec over a value object, following app/protocol.py's description.
+
+Knows nothing of sessions: whatever builds a ``Frame`` (app/frames.py) decides what is shown,
+this module only lays it out, so the layout can be tested on hand-made values.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.engine.network import tolerates_divergence
+from app.protocol import FLAGS, HEADER, HEADER_FIELDS, FieldSpec
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One state to draw. ``header`` has a value for every protocol header field but flags;
+    ``arrays`` one array per (name, layer) of the layout's fields; ``grid`` and ``maps`` are
+    already uint8 bytes (maps empty when this frame does not carry them)."""
+
+    header: dict[str, float]
+    arrays: dict[tuple[str, int], Array]
+    grid: bytes = b""
+    maps: bytes | None = None
+    diverged: bool = False
+    flags: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        flags = (FLAGS["diverged"] if self.diverged else 0) | (FLAGS["maps"] if self.maps is not None else 0)
+        object.__setattr__(self, "flags", flags)
+
+
+# A uint32 update count lasts days at full speed; past that it stays at its largest value.
+U32_MAX = 2**32 - 1
+
+
+def encode(frame: Frame, fields: list[FieldSpec]) -> bytes:
+    """Header, float32 arrays at the fields' offsets, the output maps, then any neuron maps."""
+    floats = float32([_checked(frame.arrays[(spec.name, spec.layer)], spec) for spec in fields])
+    return _header(frame) + floats.tobytes() + frame.grid + (frame.maps or b"")
+
+
+_REALS = [f.name for f in HEADER_FIELDS if f.type == "f32"]
+
+
+def _header(frame: Frame) -> bytes:
+    """struct refuses a float beyond float32's range: a diverged loss is made ±inf first."""
+    values = {**frame.header, "flags": frame.flags}
+    values["step"] = min(int(values["step"]), U32_MAX)
+    reals = float32([np.array([values[name] for name in _REALS], dtype=float)]).tolist()
+    values.update(zip(_REALS, reals))
+    return HEADER.pack(*(values[f.name] if f.type == "f32" else int(values[f.name])
+                         for f in HEADER_FIELDS))
+
+
+def _checked(array: Array, spec: FieldSpec) -> Array:
+    if array.size != int(np.prod(spec.shape)):
+        raise ValueError(f"{spec.name} of layer {spec.layer}: {array.shape}, not {spec.shape}")
+    return array
+
+
+@tolerates_divergence
+def float32(arrays: list[Array]) -> Array:
+    """Diverged values may overflow float32 on the way; they arrive as ±inf, drawn as invalid."""
+    if not arrays:
+        return np.empty(0, "<f4")
+    return np.concatenate([np.asarray(a).ravel() for a in arrays]).astype("<f4")
+
+
+def unit_bytes(unit: Array) -> bytes:
+    """Values in [0, 1] as uint8; NaN in the middle."""
+    clipped = np.clip(np.nan_to_num(unit, nan=0.5), 0.0, 1.0)
+    return (clipped * 255.0 + 0.5).astype(np.uint8).tobytes()
+
+
+def tone_bytes(tones: Array) -> bytes:
+    """Values in [-1, 1] as uint8 around 128, the neutral middle of a neuron map."""
+    return (tones * 127.5 + 128.0).clip(0, 255).astype(np.uint8).tobytes()

@@ -1,0 +1,84 @@
+"""A session read out as JSON bodies: its summary, its whole state, one inspection.
+
+Reading never changes a session: metrics are computed (and cached for the state) but the loss
+history is recorded only by training.
+"""
+
+from typing import Any
+
+import numpy as np
+
+from app.bodies import BatchState, LayerState, SessionState, SessionSummary
+from app.engine.inspector import explain_neuron, explain_weight
+from app.engine.network import tolerates_divergence
+from app.engine.trainer import TracedBatch
+from app.errors import Refused
+from app.protocol import HistoryRow, Inspection, NeuronTarget, WeightTarget
+from app.sessions import Session
+
+Array = np.ndarray
+
+
+def finite(values: Array | float) -> Any:
+    """JSON has no NaN or infinity: a diverged number becomes null (nested lists for arrays)."""
+    arr = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(arr), arr, np.full(arr.shape, None, dtype=object)).tolist()
+
+
+def history_rows(session: Session, start: int = 0) -> list[HistoryRow]:
+    return [(step, finite(train), finite(test))
+            for step, train, test in session.trainer.history.rows[start:]]
+
+
+def summary(session: Session) -> SessionSummary:
+    trainer = session.trainer
+    return SessionSummary(
+        id=session.id,
+        config=session.config,
+        status=session.status,
+        step=trainer.step_count,
+        epoch=trainer.epoch,
+        metrics=session.metrics(),
+        history=history_rows(session),
+    )
+
+
+def state(session: Session) -> SessionState:
+    batch = session.shown_batch()
+    layers = [
+        LayerState(activation=layer.activation.name,
+                   W=finite(layer.W), b=finite(layer.b[:, 0]),
+                   z=finite(trace.z), a=finite(trace.a), delta=finite(grad.delta),
+                   dW=finite(grad.dW), db=finite(grad.db[:, 0]))
+        for layer, trace, grad in zip(session.trainer.network.layers, batch.traces,
+                                      batch.grads.layers)
+    ]
+    shown = BatchState(indices=batch.indices.tolist(), x=finite(batch.x), y=finite(batch.y),
+                       loss=finite(batch.loss))
+    return SessionState(**summary(session).model_dump(), layers=layers, batch=shown)
+
+
+@tolerates_divergence
+def inspection(
+    session: Session, target: NeuronTarget | WeightTarget, batch: TracedBatch,
+    sample: int | None, params_after: Array | None = None, example: int = 0,
+) -> Inspection:
+    """The engine's own numbers behind one neuron or weight, for one example of ``batch``;
+    ``params_after`` is what the update will make of the weights (by default: an update with
+    this batch's gradient)."""
+    trainer = session.trainer
+    net = trainer.network
+    try:
+        if isinstance(target, NeuronTarget):
+            detail: Any = explain_neuron(net, batch, trainer.loss, target.layer, target.index,
+                                         example)
+        else:
+            after = (trainer.optimizer.preview(net.params, batch.grads.flat)
+                     if params_after is None else params_after)
+            detail = explain_weight(net, batch, after, target.layer, target.index, target.source,
+                                    example, trainer.optimizer, trainer.regularizer)
+    except IndexError as e:
+        raise Refused("no_such_target", str(e), field="target") from e
+    return Inspection(sample=sample, example=example, indices=batch.indices.tolist(),
+                      loss=finite(batch.loss), loss_name=trainer.loss.name,
+                      detail=detail)
