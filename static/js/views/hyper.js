@@ -6,7 +6,8 @@ import { chooseLoss, chooseOutput, offered, taskOf } from '../choices.js';
 import { count } from '../format.js';
 import { t } from '../i18n.js';
 import { online } from '../store.js';
-import { changed, enable, ensureOption, fillSelect, part } from './dom.js';
+import { inputRange } from '../bounds.js';
+import { changed, enable, ensureOption, fillSelect, part, setRange } from './dom.js';
 
 /** @typedef {import('../store.js').State} State */
 /** @typedef {import('../protocol.js').SessionConfig} SessionConfig */
@@ -32,7 +33,7 @@ export function createHyper(root, setup, actions) {
   const batch = /** @type {HTMLInputElement} */ (part(root, '#batch-size'));
   const batchValue = part(root, '#batch-size-value');
   const batchMode = part(root, '#batch-mode');
-  /** The task of the config shown, for the pairs that fit it. */
+  /** The task of the config shown, for the pairs that fit it. @type {import('../choices.js').Task} */
   let task = 'binary';
   /** @type {unknown[]} */
   const shown = [];
@@ -48,13 +49,14 @@ export function createHyper(root, setup, actions) {
   rate.addEventListener('change', () => actions.edit((c) => { c.training.learning_rate = Number(rate.value); }));
   fillSelect(activation, setup.choices.activation.map((a) => [a, t(`activation.${a}`)]));
   activation.addEventListener('change', () => actions.edit((c) => {
-    c.network.activation = activation.value;
+    c.network.activation = /** @type {SessionConfig['network']['activation']} */ (activation.value);
     c.network.hidden_activations = null;
   }));
   fillSelect(output, setup.choices.output_activation.map((a) => [a, t(`activation.${a}`)]));
   output.addEventListener('change', () => actions.edit((c) => chooseOutput(setup, task, c, output.value)));
   fillSelect(loss, setup.choices.loss.map((l) => [l, t(`loss.${l}`)]));
   loss.addEventListener('change', () => actions.edit((c) => chooseLoss(setup, task, c, loss.value)));
+  setRange(batch, inputRange(setup, 'training.batch_size'));
   batch.addEventListener('input', () => { batchValue.textContent = batch.value; });
   batch.addEventListener('change', () => actions.edit((c) => { c.training.batch_size = Number(batch.value); }));
 
@@ -89,17 +91,9 @@ export function createHyper(root, setup, actions) {
     for (const option of loss.options) option.disabled = !fits.losses.has(option.value);
     loss.value = c.network.loss;
     warn(c);
-    showBatch(c, trainingSize(c, state));
+    if (state.layout) showBatch(c, state.layout.train_size);
     enable(root.querySelectorAll('select, input'), online(state));
   }
 
   return { update };
-}
-
-/** Examples in the training set; mirrors test_count in app/engine/datasets.py.
- * @param {SessionConfig} c @param {State} _state */
-function trainingSize(c, _state) {
-  const raw = c.data.n_samples * c.data.test_ratio;
-  const rounded = Math.abs(raw % 1) === 0.5 && Math.round(raw) % 2 !== 0 ? Math.round(raw) - 1 : Math.round(raw);
-  return c.data.n_samples - Math.min(Math.max(rounded, 1), c.data.n_samples - 1);
 }
