@@ -26,9 +26,9 @@ const speedLabel = (speed) => (speed === null ? t('speed.max') : t('speed.value'
  *           edit: (change: (config: SessionConfig) => void) => void }} actions
  */
 export function createHyper(root, setup, actions) {
-  const speed = part(/** @type {HTMLElement} */ (root), '#speed');
   const select = (/** @type {string} */ id) => /** @type {HTMLSelectElement} */ (part(root, id));
-  const [rate, activation, output, loss] = ['#learning-rate', '#activation', '#output-activation', '#loss'].map(select);
+  const [speed, rate, activation, output, loss] = ['#speed', '#learning-rate', '#activation',
+    '#output-activation', '#loss'].map(select);
   const warning = part(root, '#loss-warning');
   const batch = /** @type {HTMLInputElement} */ (part(root, '#batch-size'));
   const batchValue = part(root, '#batch-size-value');
@@ -38,12 +38,11 @@ export function createHyper(root, setup, actions) {
   /** @type {unknown[]} */
   const shown = [];
 
-  fillSelect(/** @type {HTMLSelectElement} */ (speed), SPEEDS
+  fillSelect(speed, SPEEDS
     .filter((s) => s === null || s <= setup.limits.max_steps_per_second)
     .map((s) => [String(s), speedLabel(s)]));
   speed.addEventListener('change', () => {
-    const value = /** @type {HTMLSelectElement} */ (speed).value;
-    actions.send({ type: 'speed', steps_per_second: value === 'null' ? null : Number(value) });
+    actions.send({ type: 'speed', steps_per_second: speed.value === 'null' ? null : Number(speed.value) });
   });
   fillSelect(rate, LEARNING_RATES.map((r) => [String(r), String(r)]));
   rate.addEventListener('change', () => actions.edit((c) => { c.training.learning_rate = Number(rate.value); }));
@@ -81,7 +80,7 @@ export function createHyper(root, setup, actions) {
   function update(state) {
     const c = state.config;
     if (!changed(shown, [c, state.status, state.stepsPerSecond, state.layout]) || !c) return;
-    ensureOption(/** @type {HTMLSelectElement} */ (speed), String(state.stepsPerSecond), speedLabel(state.stepsPerSecond));
+    ensureOption(speed, String(state.stepsPerSecond), speedLabel(state.stepsPerSecond));
     ensureOption(rate, String(c.training.learning_rate), String(c.training.learning_rate));
     activation.value = c.network.activation;
     task = taskOf(setup, c, state.layout?.task);
