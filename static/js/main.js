@@ -79,7 +79,7 @@ store.subscribe(render);
 // What the server must know of the state: an edit of the config, and what the inspector shows.
 store.subscribe((state, previous) => {
   if (state.pending && state.pending !== previous.pending) {
-    send({ type: 'config', config: state.pending.config });
+    send({ type: 'config', config: state.pending.config, ref: state.pending.ref });
   }
   if (state.target !== previous.target) send({ type: 'inspect', target: state.target });
 });

@@ -87,16 +87,18 @@ export function connect(sessionId, handlers) {
       const query = target ? `?target=${encodeURIComponent(target)}` : '';
       const response = await fetch(`/api/sessions/${current}/csv${query}`, {
         method: 'PUT', headers: { 'content-type': 'text/csv' }, body: text });
-      return response.ok ? null : refusal(await response.json());
+      return response.ok ? null : refusal(response);
     },
   };
 }
 
-/** A REST error body as one refusal. Until the server sends {code, message, errors} everywhere,
- * FastAPI's {detail} is read as well. @param {any} body @returns {Refusal} */
-function refusal(body) {
-  if (Array.isArray(body.errors)) return body;
-  const detail = Array.isArray(body.detail)
-    ? body.detail.map((/** @type {any} */ e) => e.msg).join('; ') : String(body.detail);
-  return { code: 'refused', message: detail, errors: [] };
+/** A REST refusal: its body is the same {code, message, errors} as the socket's errors; an
+ * answer that is not one (a proxy's error page) is said in HTTP's words. @param {Response} response
+ * @returns {Promise<Refusal>} */
+async function refusal(response) {
+  try {
+    return await response.json();
+  } catch {
+    return { code: 'http', message: `${response.status} ${response.statusText}`, errors: [] };
+  }
 }

@@ -13,7 +13,7 @@ import { refusalText } from './format.js';
 /** @typedef {import('./protocol.js').StatusMessage} StatusMessage */
 /** @typedef {import('./protocol.js').HistoryMessage} HistoryMessage */
 /** @typedef {import('./protocol.js').InspectionMessage} InspectionMessage */
-/** @typedef {import('./protocol.js').GradCheckMessage} GradCheckMessage */
+/** @typedef {import('./protocol.js').GradCheckReply} GradCheckReply */
 /** @typedef {import('./protocol.js').Refusal} Refusal */
 /** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
 /** @typedef {'connecting' | 'running' | 'paused' | 'diverged' | 'disconnected'} Status */
@@ -31,7 +31,7 @@ import { refusalText } from './format.js';
  *   pending: { ref: number, config: SessionConfig } | null, nextRef: number,
  *   stepsPerSecond: number | null, layout: Layout | null, frame: Frame | null,
  *   history: HistoryRow[], inspection: InspectionMessage | null,
- *   gradcheck: GradCheckMessage | 'running' | null, notice: Notice | null, upload: Upload,
+ *   gradcheck: GradCheckReply | 'running' | null, notice: Notice | null, upload: Upload,
  *   uploaded: boolean, fill: Fill, showTest: boolean, target: Target | null,
  * }} State
  * confirmed: the config as the server last confirmed it; config: what the controls show, the
@@ -85,13 +85,6 @@ function withEdit(state, config) {
   return { ...state, config, pending, nextRef: state.nextRef + 1 };
 }
 
-/** Examples in the training set; mirrors test_count in app/engine/datasets.py. */
-function trainingSize(/** @type {SessionConfig['data']} */ data) {
-  const raw = data.n_samples * data.test_ratio;
-  const rounded = Math.abs(raw % 1) === 0.5 && Math.round(raw) % 2 !== 0 ? Math.round(raw) - 1 : Math.round(raw);
-  return data.n_samples - Math.min(Math.max(rounded, 1), data.n_samples - 1);
-}
-
 /**
  * An edit of the config: shown at once, sent with a new ref, confirmed or rolled back later.
  * @param {State} state @param {(config: SessionConfig) => void} change edits the copy it is given
@@ -101,22 +94,18 @@ export function editConfig(state, change) {
   if (!online(state) || state.config === null) return state;
   const config = structuredClone(state.config);
   change(config);
-  config.training.batch_size = Math.min(config.training.batch_size, trainingSize(config.data));
   return withEdit(state, config);
 }
 
-/** Whether a status shows the pending edit applied.
- * @param {StatusMessage} message @param {{ ref: number, config: SessionConfig }} pending */
-function confirms(message, pending) {
-  if (message.ref !== undefined) return message.ref !== null && message.ref >= pending.ref;
-  return JSON.stringify(message.config) === JSON.stringify(pending.config);
-}
-
-/** @param {State} state @param {StatusMessage} message @returns {State} */
+/** The server's status; it names the last edit of this connection it applied (ref), so an edit
+ * on its way stays shown until then. The config shown is then the server's (it may have
+ * adjusted it: the batch size to the training set). @param {State} state
+ * @param {StatusMessage} message @returns {State} */
 export function applyStatus(state, message) {
   const next = { ...state, status: message.status, stepsPerSecond: message.steps_per_second,
     confirmed: message.config };
-  if (state.pending !== null && !confirms(message, state.pending)) return next;
+  const applied = message.ref !== null && state.pending !== null && message.ref >= state.pending.ref;
+  if (state.pending !== null && !applied) return next;
   return { ...next, config: message.config, pending: null };
 }
 
@@ -153,29 +142,15 @@ function described(name, layout) {
   return { phase: 'done', name, inputs: layout.feature_names.length, target: layout.target_name };
 }
 
-const HISTORY_CAPACITY = 2000;
-
-/** Append a loss point; past capacity keep every other point so the whole run stays drawn.
- * @param {HistoryRow[]} rows @param {Frame} frame @returns {HistoryRow[]} */
-function recordLoss(rows, frame) {
-  const last = rows.at(-1);
-  if (last && last[0] === frame.step) return rows;
-  const kept = last && last[0] > frame.step ? [] : rows; // the step count went back: a new run
-  /** @type {HistoryRow[]} */
-  const next = [...kept, [frame.step, frame.train_loss, frame.test_loss]];
-  if (next.length <= HISTORY_CAPACITY) return next;
-  const thinned = next.filter((_, i) => i % 2 === 0);
-  return thinned.at(-1) === next.at(-1) ? thinned : [...thinned, /** @type {HistoryRow} */ (next.at(-1))];
-}
-
 /** A decoded frame; maps come at a lower rate than numbers, so one without them keeps the
  * latest. @param {State} state @param {Frame} frame @returns {State} */
 export function applyFrame(state, frame) {
   const maps = frame.maps ?? state.frame?.maps ?? null;
-  return { ...state, frame: { ...frame, maps }, history: recordLoss(state.history, frame) };
+  return { ...state, frame: { ...frame, maps } };
 }
 
-/** @param {State} state @param {HistoryMessage} message @returns {State} */
+/** The loss history the server records: rows that replace the page's, or follow them.
+ * @param {State} state @param {HistoryMessage} message @returns {State} */
 export function applyHistory(state, message) {
   const rows = message.append ? [...state.history, ...message.rows] : message.rows;
   return { ...state, history: rows };
@@ -186,7 +161,7 @@ export function applyInspection(state, message) {
   return state.target === null ? state : { ...state, inspection: message };
 }
 
-/** @param {State} state @param {GradCheckMessage} message @returns {State} */
+/** @param {State} state @param {GradCheckReply} message @returns {State} */
 export function applyGradCheck(state, message) {
   return { ...state, gradcheck: message };
 }

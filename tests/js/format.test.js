@@ -26,6 +26,7 @@ test('percent has one decimal, count groups digits in the given language', () =>
 });
 
 test('a refusal reads as field: message joined by "; ", or its own message', () => {
+  /** @type {import('../../static/js/protocol.js').Refusal['errors']} */
   const errors = [
     { field: 'config.network.hidden_layers', code: 'too_long', message: 'at most 6 hidden layers', params: {} },
     { field: 'config.training.learning_rate', code: 'less_than_equal', message: 'at most 100', params: { le: 100 } },

@@ -51,7 +51,7 @@ export function createColumnHeads(root, setup, actions) {
     select.addEventListener('change', () => actions.edit((config) => {
       const network = config.network;
       const hidden = network.hidden_activations ?? network.hidden_layers.map(() => network.activation);
-      hidden[index] = select.value;
+      hidden[index] = /** @type {typeof hidden[number]} */ (select.value);
       network.hidden_activations = hidden;
     }));
     return select;

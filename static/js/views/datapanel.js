@@ -1,27 +1,30 @@
 // @ts-check
 /** The data panel: which dataset, how many classes, the input features and their scaling,
  * noise, test share and sample count, and new points. Your own CSV is a view of its own inside. */
+import { inputRange } from '../bounds.js';
 import { chooseDataset } from '../choices.js';
 import { t } from '../i18n.js';
 import { online } from '../store.js';
 import { buildDatasetButtons } from './datasets.js';
-import { changed, enable, fillSelect, html, part } from './dom.js';
+import { changed, enable, fillSelect, html, part, setRange } from './dom.js';
 import { createUpload } from './upload.js';
 
 /** @typedef {import('../store.js').State} State */
 /** @typedef {import('../protocol.js').SessionConfig} SessionConfig */
 /** @typedef {(change: (config: SessionConfig) => void) => void} Edit */
+/** @typedef {SessionConfig['data']['features'][number]} Feature */
 
 /**
- * A slider: its config field, how the slider's number maps to it and back, and how it reads.
- * @typedef {{ id: string, apply: (c: SessionConfig, v: number) => void,
+ * A slider: its config path, what the slider shows per unit of the setting, and how it reads.
+ * @typedef {{ id: string, path: string, scale: number, apply: (c: SessionConfig, v: number) => void,
  *   read: (c: SessionConfig) => number, show: (v: number) => string }} Slider
  */
 /** @type {Slider[]} */
 const SLIDERS = [
-  { id: 'noise', apply: (c, v) => { c.data.noise = v / 100; }, read: (c) => Math.round(c.data.noise * 100), show: (v) => `${v}%` },
-  { id: 'test-ratio', apply: (c, v) => { c.data.test_ratio = v / 100; }, read: (c) => Math.round(c.data.test_ratio * 100), show: (v) => `${v}%` },
-  { id: 'samples', apply: (c, v) => { c.data.n_samples = v; }, read: (c) => c.data.n_samples, show: String },
+  { id: 'classes', path: 'data.classes', scale: 1, apply: (c, v) => { c.data.classes = v; }, read: (c) => c.data.classes, show: String },
+  { id: 'noise', path: 'data.noise', scale: 100, apply: (c, v) => { c.data.noise = v / 100; }, read: (c) => Math.round(c.data.noise * 100), show: (v) => `${v}%` },
+  { id: 'test-ratio', path: 'data.test_ratio', scale: 100, apply: (c, v) => { c.data.test_ratio = v / 100; }, read: (c) => Math.round(c.data.test_ratio * 100), show: (v) => `${v}%` },
+  { id: 'samples', path: 'data.n_samples', scale: 1, apply: (c, v) => { c.data.n_samples = v; }, read: (c) => c.data.n_samples, show: String },
 ];
 // Generated data only: an uploaded table is what it is, with nothing to jitter or draw again.
 const GENERATOR_ONLY = ['noise', 'samples', 'regenerate'];
@@ -33,29 +36,29 @@ const GENERATOR_ONLY = ['noise', 'samples', 'regenerate'];
  */
 export function createDataPanel(root, setup, actions) {
   const datasets = part(root, '#datasets');
+  const maxSamples = inputRange(setup, 'data.n_samples').max ?? setup.limits.max_samples;
   buildDatasetButtons(datasets, setup, (name) => actions.edit((c) => chooseDataset(
-    setup, c, name, layoutTask, setup.limits.max_samples)));
-  const classes = /** @type {HTMLInputElement} */ (part(root, '#classes'));
-  const classesValue = part(root, '#classes-value');
-  classes.addEventListener('input', () => { classesValue.textContent = classes.value; });
-  classes.addEventListener('change', () => actions.edit((c) => { c.data.classes = Number(classes.value); }));
+    setup, c, name, layoutTask, maxSamples)));
   const features = part(root, '#features');
-  features.append(...setup.choices.features.map((name) => featureBox(name)));
+  const featureNames = /** @type {Feature[]} */ (setup.choices.features);
+  features.append(...featureNames.map((name) => featureBox(name)));
   const scaling = /** @type {HTMLSelectElement} */ (part(root, '#scaling'));
   fillSelect(scaling, setup.choices.scaling.map((v) => [v, t(`scaling.${v}`)]));
-  scaling.addEventListener('change', () => actions.edit((c) => { c.data.scaling = scaling.value; }));
+  scaling.addEventListener('change', () => actions.edit((c) => {
+    c.data.scaling = /** @type {SessionConfig['data']['scaling']} */ (scaling.value);
+  }));
   for (const slider of SLIDERS) listenSlider(slider);
-  /** @type {HTMLInputElement} */ (part(root, '#samples')).max = String(setup.limits.max_samples);
   part(root, '#regenerate').addEventListener('click', () => actions.edit((c) => {
     c.data.seed = Math.floor(Math.random() * 2 ** 31);
   }));
   const upload = createUpload(part(root, '.upload'), setup, actions);
-  /** @type {string | undefined} the uploaded table's task, which "your own data" keeps */
+  /** @type {import('../choices.js').Task | undefined} the uploaded table's task, which "your own data" keeps */
   let layoutTask;
   /** @type {unknown[]} */
   const shown = [];
 
-  /** A checkbox for one input feature; the set keeps the catalogue's order. @param {string} name */
+  /** A checkbox for one input feature; the set keeps the catalogue's order.
+   * @param {Feature} name */
   function featureBox(name) {
     const label = html('label');
     const box = /** @type {HTMLInputElement} */ (html('input'));
@@ -65,15 +68,16 @@ export function createDataPanel(root, setup, actions) {
       const chosen = new Set(c.data.features);
       if (box.checked) chosen.add(name);
       else chosen.delete(name);
-      c.data.features = setup.choices.features.filter((f) => chosen.has(f));
+      c.data.features = featureNames.filter((f) => chosen.has(f));
     }));
     label.append(box, ` ${t(`feature.${name}`)}`);
     return label;
   }
 
   /** @param {Slider} slider */
-  function listenSlider({ id, apply, show }) {
+  function listenSlider({ id, path, scale, apply, show }) {
     const input = /** @type {HTMLInputElement} */ (part(root, `#${id}`));
+    setRange(input, inputRange(setup, path, scale));
     const output = part(root, `#${id}-value`);
     input.addEventListener('input', () => { output.textContent = show(Number(input.value)); });
     input.addEventListener('change', () => actions.edit((c) => apply(c, Number(input.value))));
@@ -84,7 +88,7 @@ export function createDataPanel(root, setup, actions) {
     const info = setup.datasets[c.data.dataset];
     features.hidden = c.data.dataset === 'csv' || info.input_kind !== 'plane';
     for (const box of features.querySelectorAll('input')) {
-      box.checked = c.data.features.includes(box.value);
+      box.checked = c.data.features.includes(/** @type {Feature} */ (box.value));
       // The last feature left stays: a network needs an input.
       box.disabled = !live || (box.checked && c.data.features.length === 1);
     }
@@ -109,8 +113,6 @@ export function createDataPanel(root, setup, actions) {
     enable(root.querySelectorAll('button, input:not(.upload input), select'), live);
     showDatasets(c, state.uploaded);
     part(root, '#classes-control').hidden = !setup.datasets[c.data.dataset]?.takes_classes;
-    classes.value = String(c.data.classes);
-    classesValue.textContent = String(c.data.classes);
     scaling.value = c.data.scaling;
     for (const { id, read, show } of SLIDERS) {
       /** @type {HTMLInputElement} */ (part(root, `#${id}`)).value = String(read(c));

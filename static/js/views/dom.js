@@ -45,3 +45,10 @@ export function changed(memo, values) {
   memo.splice(0, memo.length, ...values);
   return different;
 }
+
+/** An input's range (bounds.js inputRange); a missing end is left as it is.
+ * @param {HTMLInputElement} input @param {{ min?: number, max?: number }} range */
+export function setRange(input, range) {
+  if (range.min !== undefined) input.min = String(range.min);
+  if (range.max !== undefined) input.max = String(range.max);
+}

@@ -10,7 +10,7 @@ export function createGradCheck(root) {
   /** @type {unknown} */
   let shown = null;
 
-  /** @param {import('../protocol.js').GradCheckMessage} result */
+  /** @param {import('../protocol.js').GradCheckReply} result */
   function show(result) {
     const list = html('ol');
     result.layers.forEach((error, i) => {

@@ -6,7 +6,8 @@ import { chooseLoss, chooseOutput, offered, taskOf } from '../choices.js';
 import { count } from '../format.js';
 import { t } from '../i18n.js';
 import { online } from '../store.js';
-import { changed, enable, ensureOption, fillSelect, part } from './dom.js';
+import { inputRange } from '../bounds.js';
+import { changed, enable, ensureOption, fillSelect, part, setRange } from './dom.js';
 
 /** @typedef {import('../store.js').State} State */
 /** @typedef {import('../protocol.js').SessionConfig} SessionConfig */
@@ -25,36 +26,36 @@ const speedLabel = (speed) => (speed === null ? t('speed.max') : t('speed.value'
  *           edit: (change: (config: SessionConfig) => void) => void }} actions
  */
 export function createHyper(root, setup, actions) {
-  const speed = part(/** @type {HTMLElement} */ (root), '#speed');
   const select = (/** @type {string} */ id) => /** @type {HTMLSelectElement} */ (part(root, id));
-  const [rate, activation, output, loss] = ['#learning-rate', '#activation', '#output-activation', '#loss'].map(select);
+  const [speed, rate, activation, output, loss] = ['#speed', '#learning-rate', '#activation',
+    '#output-activation', '#loss'].map(select);
   const warning = part(root, '#loss-warning');
   const batch = /** @type {HTMLInputElement} */ (part(root, '#batch-size'));
   const batchValue = part(root, '#batch-size-value');
   const batchMode = part(root, '#batch-mode');
-  /** The task of the config shown, for the pairs that fit it. */
+  /** The task of the config shown, for the pairs that fit it. @type {import('../choices.js').Task} */
   let task = 'binary';
   /** @type {unknown[]} */
   const shown = [];
 
-  fillSelect(/** @type {HTMLSelectElement} */ (speed), SPEEDS
+  fillSelect(speed, SPEEDS
     .filter((s) => s === null || s <= setup.limits.max_steps_per_second)
     .map((s) => [String(s), speedLabel(s)]));
   speed.addEventListener('change', () => {
-    const value = /** @type {HTMLSelectElement} */ (speed).value;
-    actions.send({ type: 'speed', steps_per_second: value === 'null' ? null : Number(value) });
+    actions.send({ type: 'speed', steps_per_second: speed.value === 'null' ? null : Number(speed.value) });
   });
   fillSelect(rate, LEARNING_RATES.map((r) => [String(r), String(r)]));
   rate.addEventListener('change', () => actions.edit((c) => { c.training.learning_rate = Number(rate.value); }));
   fillSelect(activation, setup.choices.activation.map((a) => [a, t(`activation.${a}`)]));
   activation.addEventListener('change', () => actions.edit((c) => {
-    c.network.activation = activation.value;
+    c.network.activation = /** @type {SessionConfig['network']['activation']} */ (activation.value);
     c.network.hidden_activations = null;
   }));
   fillSelect(output, setup.choices.output_activation.map((a) => [a, t(`activation.${a}`)]));
   output.addEventListener('change', () => actions.edit((c) => chooseOutput(setup, task, c, output.value)));
   fillSelect(loss, setup.choices.loss.map((l) => [l, t(`loss.${l}`)]));
   loss.addEventListener('change', () => actions.edit((c) => chooseLoss(setup, task, c, loss.value)));
+  setRange(batch, inputRange(setup, 'training.batch_size'));
   batch.addEventListener('input', () => { batchValue.textContent = batch.value; });
   batch.addEventListener('change', () => actions.edit((c) => { c.training.batch_size = Number(batch.value); }));
 
@@ -79,7 +80,7 @@ export function createHyper(root, setup, actions) {
   function update(state) {
     const c = state.config;
     if (!changed(shown, [c, state.status, state.stepsPerSecond, state.layout]) || !c) return;
-    ensureOption(/** @type {HTMLSelectElement} */ (speed), String(state.stepsPerSecond), speedLabel(state.stepsPerSecond));
+    ensureOption(speed, String(state.stepsPerSecond), speedLabel(state.stepsPerSecond));
     ensureOption(rate, String(c.training.learning_rate), String(c.training.learning_rate));
     activation.value = c.network.activation;
     task = taskOf(setup, c, state.layout?.task);
@@ -89,17 +90,9 @@ export function createHyper(root, setup, actions) {
     for (const option of loss.options) option.disabled = !fits.losses.has(option.value);
     loss.value = c.network.loss;
     warn(c);
-    showBatch(c, trainingSize(c, state));
+    if (state.layout) showBatch(c, state.layout.train_size);
     enable(root.querySelectorAll('select, input'), online(state));
   }
 
   return { update };
-}
-
-/** Examples in the training set; mirrors test_count in app/engine/datasets.py.
- * @param {SessionConfig} c @param {State} _state */
-function trainingSize(c, _state) {
-  const raw = c.data.n_samples * c.data.test_ratio;
-  const rounded = Math.abs(raw % 1) === 0.5 && Math.round(raw) % 2 !== 0 ? Math.round(raw) - 1 : Math.round(raw);
-  return c.data.n_samples - Math.min(Math.max(rounded, 1), c.data.n_samples - 1);
 }

@@ -6,7 +6,7 @@
 import { num, superscript } from '../format.js';
 import { t } from '../i18n.js';
 import { online } from '../store.js';
-import { shownStage, stages } from '../shown.js';
+import { shownStage } from '../shown.js';
 import { changed, enable, part } from './dom.js';
 
 /** @typedef {import('../protocol.js').Frame} Frame */
@@ -62,7 +62,7 @@ export function createStepper(root, actions) {
   /** @param {Frame} frame @param {Layout} layout @param {number} batchSize */
   function showStage(frame, layout, batchSize) {
     const stage = /** @type {number} */ (frame.stage);
-    const count = stages(layout).length;
+    const count = layout.stages.length;
     previous.disabled = stage === 0;
     next.textContent = stage === count - 1 ? next.dataset.labelApply ?? '' : next.dataset.labelNext ?? '';
     const on = frame.sample === null ? t('walk.on.batch', { m: batchSize }) : t('walk.on.sample', { i: frame.sample });

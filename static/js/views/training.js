@@ -4,25 +4,19 @@
  * confirmed or rolled back like every other. */
 import { t } from '../i18n.js';
 import { online } from '../store.js';
-import { changed, enable, html, part } from './dom.js';
+import { inputRange } from '../bounds.js';
+import { changed, enable, html, part, setRange } from './dom.js';
 
 /** @typedef {import('../protocol.js').SessionConfig} SessionConfig */
 /** @typedef {SessionConfig['training']} Training */
 /** @typedef {(change: (config: SessionConfig) => void) => void} Edit */
 /** @typedef {'optimizer' | 'decay' | 'regularization'} Kind */
 
-/** @type {Record<string, Record<string, number | string>>} */
-const ATTRS = {
-  momentum: { min: 0, max: 0.999, step: 0.01 },
-  rho: { min: 0.01, max: 0.999, step: 0.01 },
-  epsilon: { min: 1e-12, max: 1, step: 'any' },
-  beta1: { min: 0, max: 0.999, step: 0.01 },
-  beta2: { min: 0.5, max: 0.9999, step: 0.001 },
-  decay_rate: { min: 0.01, max: 10, step: 0.01 },
-  decay_steps: { min: 1, max: 1000000, step: 1 },
-  regularization_rate: { min: 0, max: 10, step: 'any' },
-  leaky_slope: { min: 0.001, max: 0.999, step: 0.01 },
-};
+/** How finely each field's arrows move it (its range comes from the server's bounds). */
+const STEPS = /** @type {Record<string, string>} */ ({
+  momentum: '0.01', rho: '0.01', epsilon: 'any', beta1: '0.01', beta2: '0.001', decay_rate: '0.01',
+  decay_steps: '1', regularization_rate: 'any', leaky_slope: '0.01',
+});
 const DECAY = /** @type {(keyof Training)[]} */ (['decay_rate', 'decay_steps']);
 /** The settings each choice brings. @type {Record<Kind, Record<string, (keyof Training)[]>>} */
 const SETTINGS = {
@@ -44,7 +38,7 @@ export function createTrainingPanel(root, setup, actions) {
     const select = /** @type {HTMLSelectElement} */ (part(root, `#${kind}`));
     select.replaceChildren(...setup.choices[kind].map((v) => new Option(t(`${kind}.${v}`), v)));
     select.addEventListener('change', () => actions.edit((c) => {
-      if (kind === 'init') c.network.init = select.value;
+      if (kind === 'init') c.network.init = /** @type {SessionConfig['network']['init']} */ (select.value);
       else /** @type {Record<string, unknown>} */ (c.training)[kind] = select.value;
     }));
     selects[kind] = select;
@@ -61,7 +55,7 @@ export function createTrainingPanel(root, setup, actions) {
     if (built[kind] !== choice) {
       built[kind] = choice;
       box.replaceChildren(...(SETTINGS[kind][choice] ?? []).map((field) => numberField(
-        field, t(`hyper.${field}`), ATTRS[field], (v) => actions.edit((config) => {
+        field, t(`hyper.${field}`), inputRange(setup, `training.${field}`), (v) => actions.edit((config) => {
           /** @type {Record<string, unknown>} */ (config.training)[field] = v;
         }))));
     }
@@ -77,7 +71,7 @@ export function createTrainingPanel(root, setup, actions) {
     const used = [...(n.hidden_activations ?? [n.activation]), n.output_activation].includes('leaky_relu');
     if (String(used) !== built.leaky) {
       built.leaky = String(used);
-      box.replaceChildren(...(used ? [numberField('leaky_slope', t('label.leakySlope'), ATTRS.leaky_slope,
+      box.replaceChildren(...(used ? [numberField('leaky_slope', t('label.leakySlope'), inputRange(setup, 'network.leaky_slope'),
         (v) => actions.edit((config) => { config.network.leaky_slope = v; }))] : []));
     }
     const input = box.querySelector('input');
@@ -105,15 +99,16 @@ export function createTrainingPanel(root, setup, actions) {
 /**
  * @param {string} name config field
  * @param {string} text label
- * @param {Record<string, number | string>} attrs
+ * @param {{ min?: number, max?: number }} range
  * @param {(value: number) => void} change
  */
-function numberField(name, text, attrs, change) {
+function numberField(name, text, range, change) {
   const label = html('label', 'setting');
   const input = /** @type {HTMLInputElement} */ (html('input'));
   input.type = 'number';
   input.name = name;
-  for (const [key, value] of Object.entries(attrs)) input.setAttribute(key, String(value));
+  setRange(input, range);
+  input.step = STEPS[name] ?? 'any';
   input.addEventListener('change', () => {
     const value = Number(input.value);
     if (input.value !== '' && Number.isFinite(value)) change(value);
