@@ -99,6 +99,6 @@ async function refusal(response) {
   try {
     return await response.json();
   } catch {
-    return { code: 'http', message: `${response.status} ${response.statusText}`, errors: [] };
+    return { code: 'http', message: `${response.status} ${response.statusText}`, params: {}, errors: [] };
   }
 }

@@ -31,8 +31,8 @@ test('a refusal reads as field: message joined by "; ", or its own message', () 
     { field: 'config.network.hidden_layers', code: 'too_long', message: 'at most 6 hidden layers', params: {} },
     { field: 'config.training.learning_rate', code: 'less_than_equal', message: 'at most 100', params: { le: 100 } },
   ];
-  assert.equal(refusalText({ code: 'invalid', message: 'invalid request', errors }),
+  assert.equal(refusalText({ code: 'invalid', message: 'invalid request', params: {}, errors }),
     'config.network.hidden_layers: at most 6 hidden layers; config.training.learning_rate: at most 100');
-  assert.equal(refusalText({ code: 'csv', message: "row 3, column 2 (b): 'oops' is not a number", errors: [] }),
+  assert.equal(refusalText({ code: 'csv', message: "row 3, column 2 (b): 'oops' is not a number", params: {}, errors: [] }),
     "row 3, column 2 (b): 'oops' is not a number");
 });

@@ -79,7 +79,7 @@ test('no edit while offline', () => {
 
 test('a refusal rolls back to the confirmed config and says why', () => {
   const state = act.applyError(withRate(connected(), 100), { type: 'error', code: 'invalid',
-    message: 'config refused', errors: [{ field: 'config.training.learning_rate', code: 'le',
+    message: 'config refused', params: {}, errors: [{ field: 'config.training.learning_rate', code: 'le',
       message: 'at most 10', params: { le: 10 } }] });
   assert.equal(state.pending, null);
   assert.equal(state.config?.training.learning_rate, 0.1);
@@ -133,7 +133,7 @@ test('an upload is described once its table\'s layout is here, or said to be ref
   const table = { ...layout([2, 1], 'regression', 'table'), feature_names: ['area', 'rooms'], target_name: 'rent' };
   state = act.applyLayout(state, table);
   assert.deepEqual(state.upload, { phase: 'done', name: 'rent.csv', inputs: 2, target: 'rent' });
-  const refused = act.uploadFinished(state, 'bad.csv', { code: 'csv', message: 'row 3, column 2 (b): not a number', errors: [] });
+  const refused = act.uploadFinished(state, 'bad.csv', { code: 'csv', message: 'row 3, column 2 (b): not a number', params: {}, errors: [] });
   assert.deepEqual(refused.upload, { phase: 'failed', detail: 'row 3, column 2 (b): not a number' });
   assert.equal(refused.notice?.key, 'upload.failed');
 });
