@@ -13,9 +13,9 @@ import sys
 
 import numpy as np
 
+from app.codec import encode
 from app.config import SessionConfig
 from app.frames import frame, layout_message, result_shapes
-from app.codec import encode
 from app.protocol import frame_fields
 from app.sessions import Session
 
