@@ -1,11 +1,14 @@
 // @ts-check
-/** What the server put in the page: limits, choices and the message catalogue. */
+/** What the server put in the page before it connects (its PageSetup, typed in wire.js):
+ * limits, every setting's bounds, the choices, what fits each kind of problem, previews and the
+ * message catalogue. Read when asked, never at import, so that modules that do not need it run
+ * anywhere. */
 
-/**
- * @typedef {{ limits: Record<string, number>, choices: Record<string, string[]>,
- *             messages: Record<string, string>,
- *             previews: Record<string, import('./protocol.js').Points>, extent: number }} Boot
- */
+/** @typedef {import('./wire.js').PageSetup} PageSetup */
+/** @typedef {import('./wire.js').DatasetChoice} DatasetChoice */
+/** @typedef {import('./wire.js').DatasetPreview} DatasetPreview */
 
-/** @type {Boot} */
-export const boot = JSON.parse(document.getElementById('boot')?.textContent ?? '{}');
+/** @param {Document} doc @returns {PageSetup} */
+export function readSetup(doc = document) {
+  return JSON.parse(doc.getElementById('boot')?.textContent ?? '{}');
+}

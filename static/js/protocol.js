@@ -1,34 +1,84 @@
 // @ts-check
-/** Binary frames, read with the layout message that describes them (see app/snapshot.py). */
+/** Binary frames, read with the layout message that describes them. The header's fields, the
+ * flags and the array names come from the protocol's description (wire.js, generated from
+ * app/protocol.py); each array's offset and shape from the layout. Nothing here states an offset. */
+import { FLAGS, HEADER_BYTES, HEADER_FIELDS, RESULT_ARRAYS } from './wire.js';
 
 /**
- * @typedef {{ name: string, layer: number, offset: number, shape: number[] }} FieldSpec
- * @typedef {{ x1: number[], x2: number[], label: number[] }} Points
- * @typedef {{ version: number, sizes: number[], activations: string[], loss: string,
- *   task: string, input_kind: string, view: string, feature_names: string[],
- *   target_name: string, class_names: string[], y_range: [number, number],
- *   header_bytes: number, fields: FieldSpec[], grid_offset: number, grid_size: number,
- *   grid_bytes: number, map_offset: number, map_size: number, map_cells: number, extent: number,
- *   frame_bytes: number, train: Points, test: Points,
- *   gallery: { pixels: number[], label: number }[], parity_targets: number[] }} Layout
- * @typedef {{ W?: Float32Array, b?: Float32Array, dW?: Float32Array, db?: Float32Array,
- *   z?: Float32Array, a?: Float32Array, delta?: Float32Array }} LayerValues
- * @typedef {{ version: number, step: number, epoch: number, trainLoss: number,
- *   testLoss: number, trainAccuracy: number, testAccuracy: number, diverged: boolean,
- *   sample: number | null, stage: number | null, shownLoss: number, penalty: number,
- *   layers: LayerValues[], results: Record<string, Float32Array>, grid: Uint8Array,
- *   maps: Uint8Array[][] | null }} Frame
- * results: the result views' arrays (confusion, curve, gallery, parity) by name;
- * grid: the output over the plane (grid_bytes, see the layout).
- * sample: the picked training example (null: the next mini-batch); stage: the step-by-step
- * stage (null: not stepping); shownLoss: the loss of the examples the diagram shows;
- * maps[l][k]: neuron k of layer l over the plane, map_size² bytes, 128 neutral; frames carry
- * them at a lower rate than the numbers, and main.js fills in the latest ones.
+ * The wire's shapes, under the names the page uses.
+ * @typedef {import('./wire.js').LayoutMessage} Layout
+ * @typedef {import('./wire.js').Points} Points
+ * @typedef {import('./wire.js').SessionConfig} SessionConfig
+ * @typedef {import('./wire.js').NeuronTarget | import('./wire.js').WeightTarget} Target
+ * @typedef {import('./wire.js').HelloMessage} HelloMessage
+ * @typedef {import('./wire.js').StatusMessage} StatusMessage
+ * @typedef {import('./wire.js').HistoryMessage} HistoryMessage
+ * @typedef {HistoryMessage['rows'][number]} HistoryRow
+ * @typedef {import('./wire.js').InspectionMessage} InspectionMessage
+ * @typedef {import('./wire.js').GradCheckReply} GradCheckReply
+ * @typedef {import('./wire.js').ErrorMessage} ErrorMessage
+ * @typedef {Omit<ErrorMessage, 'type'>} Refusal
+ * @typedef {import('./wire.js').ServerMessage} ServerMessage
+ * @typedef {import('./wire.js').ClientMessage} ClientMessage
+ * @typedef {import('./wire.js').Stage} Stage
  */
 
-const FLAG_DIVERGED = 1;
-const FLAG_MAPS = 2;
-const RESULTS = new Set(['confusion', 'curve', 'gallery', 'parity']);
+/**
+ * A decoded frame: the header's fields by name (sample and stage null when none), whether the
+ * network diverged, layers[l] (layer l's arrays by name; layer 0 has only a), the result views'
+ * arrays, grid (the output over the plane, grid_bytes of the layout) and maps[l][k] (neuron k
+ * of layer l over the plane, map_cells bytes, 128 neutral; null in frames without them).
+ * @typedef {{ W?: Float32Array, b?: Float32Array, dW?: Float32Array, db?: Float32Array,
+ *   z?: Float32Array, a?: Float32Array, delta?: Float32Array }} LayerValues
+ * @typedef {{ confusion?: Float32Array, curve?: Float32Array, gallery?: Float32Array,
+ *   parity?: Float32Array }} Results
+ * @typedef {Omit<import('./wire.js').FrameHeader, 'sample' | 'stage'>
+ *   & { sample: number | null, stage: number | null }} FrameHeader
+ * @typedef {FrameHeader & { diverged: boolean, layers: LayerValues[], results: Results,
+ *   grid: Uint8Array, maps: Uint8Array[][] | null }} Frame
+ */
+
+/** @param {DataView} view @param {(typeof HEADER_FIELDS)[number]} field */
+function read(view, field) {
+  if (field.type === 'u32') return view.getUint32(field.offset, true);
+  if (field.type === 'i32') return view.getInt32(field.offset, true);
+  return view.getFloat32(field.offset, true);
+}
+
+/** The header's fields by name; sample and stage −1 (none) become null.
+ * @param {DataView} view @returns {FrameHeader} */
+export function decodeHeader(view) {
+  /** @type {Record<string, number | null>} */
+  const header = {};
+  for (const field of HEADER_FIELDS) header[field.name] = read(view, field);
+  for (const name of ['sample', 'stage']) if (header[name] === -1) header[name] = null;
+  return /** @type {FrameHeader} */ (/** @type {unknown} */ (header));
+}
+
+/** @param {ArrayBuffer} buffer @param {Layout} layout */
+function decodeArrays(buffer, layout) {
+  /** @type {LayerValues[]} */
+  const layers = layout.sizes.map(() => ({}));
+  /** @type {Record<string, Float32Array>} */
+  const results = {};
+  for (const field of layout.fields) {
+    const values = new Float32Array(buffer, field.offset, field.shape.reduce((a, b) => a * b, 1));
+    if (RESULT_ARRAYS.includes(field.name)) results[field.name] = values;
+    else /** @type {Record<string, Float32Array>} */ (layers[field.layer])[field.name] = values;
+  }
+  return { layers, results: /** @type {Results} */ (results) };
+}
+
+/** Every neuron's map, layer by layer, in the order of the layout's sizes.
+ * @param {ArrayBuffer} buffer @param {Layout} layout */
+function decodeMaps(buffer, layout) {
+  let offset = layout.map_offset;
+  return layout.sizes.map((n) => Array.from({ length: n }, () => {
+    const map = new Uint8Array(buffer, offset, layout.map_cells);
+    offset += layout.map_cells;
+    return map;
+  }));
+}
 
 /**
  * @param {ArrayBuffer} buffer
@@ -36,45 +86,16 @@ const RESULTS = new Set(['confusion', 'curve', 'gallery', 'parity']);
  * @returns {Frame | null} null when the frame belongs to another layout or is cut short
  */
 export function decodeFrame(buffer, layout) {
-  const view = new DataView(buffer);
-  const hasMaps = buffer.byteLength >= 32 && (view.getUint32(28, true) & FLAG_MAPS) !== 0;
+  if (buffer.byteLength < HEADER_BYTES) return null;
+  const header = decodeHeader(new DataView(buffer));
+  const hasMaps = (header.flags & FLAGS.maps) !== 0;
   const expected = hasMaps ? layout.frame_bytes : layout.map_offset;
-  if (buffer.byteLength !== expected || view.getUint32(0, true) !== layout.version) return null;
-  /** @type {LayerValues[]} */
-  const layers = layout.sizes.map(() => ({}));
-  /** @type {Record<string, Float32Array>} */
-  const results = {};
-  for (const field of layout.fields) {
-    const length = field.shape.reduce((a, b) => a * b, 1);
-    const values = new Float32Array(buffer, field.offset, length);
-    if (RESULTS.has(field.name)) results[field.name] = values;
-    else layers[field.layer][field.name] = values;
-  }
-  const mapCells = layout.map_cells;
-  let offset = layout.map_offset;
-  const maps = hasMaps && mapCells > 0 ? layout.sizes.map((n) => Array.from({ length: n }, () => {
-    const map = new Uint8Array(buffer, offset, mapCells);
-    offset += mapCells;
-    return map;
-  })) : null;
-  const sample = view.getInt32(32, true);
-  const stage = view.getInt32(36, true);
+  if (buffer.byteLength !== expected || header.version !== layout.version) return null;
   return {
-    version: layout.version,
-    step: view.getUint32(4, true),
-    epoch: view.getFloat32(8, true),
-    trainLoss: view.getFloat32(12, true),
-    testLoss: view.getFloat32(16, true),
-    trainAccuracy: view.getFloat32(20, true),
-    testAccuracy: view.getFloat32(24, true),
-    diverged: (view.getUint32(28, true) & FLAG_DIVERGED) !== 0,
-    sample: sample < 0 ? null : sample,
-    stage: stage < 0 ? null : stage,
-    shownLoss: view.getFloat32(40, true),
-    penalty: view.getFloat32(44, true),
-    layers,
-    results,
+    ...header,
+    diverged: (header.flags & FLAGS.diverged) !== 0,
+    ...decodeArrays(buffer, layout),
     grid: new Uint8Array(buffer, layout.grid_offset, layout.grid_bytes),
-    maps,
+    maps: hasMaps && layout.map_cells > 0 ? decodeMaps(buffer, layout) : null,
   };
 }

@@ -1,74 +1,240 @@
 // @ts-check
-/** The page's only mutable state. Modules change it through these functions; main.js redraws. */
-import { boot } from './boot.js';
+/** The page's only mutable state. Reducers are pure functions from a state (and a message or
+ * an edit) to the next state; createStore holds the current one, applies reducers and tells
+ * subscribers. Views read the state they are given; they change it only through these. */
+import { refusalText } from './format.js';
 
 /** @typedef {import('./protocol.js').Layout} Layout */
 /** @typedef {import('./protocol.js').Frame} Frame */
+/** @typedef {import('./protocol.js').SessionConfig} SessionConfig */
+/** @typedef {import('./protocol.js').Target} Target */
+/** @typedef {import('./protocol.js').HistoryRow} HistoryRow */
+/** @typedef {import('./protocol.js').HelloMessage} HelloMessage */
+/** @typedef {import('./protocol.js').StatusMessage} StatusMessage */
+/** @typedef {import('./protocol.js').HistoryMessage} HistoryMessage */
+/** @typedef {import('./protocol.js').InspectionMessage} InspectionMessage */
+/** @typedef {import('./protocol.js').GradCheckReply} GradCheckReply */
+/** @typedef {import('./protocol.js').Refusal} Refusal */
+/** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
+/** @typedef {'connecting' | 'running' | 'paused' | 'diverged' | 'disconnected'} Status */
+/** @typedef {'map' | 'activation' | 'delta'} Fill */
+/**
+ * @typedef {{ phase: 'idle' } | { phase: 'sending', name: string }
+ *   | { phase: 'failed', detail: string } | { phase: 'sent', name: string }
+ *   | { phase: 'done', name: string, inputs: number, target: string }} Upload
+ * @typedef {{ serial: number, key: string, detail: string }} Notice a message for the banner
+ */
+/**
+ * @typedef {{
+ *   requested: string | null, sessionId: string | null, status: Status, wasRunning: boolean,
+ *   confirmed: SessionConfig | null, config: SessionConfig | null,
+ *   pending: { ref: number, config: SessionConfig } | null, nextRef: number,
+ *   stepsPerSecond: number | null, layout: Layout | null, frame: Frame | null,
+ *   history: HistoryRow[], inspection: InspectionMessage | null,
+ *   gradcheck: GradCheckReply | 'running' | null, notice: Notice | null, upload: Upload,
+ *   uploaded: boolean, fill: Fill, showTest: boolean, target: Target | null,
+ * }} State
+ * confirmed: the config as the server last confirmed it; config: what the controls show, the
+ * confirmed one or an edit on its way (pending, with the ref the server echoes when applied).
+ */
 
-export const store = {
-  /** @type {any} the session config as the server last confirmed it */
-  confirmed: null,
-  /** @type {any} what the controls show: the confirmed config plus any edit not yet echoed */
-  config: null,
-  /** @type {string | null} the edit sent and not yet confirmed or refused, as JSON */
-  pendingConfig: null,
-  limits: boot.limits,
-  choices: boot.choices,
-  /** @type {Layout | null} */
-  layout: null,
-  /** @type {Frame | null} */
-  frame: null,
-  /** @type {'connecting' | 'running' | 'paused' | 'diverged' | 'disconnected'} */
-  status: 'connecting',
-  /** @type {number | null} */
-  stepsPerSecond: 100,
-  /** @type {[number, number, number][]} (step, training loss, test loss) */
-  history: [],
-  /** @type {string | null} */
-  sessionId: null,
-  /** whether this session has a CSV table to train on */
-  uploaded: false,
-  ui: {
-    fill: 'map',
-    showTest: false,
-    /** @type {import('./views/network.js').Target | null} what the inspector shows */
-    target: null,
-  },
-};
-
-const HISTORY_CAPACITY = 2000;
-
-/** A config the server confirmed; it replaces the draft unless an edit is still on its way. */
-export function confirmConfig(config) {
-  store.confirmed = config;
-  if (store.pendingConfig === null || store.pendingConfig === JSON.stringify(config)) {
-    store.config = structuredClone(config);
-    store.pendingConfig = null;
-  }
+/** @param {string | null} requested the session this tab asks for @returns {State} */
+export function initialState(requested) {
+  return {
+    requested, sessionId: null, status: 'connecting', wasRunning: false,
+    confirmed: null, config: null, pending: null, nextRef: 1, stepsPerSecond: 100,
+    layout: null, frame: null, history: [], inspection: null, gradcheck: null, notice: null,
+    upload: { phase: 'idle' }, uploaded: false, fill: 'map', showTest: false, target: null,
+  };
 }
 
-/** The server refused the last edit: show what it runs instead. */
-export function rejectConfig() {
-  store.config = structuredClone(store.confirmed);
-  store.pendingConfig = null;
+/** Connected and told which session: only then do controls mean anything. @param {State} state */
+export function online(state) {
+  return state.config !== null && ['running', 'paused', 'diverged'].includes(state.status);
 }
 
-/** Connected and told which session: only then do controls mean anything. */
-export function online() {
-  return store.config !== null && ['running', 'paused', 'diverged'].includes(store.status);
+/** Whether a hello names another session than the one this page had: the server lost it
+ * (restarted, or idle too long). @param {State} state @param {HelloMessage} message */
+function lost(state, message) {
+  return state.confirmed !== null && message.session_id !== state.sessionId;
 }
 
-/** Append a loss point; past capacity keep every other point so the whole run stays drawn. */
-export function recordLoss(step, train, test) {
-  const rows = store.history;
-  if (rows.length && rows[rows.length - 1][0] >= step) {
-    if (rows[rows.length - 1][0] === step) return;
-    rows.length = 0; // the step count went back: a new run
+/** A session we asked for carries on as it was. A replacement for a lost one gets the old setup
+ * (sent again as a new edit). @param {State} state @param {HelloMessage} message @returns {State} */
+export function applyHello(state, message) {
+  const next = { ...state, sessionId: message.session_id };
+  if (lost(state, message) && state.confirmed) return withEdit(next, state.confirmed);
+  return { ...next, confirmed: message.config, config: message.config, pending: null };
+}
+
+/** What to tell the server after a hello: a new session starts training at once, and so does
+ * the replacement of a lost one that was training; the inspector's target is told again.
+ * @param {State} state before the hello @param {HelloMessage} message @returns {ClientMessage[]} */
+export function helloCommands(state, message) {
+  /** @type {ClientMessage[]} */
+  const commands = [];
+  const created = state.sessionId === null && message.session_id !== state.requested;
+  if (created || (lost(state, message) && state.wasRunning)) commands.push({ type: 'play' });
+  if (state.target) commands.push({ type: 'inspect', target: state.target });
+  return commands;
+}
+
+/** @param {State} state @param {SessionConfig} config @returns {State} */
+function withEdit(state, config) {
+  const pending = { ref: state.nextRef, config };
+  return { ...state, config, pending, nextRef: state.nextRef + 1 };
+}
+
+/**
+ * An edit of the config: shown at once, sent with a new ref, confirmed or rolled back later.
+ * @param {State} state @param {(config: SessionConfig) => void} change edits the copy it is given
+ * @returns {State}
+ */
+export function editConfig(state, change) {
+  if (!online(state) || state.config === null) return state;
+  const config = structuredClone(state.config);
+  change(config);
+  return withEdit(state, config);
+}
+
+/** The server's status; it names the last edit of this connection it applied (ref), so an edit
+ * on its way stays shown until then. The config shown is then the server's (it may have
+ * adjusted it: the batch size to the training set). @param {State} state
+ * @param {StatusMessage} message @returns {State} */
+export function applyStatus(state, message) {
+  const next = { ...state, status: message.status, stepsPerSecond: message.steps_per_second,
+    confirmed: message.config };
+  const applied = message.ref !== null && state.pending !== null && message.ref >= state.pending.ref;
+  if (state.pending !== null && !applied) return next;
+  return { ...next, config: message.config, pending: null };
+}
+
+/** The server refused something (a config, most often): say why, show what it runs instead.
+ * @param {State} state @param {import('./protocol.js').ErrorMessage} message @returns {State} */
+export function applyError(state, message) {
+  return { ...notify(state, 'error.refused', refusalText(message)), config: state.confirmed,
+    pending: null };
+}
+
+/** @param {State} state @param {string} key @param {string} detail @returns {State} */
+function notify(state, key, detail) {
+  return { ...state, notice: { serial: (state.notice?.serial ?? 0) + 1, key, detail } };
+}
+
+/** A target that still exists in a new layout stays inspected (a reset, new data).
+ * @param {Target} target @param {number[]} sizes */
+function stillThere(target, sizes) {
+  return target.layer < sizes.length && target.index < sizes[target.layer]
+    && (target.kind === 'neuron' || target.source < sizes[target.layer - 1]);
+}
+
+/** @param {State} state @param {Layout} layout @returns {State} */
+export function applyLayout(state, layout) {
+  const target = state.target && stillThere(state.target, layout.sizes) ? state.target : null;
+  const upload = state.upload.phase === 'sent' && layout.input_kind === 'table'
+    ? described(state.upload.name, layout) : state.upload;
+  return { ...state, layout, frame: null, gradcheck: null, target, upload,
+    inspection: target ? state.inspection : null };
+}
+
+/** @param {string} name @param {Layout} layout @returns {Upload} */
+function described(name, layout) {
+  return { phase: 'done', name, inputs: layout.feature_names.length, target: layout.target_name };
+}
+
+/** A decoded frame; maps come at a lower rate than numbers, so one without them keeps the
+ * latest. @param {State} state @param {Frame} frame @returns {State} */
+export function applyFrame(state, frame) {
+  const maps = frame.maps ?? state.frame?.maps ?? null;
+  return { ...state, frame: { ...frame, maps } };
+}
+
+/** The loss history the server records: rows that replace the page's, or follow them.
+ * @param {State} state @param {HistoryMessage} message @returns {State} */
+export function applyHistory(state, message) {
+  const rows = message.append ? [...state.history, ...message.rows] : message.rows;
+  return { ...state, history: rows };
+}
+
+/** @param {State} state @param {InspectionMessage} message @returns {State} */
+export function applyInspection(state, message) {
+  return state.target === null ? state : { ...state, inspection: message };
+}
+
+/** @param {State} state @param {GradCheckReply} message @returns {State} */
+export function applyGradCheck(state, message) {
+  return { ...state, gradcheck: message };
+}
+
+/** @param {State} state @returns {State} */
+export function startGradCheck(state) {
+  return { ...state, gradcheck: 'running' };
+}
+
+/** The connection dropped; remember whether training was on, so a replacement resumes it.
+ * @param {State} state @returns {State} */
+export function disconnected(state) {
+  const wasRunning = state.status === 'disconnected' ? state.wasRunning : state.status === 'running';
+  return { ...state, status: 'disconnected', wasRunning };
+}
+
+/** @param {State} state @param {Fill} fill @returns {State} */
+export function setFill(state, fill) {
+  return { ...state, fill };
+}
+
+/** @param {State} state @param {boolean} showTest @returns {State} */
+export function setShowTest(state, showTest) {
+  return { ...state, showTest };
+}
+
+/** What the inspector shows (null closes it). @param {State} state @param {Target | null} target
+ * @returns {State} */
+export function setTarget(state, target) {
+  return { ...state, target, inspection: target === null ? null : state.inspection };
+}
+
+/** @param {State} state @param {string} name the file's name @returns {State} */
+export function uploadStarted(state, name) {
+  return { ...state, upload: { phase: 'sending', name } };
+}
+
+/** The server took the table (its layout may already be here) or refused it.
+ * @param {State} state @param {string} name @param {Refusal | null} refusal @returns {State} */
+export function uploadFinished(state, name, refusal) {
+  if (refusal !== null) {
+    const detail = refusalText(refusal);
+    return { ...notify(state, 'upload.failed', detail), upload: { phase: 'failed', detail } };
   }
-  rows.push([step, train, test]);
-  if (rows.length > HISTORY_CAPACITY) {
-    const last = rows[rows.length - 1];
-    store.history = rows.filter((_, i) => i % 2 === 0);
-    if (store.history[store.history.length - 1] !== last) store.history.push(last);
-  }
+  const upload = state.layout?.input_kind === 'table' ? described(name, state.layout)
+    : /** @type {Upload} */ ({ phase: 'sent', name });
+  return { ...state, uploaded: true, upload };
+}
+
+/**
+ * @template {unknown[]} A
+ * @typedef {(state: State, ...args: A) => State} Reducer
+ */
+/** @typedef {(state: State, previous: State) => void} Listener */
+
+/** Holds the current state; dispatch applies a reducer and tells every subscriber.
+ * @param {State} initial */
+export function createStore(initial) {
+  let state = initial;
+  /** @type {Set<Listener>} */
+  const listeners = new Set();
+  return {
+    get state() { return state; },
+    /** @template {unknown[]} A @param {Reducer<A>} reducer @param {A} args */
+    dispatch(reducer, ...args) {
+      const previous = state;
+      state = reducer(state, ...args);
+      if (state !== previous) for (const listener of listeners) listener(state, previous);
+    },
+    /** @param {Listener} listener */
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
 }

@@ -27,18 +27,18 @@ export function createBoundaryView(canvas, actions) {
   let layout = null;
   /** @type {ImageData | null} */
   let image = null;
-  let showTest = false;
 
   canvas.addEventListener('click', (event) => {
-    if (!layout) return;
+    const shown = layout;
+    if (!shown) return;
     const box = canvas.getBoundingClientRect();
-    const scale = box.width / (2 * layout.extent);
-    const x1 = (event.clientX - box.left) / scale - layout.extent;
-    const x2 = layout.extent - (event.clientY - box.top) / scale;
+    const scale = box.width / (2 * shown.extent);
+    const x1 = (event.clientX - box.left) / scale - shown.extent;
+    const x2 = shown.extent - (event.clientY - box.top) / scale;
     let best = -1;
     let bestDistance = PICK_RADIUS / scale;
-    layout.train.x1.forEach((p1, i) => {
-      const distance = Math.hypot(p1 - x1, layout.train.x2[i] - x2);
+    shown.train.x1.forEach((p1, i) => {
+      const distance = Math.hypot(p1 - x1, shown.train.x2[i] - x2);
       if (distance < bestDistance) [best, bestDistance] = [i, distance];
     });
     if (best >= 0) actions.onPick(best);
@@ -61,8 +61,8 @@ export function createBoundaryView(canvas, actions) {
     fitToScreen();
   }
 
-  /** @param {Frame} frame */
-  function update(frame) {
+  /** @param {Frame} frame @param {boolean} showTest whether the test points show too */
+  function update(frame, showTest) {
     if (!layout || !image) return;
     fitToScreen();
     if (layout.view === 'regions') paintRegions(frame.grid, layout.class_names.length);
@@ -83,7 +83,7 @@ export function createBoundaryView(canvas, actions) {
     const x = (layout.train.x1[i] + layout.extent) * scale;
     const y = (layout.extent - layout.train.x2[i]) * scale;
     context.lineWidth = Math.max(2, canvas.width / 160);
-    for (const [colour, radius] of [['#fff', 3.4], ['#1f2933', 2.4]]) {
+    for (const [colour, radius] of /** @type {[string, number][]} */ ([['#fff', 3.4], ['#1f2933', 2.4]])) {
       context.strokeStyle = colour;
       context.beginPath();
       context.arc(x, y, (canvas.width / 110) * radius, 0, 2 * Math.PI);
@@ -109,9 +109,5 @@ export function createBoundaryView(canvas, actions) {
     }
   }
 
-  function setShowTest(/** @type {boolean} */ value) {
-    showTest = value;
-  }
-
-  return { reset, update, setShowTest };
+  return { reset, update };
 }

@@ -129,7 +129,7 @@ export function createConfusionView(root) {
     });
   }
 
-  /** @param {Uint16Array | number[]} counts k×k, row = true class, column = predicted class */
+  /** @param {ArrayLike<number>} counts k×k, row = true class, column = predicted class */
   function update(counts) {
     const k = names.length;
     if (k === 0 || counts.length < k * k) return;

@@ -101,7 +101,7 @@ export function createGallery(root) {
     figure.title = text;
   }
 
-  /** @param {Uint8Array | number[]} predictions one class index per image, in reset's order */
+  /** @param {ArrayLike<number>} predictions one class index per image, in reset's order */
   function update(predictions) {
     let right = 0;
     tiles.forEach((item, i) => {

@@ -3,41 +3,35 @@
  * largest relative error is below the threshold. The server computes it (app/engine/gradcheck.py). */
 import { num } from '../format.js';
 import { t } from '../i18n.js';
+import { html } from './dom.js';
 
-/**
- * @param {HTMLButtonElement} button
- * @param {HTMLElement} root
- * @param {{ onCheck: () => void }} actions
- */
-export function createGradCheck(button, root, actions) {
-  button.addEventListener('click', () => {
-    root.hidden = false;
-    root.replaceChildren(Object.assign(document.createElement('p'), { textContent: t('gradcheck.running') }));
-    actions.onCheck();
-  });
+/** @param {HTMLElement} root */
+export function createGradCheck(root) {
+  /** @type {unknown} */
+  let shown = null;
 
-  /** @param {{ layers: (number | null)[], threshold: number, passed: boolean, examples: number }} result */
+  /** @param {import('../protocol.js').GradCheckReply} result */
   function show(result) {
-    const title = document.createElement('p');
-    title.textContent = t('gradcheck.title', { m: result.examples });
-    const list = document.createElement('ol');
+    const list = html('ol');
     result.layers.forEach((error, i) => {
       const ok = error !== null && error < result.threshold;
-      const item = document.createElement('li');
-      item.className = ok ? 'pass' : 'fail';
+      const item = html('li', ok ? 'pass' : 'fail', `${t('gradcheck.layer', { l: i + 1 })}: ${num(error ?? NaN, 2)} · ${
+        t(ok ? 'gradcheck.pass' : 'gradcheck.fail', { t: num(result.threshold, 1) })}`);
       item.dataset.error = String(error);
-      item.textContent = `${t('gradcheck.layer', { l: i + 1 })}: ${num(error ?? NaN, 2)} · ${
-        t(ok ? 'gradcheck.pass' : 'gradcheck.fail', { t: num(result.threshold, 1) })}`;
       list.append(item);
     });
-    root.replaceChildren(title, list);
-    root.hidden = false;
+    root.replaceChildren(html('p', '', t('gradcheck.title', { m: result.examples })), list);
     root.classList.toggle('passed', result.passed);
   }
 
-  function hide() {
-    root.hidden = true;
+  /** @param {import('../store.js').State} state */
+  function update(state) {
+    if (state.gradcheck === shown) return;
+    shown = state.gradcheck;
+    root.hidden = state.gradcheck === null;
+    if (state.gradcheck === 'running') root.replaceChildren(html('p', '', t('gradcheck.running')));
+    else if (state.gradcheck) show(state.gradcheck);
   }
 
-  return { show, hide };
+  return { update };
 }

@@ -1,108 +1,114 @@
 // @ts-check
 /** The training panel: optimizer and its hyperparameters, learning-rate decay, regularization,
- * weight initialization and the leaky ReLU slope. Each edit goes through the controls' editor,
- * so it is confirmed or rolled back like every other. */
+ * weight initialization and the leaky ReLU slope. Each edit goes through the store, so it is
+ * confirmed or rolled back like every other. */
 import { t } from '../i18n.js';
-import { store } from '../store.js';
+import { online } from '../store.js';
+import { inputRange } from '../bounds.js';
+import { changed, enable, html, part, setRange } from './dom.js';
 
-/** The settings each choice brings, as (config field, catalogue key, input attributes). */
+/** @typedef {import('../protocol.js').SessionConfig} SessionConfig */
+/** @typedef {SessionConfig['training']} Training */
+/** @typedef {(change: (config: SessionConfig) => void) => void} Edit */
+/** @typedef {'optimizer' | 'decay' | 'regularization'} Kind */
+
+/** How finely each field's arrows move it (its range comes from the server's bounds). */
+const STEPS = /** @type {Record<string, string>} */ ({
+  momentum: '0.01', rho: '0.01', epsilon: 'any', beta1: '0.01', beta2: '0.001', decay_rate: '0.01',
+  decay_steps: '1', regularization_rate: 'any', leaky_slope: '0.01',
+});
+const DECAY = /** @type {(keyof Training)[]} */ (['decay_rate', 'decay_steps']);
+/** The settings each choice brings. @type {Record<Kind, Record<string, (keyof Training)[]>>} */
 const SETTINGS = {
-  optimizer: {
-    sgd: [],
-    momentum: [['momentum', 'hyper.momentum', { min: 0, max: 0.999, step: 0.01 }]],
-    nesterov: [['momentum', 'hyper.momentum', { min: 0, max: 0.999, step: 0.01 }]],
-    rmsprop: [['rho', 'hyper.rho', { min: 0.01, max: 0.999, step: 0.01 }],
-      ['epsilon', 'hyper.epsilon', { min: 1e-12, max: 1, step: 'any' }]],
-    adam: [['beta1', 'hyper.beta1', { min: 0, max: 0.999, step: 0.01 }],
-      ['beta2', 'hyper.beta2', { min: 0.5, max: 0.9999, step: 0.001 }],
-      ['epsilon', 'hyper.epsilon', { min: 1e-12, max: 1, step: 'any' }]],
-  },
-  decay: {
-    none: [],
-    exponential: [['decay_rate', 'hyper.decay_rate', { min: 0.01, max: 10, step: 0.01 }],
-      ['decay_steps', 'hyper.decay_steps', { min: 1, max: 1000000, step: 1 }]],
-    inverse_time: [['decay_rate', 'hyper.decay_rate', { min: 0.01, max: 10, step: 0.01 }],
-      ['decay_steps', 'hyper.decay_steps', { min: 1, max: 1000000, step: 1 }]],
-    step: [['decay_rate', 'hyper.decay_rate', { min: 0.01, max: 10, step: 0.01 }],
-      ['decay_steps', 'hyper.decay_steps', { min: 1, max: 1000000, step: 1 }]],
-  },
-  regularization: {
-    none: [],
-    l1: [['regularization_rate', 'hyper.regularization_rate', { min: 0, max: 10, step: 'any' }]],
-    l2: [['regularization_rate', 'hyper.regularization_rate', { min: 0, max: 10, step: 'any' }]],
-  },
+  optimizer: { sgd: [], momentum: ['momentum'], nesterov: ['momentum'], rmsprop: ['rho', 'epsilon'],
+    adam: ['beta1', 'beta2', 'epsilon'] },
+  decay: { none: [], exponential: DECAY, inverse_time: DECAY, step: DECAY },
+  regularization: { none: [], l1: ['regularization_rate'], l2: ['regularization_rate'] },
 };
 
-/** @param {string} id */
-const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
-
-/** @param {(change: (config: any) => void) => void} edit */
-export function createTrainingControls(edit) {
+/**
+ * @param {HTMLElement} root
+ * @param {import('../boot.js').PageSetup} setup
+ * @param {{ edit: Edit }} actions
+ */
+export function createTrainingPanel(root, setup, actions) {
+  /** @type {Record<string, HTMLSelectElement>} */
+  const selects = {};
   for (const kind of ['optimizer', 'decay', 'regularization', 'init']) {
-    const select = /** @type {HTMLSelectElement} */ (byId(kind));
-    select.replaceChildren(...store.choices[kind].map((v) => new Option(t(`${kind}.${v}`), v)));
-    select.addEventListener('change', () => edit((c) => {
-      if (kind === 'init') c.network.init = select.value;
-      else c.training[kind] = select.value;
+    const select = /** @type {HTMLSelectElement} */ (part(root, `#${kind}`));
+    select.replaceChildren(...setup.choices[kind].map((v) => new Option(t(`${kind}.${v}`), v)));
+    select.addEventListener('change', () => actions.edit((c) => {
+      if (kind === 'init') c.network.init = /** @type {SessionConfig['network']['init']} */ (select.value);
+      else /** @type {Record<string, unknown>} */ (c.training)[kind] = select.value;
     }));
+    selects[kind] = select;
   }
-  const shown = { optimizer: '', decay: '', regularization: '', leaky: '' };
+  /** Which fields each box shows, so that they are rebuilt only when the choice changes. */
+  const built = { optimizer: '', decay: '', regularization: '', leaky: '' };
+  /** @type {unknown[]} */
+  const shown = [];
 
-  /** Number fields for the chosen option; rebuilt only when the option changes. */
-  function fields(/** @type {string} */ kind, /** @type {string} */ choice, /** @type {any} */ c) {
-    const root = byId(`${kind}-settings`);
-    if (shown[kind] !== choice) {
-      shown[kind] = choice;
-      root.replaceChildren(...SETTINGS[kind][choice].map(([field, key, attrs]) => numberField(
-        field, t(key), attrs, (v) => edit((config) => { config.training[field] = v; }))));
+  /** Number fields for the chosen option. @param {Kind} kind @param {SessionConfig} c */
+  function fields(kind, c) {
+    const box = part(root, `#${kind}-settings`);
+    const choice = c.training[kind];
+    if (built[kind] !== choice) {
+      built[kind] = choice;
+      box.replaceChildren(...(SETTINGS[kind][choice] ?? []).map((field) => numberField(
+        field, t(`hyper.${field}`), inputRange(setup, `training.${field}`), (v) => actions.edit((config) => {
+          /** @type {Record<string, unknown>} */ (config.training)[field] = v;
+        }))));
     }
-    for (const input of root.querySelectorAll('input')) {
-      const field = /** @type {HTMLInputElement} */ (input);
-      if (document.activeElement !== field) field.value = String(c.training[field.name]);
+    for (const input of box.querySelectorAll('input')) {
+      if (document.activeElement !== input) input.value = String(c.training[/** @type {keyof Training} */ (input.name)]);
     }
-  }
-
-  /** Leaky ReLU's slope, wherever a layer uses it. */
-  function leaky(/** @type {any} */ c) {
-    const root = byId('leaky-settings');
-    const used = [...(c.network.hidden_activations ?? [c.network.activation]), c.network.output_activation]
-      .includes('leaky_relu');
-    if (String(used) !== shown.leaky) {
-      shown.leaky = String(used);
-      root.replaceChildren(...(used ? [numberField('leaky_slope', t('label.leakySlope'),
-        { min: 0.001, max: 0.999, step: 0.01 }, (v) => edit((config) => { config.network.leaky_slope = v; }))] : []));
-    }
-    const input = /** @type {HTMLInputElement | null} */ (root.querySelector('input'));
-    if (input && document.activeElement !== input) input.value = String(c.network.leaky_slope);
   }
 
-  function show(/** @type {any} */ c) {
-    /** @type {HTMLSelectElement} */ (byId('optimizer')).value = c.training.optimizer;
-    /** @type {HTMLSelectElement} */ (byId('decay')).value = c.training.decay;
-    /** @type {HTMLSelectElement} */ (byId('regularization')).value = c.training.regularization;
-    /** @type {HTMLSelectElement} */ (byId('init')).value = c.network.init;
-    fields('optimizer', c.training.optimizer, c);
-    fields('decay', c.training.decay, c);
-    fields('regularization', c.training.regularization, c);
+  /** Leaky ReLU's slope, wherever a layer uses it. @param {SessionConfig} c */
+  function leaky(c) {
+    const box = part(root, '#leaky-settings');
+    const n = c.network;
+    const used = [...(n.hidden_activations ?? [n.activation]), n.output_activation].includes('leaky_relu');
+    if (String(used) !== built.leaky) {
+      built.leaky = String(used);
+      box.replaceChildren(...(used ? [numberField('leaky_slope', t('label.leakySlope'), inputRange(setup, 'network.leaky_slope'),
+        (v) => actions.edit((config) => { config.network.leaky_slope = v; }))] : []));
+    }
+    const input = box.querySelector('input');
+    if (input && document.activeElement !== input) input.value = String(n.leaky_slope);
+  }
+
+  /** @param {import('../store.js').State} state */
+  function update(state) {
+    const c = state.config;
+    if (!changed(shown, [c, state.status]) || !c) return;
+    selects.optimizer.value = c.training.optimizer;
+    selects.decay.value = c.training.decay;
+    selects.regularization.value = c.training.regularization;
+    selects.init.value = c.network.init;
+    fields('optimizer', c);
+    fields('decay', c);
+    fields('regularization', c);
     leaky(c);
+    enable(root.querySelectorAll('select, input'), online(state));
   }
 
-  return { show };
+  return { update };
 }
 
 /**
  * @param {string} name config field
  * @param {string} text label
- * @param {Record<string, number | string>} attrs
+ * @param {{ min?: number, max?: number }} range
  * @param {(value: number) => void} change
  */
-function numberField(name, text, attrs, change) {
-  const label = document.createElement('label');
-  label.className = 'setting';
-  const input = document.createElement('input');
+function numberField(name, text, range, change) {
+  const label = html('label', 'setting');
+  const input = /** @type {HTMLInputElement} */ (html('input'));
   input.type = 'number';
   input.name = name;
-  for (const [key, value] of Object.entries(attrs)) input.setAttribute(key, String(value));
+  setRange(input, range);
+  input.step = STEPS[name] ?? 'any';
   input.addEventListener('change', () => {
     const value = Number(input.value);
     if (input.value !== '' && Number.isFinite(value)) change(value);

@@ -1,0 +1,48 @@
+// @ts-check
+/** Where the diagram's pieces go: columns and rows of neurons, curves between them, and SVG
+ * elements made from attributes. */
+
+const SVG = 'http://www.w3.org/2000/svg';
+const MAX_NODE = 40;
+// Room left of the input column for the x1, x2 labels; .column-heads has the same padding.
+export const LABEL_MARGIN = 24;
+
+/** @typedef {import('../protocol.js').Layout} Layout */
+/** @typedef {import('../protocol.js').Target} Target */
+/**
+ * Where things go: the columns' x, the rows' y, the neurons' side and the band of each column.
+ * @typedef {{ width: number, height: number, size: number, band: number, pictureSide: number,
+ *   x: (l: number) => number, y: (l: number, k: number) => number }} Geometry
+ */
+
+/** @param {string} tag @param {Record<string, string | number>} attrs @param {Element} [parent] */
+export function svg(tag, attrs, parent) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, String(value));
+  parent?.appendChild(el);
+  return el;
+}
+
+/** @param {Target | null} a @param {Target | null} b */
+export function sameTarget(a, b) {
+  return a !== null && b !== null && a.kind === b.kind && a.layer === b.layer && a.index === b.index
+    && (a.kind === 'neuron' || a.source === /** @type {Target & { kind: 'weight' }} */ (b).source);
+}
+
+/** @param {Layout} layout @param {number} width @param {number} height @returns {Geometry} */
+export function geometry(layout, width, height) {
+  const sizes = layout.sizes;
+  const image = layout.input_kind === 'image';
+  const pitch = Math.min(MAX_NODE * 1.5, (height - 16) / Math.max(...sizes.slice(image ? 1 : 0)));
+  const band = (width - LABEL_MARGIN) / sizes.length;
+  return { width, height, size: Math.min(MAX_NODE, pitch * 0.72), band,
+    pictureSide: Math.min(band - 16, 112, height - 16),
+    x: (l) => LABEL_MARGIN + (l + 0.5) * band,
+    y: (l, k) => height / 2 + (k - (sizes[l] - 1) / 2) * pitch };
+}
+
+/** A curve from one column to the next. @param {number} x1 @param {number} y1 @param {number} x2 @param {number} y2 */
+export function curve(x1, y1, x2, y2) {
+  const mid = (x1 + x2) / 2;
+  return `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
+}

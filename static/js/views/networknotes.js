@@ -1,0 +1,38 @@
+// @ts-check
+/** The notes under the diagram: which examples its numbers are about, and what the neurons'
+ * fill means (with the δ scale, which changes every frame). */
+import { num } from '../format.js';
+import { t } from '../i18n.js';
+import { deltaScale } from '../shown.js';
+import { changed, part } from './dom.js';
+
+/** @param {HTMLElement} root */
+export function createNetworkNotes(root) {
+  const batch = part(root, '#batch-note');
+  const fill = part(root, '#fill-note');
+  /** @type {unknown[]} */
+  const shown = [];
+
+  /** @param {import('../store.js').State} state */
+  function fillNote(state) {
+    const kind = state.layout?.input_kind;
+    if (kind === 'image') return t('net.imageNote');
+    if (state.fill === 'delta' && state.frame && state.layout) {
+      return t('net.deltaScale', { v: num(deltaScale(state.frame, state.layout)) });
+    }
+    if (kind === 'table') return t('net.tableNote');
+    return state.fill === 'map' ? t('net.mapNote') : '';
+  }
+
+  /** @param {import('../store.js').State} state */
+  function update(state) {
+    const frame = state.frame;
+    if (!changed(shown, [frame, state.fill, state.config]) || !frame) return;
+    batch.textContent = frame.sample === null
+      ? t('net.batchNote', { n: state.config?.training.batch_size ?? 0 })
+      : t('net.sampleNote', { i: frame.sample });
+    fill.textContent = fillNote(state);
+  }
+
+  return { update };
+}
