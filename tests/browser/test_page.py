@@ -89,7 +89,8 @@ def test_delta_fill_and_hover_show_backprop_numbers(page, screenshot_dir):
     page.mouse.move(0, 0)
     tooltip.wait_for(state="hidden")
     box = page.locator("#network path.edge-hit").first.bounding_box()
-    page.locator("#network path.edge-hit").first.hover(position={"x": box["width"] / 2, "y": box["height"] / 2}, force=True)
+    middle = {"x": box["width"] / 2, "y": box["height"] / 2}
+    page.locator("#network path.edge-hit").first.hover(position=middle, force=True)
     tooltip.wait_for(state="visible")
     assert "∂C/∂w" in tooltip.inner_text()
 
