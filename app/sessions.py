@@ -150,7 +150,10 @@ class Session:
         self.record_history()
 
     def set_running(self, running: bool) -> None:
-        self.running = running and not self.diverged
+        if running and self.diverged:
+            raise Refused("diverged", "the network has diverged: reset it (or lower the learning "
+                          "rate) before training on", field="type")
+        self.running = running
         if self.running:
             self.walk = None
         self._changed(status=True)

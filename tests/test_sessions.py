@@ -166,8 +166,10 @@ def test_status_follows_running_and_divergence():
     assert session.status == "running"
     session.trainer.network.params[0] = np.nan
     assert session.status == "diverged"
-    session.set_running(True)
-    assert session.running is False
+    session.set_running(False)
+    with pytest.raises(Refused, match="diverged: reset it") as refused:
+        session.set_running(True)  # Play says why nothing happens
+    assert refused.value.code == "diverged" and session.running is False
 
 
 def test_train_runs_the_steps_asked_for():

@@ -177,7 +177,11 @@ class Network:
         self, x: Array, y: Array, loss: Loss, regularizer: Regularizer = NO_REGULARIZATION
     ) -> float:
         """The C that training minimises: the data loss plus the weight penalty."""
-        return loss.value(self.predict(x), y) + self.penalty(regularizer)
+        return self.data_loss(self.forward(x)[-1], y, loss) + self.penalty(regularizer)
+
+    def data_loss(self, top: LayerTrace, y: Array, loss: Loss) -> float:
+        """C of the output layer's trace: from z where the loss is exact that way."""
+        return loss.cost(top.z, top.a, y, self.layers[-1].activation)
 
     def gradient(
         self, x: Array, y: Array, loss: Loss, regularizer: Regularizer = NO_REGULARIZATION

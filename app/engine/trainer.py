@@ -98,6 +98,7 @@ class Trainer:
         # Counted, not derived from step_count, so that a new batch size keeps past epochs.
         self.examples_seen = 0
         self.history = LossHistory()
+        self.loss_diverged = False
         self._order = np.empty(0, dtype=int)
         self._cursor = 0
 
@@ -107,7 +108,9 @@ class Trainer:
 
     @property
     def diverged(self) -> bool:
-        return not np.isfinite(self.network.params).all()
+        """The weights or the last batch's loss stopped being finite: too large a learning
+        rate, reported as soon as any number training computes overflows."""
+        return self.loss_diverged or not np.isfinite(self.network.params).all()
 
     def upcoming_indices(self) -> Array:
         """The next batch of a shuffled epoch; a new shuffle starts when too few are left."""
@@ -122,12 +125,18 @@ class Trainer:
         x, y = self.data.x_train[:, indices], self.data.y_train[:, indices]
         traces = self.network.forward(x)
         grads = self.network.backward(traces, y, self.loss, self.regularizer)
-        return TracedBatch(indices, x, y, traces, grads, self.loss.value(traces[-1].a, y))
+        return TracedBatch(indices, x, y, traces, grads,
+                           self.network.data_loss(traces[-1], y, self.loss))
 
     @tolerates_divergence
     def step(self) -> TracedBatch:
-        """One gradient-descent update on the next batch."""
-        return self.apply(self.trace(self.upcoming_indices()))
+        """One gradient-descent update on the next batch; a loss that is no longer finite
+        ends training there (diverged), before the weights are made worse."""
+        batch = self.trace(self.upcoming_indices())
+        if not np.isfinite(batch.loss):
+            self.loss_diverged = True
+            return batch
+        return self.apply(batch)
 
     @tolerates_divergence
     def apply(self, batch: TracedBatch, upcoming: bool = True) -> TracedBatch:
@@ -158,10 +167,13 @@ class Trainer:
     @tolerates_divergence
     def evaluation(self) -> Evaluation:
         net, data = self.network, self.data
-        out_train, out_test = net.predict(data.x_train), net.predict(data.x_test)
+        top_train, top_test = net.forward(data.x_train)[-1], net.forward(data.x_test)[-1]
+        out_train, out_test = top_train.a, top_test.a
+        if self.diverged:  # its weights are whatever overflowed last: it classifies nothing
+            out_train, out_test = np.full_like(out_train, np.nan), np.full_like(out_test, np.nan)
         metrics = Metrics(
-            train_loss=self.loss.value(out_train, data.y_train),
-            test_loss=self.loss.value(out_test, data.y_test),
+            train_loss=net.data_loss(top_train, data.y_train, self.loss),
+            test_loss=net.data_loss(top_test, data.y_test, self.loss),
             train_accuracy=accuracy(out_train, data.y_train, data.task),
             test_accuracy=accuracy(out_test, data.y_test, data.task),
             penalty=net.penalty(self.regularizer),
