@@ -11,7 +11,7 @@ import numpy as np
 
 from app.codec import Frame, encode, tone_bytes, unit_bytes
 from app.engine.datasets import DATASET_INFO, EXTENT, GENERATORS, Dataset, grid
-from app.engine.network import split_flat, tolerates_divergence
+from app.engine.network import LayerTrace, split_flat, tolerates_divergence
 from app.engine.walkthrough import stages
 from app.protocol import (
     HEADER,
@@ -162,15 +162,27 @@ def shown_parameters(session: Session) -> list[tuple[Array, Array]]:
 
 @tolerates_divergence
 def layer_arrays(session: Session) -> dict[tuple[str, int], Array]:
-    """Every layer's numbers as drawn: z, a, δ are means over the shown examples."""
+    """Every layer's numbers as drawn: z, a and δ of the shown example, which satisfy the
+    equations with W and b; ∂C/∂W and ∂C/∂b as the next update's means, which it applies."""
     batch = session.shown_batch()
-    arrays: dict[tuple[str, int], Array] = {("a", 0): batch.x.mean(axis=1)}
-    layers = zip(shown_parameters(session), batch.traces, batch.grads.layers)
-    for l, ((W, b), trace, grad) in enumerate(layers, start=1):
-        arrays.update({("W", l): W, ("b", l): b, ("dW", l): grad.dW, ("db", l): grad.db,
-                       ("z", l): trace.z.mean(axis=1), ("a", l): trace.a.mean(axis=1),
-                       ("delta", l): grad.delta.mean(axis=1)})
+    example, k = session.shown_example()
+    arrays: dict[tuple[str, int], Array] = {("a", 0): example.x[:, k]}
+    layers = zip(shown_parameters(session), batch.grads.layers, example.traces,
+                 example.grads.layers)
+    for l, ((W, b), mean, trace, grad) in enumerate(layers, start=1):
+        arrays.update({("W", l): W, ("b", l): b, ("dW", l): mean.dW, ("db", l): mean.db,
+                       ("z", l): trace.z[:, k], ("a", l): trace.a[:, k],
+                       ("delta", l): grad.delta[:, k]})
     return arrays
+
+
+def example_loss(session: Session) -> float:
+    """C_x of the shown example: the cost its own a and y make."""
+    example, k = session.shown_example()
+    top, cols = example.traces[-1], slice(k, k + 1)
+    return session.trainer.network.data_loss(
+        LayerTrace(top.a_in[:, cols], top.z[:, cols], top.a[:, cols]), example.y[:, cols],
+        session.trainer.loss)
 
 
 @tolerates_divergence
@@ -252,13 +264,15 @@ def frame(session: Session, grid_size: int, map_size: int, with_maps: bool) -> F
     """The session's current state as a frame; the neuron maps only when asked for."""
     m = session.metrics()
     trainer, walk = session.trainer, session.walk
+    example, k = session.shown_example()
     header = {
         "version": session.layout_version, "step": trainer.step_count, "epoch": trainer.epoch,
         "train_loss": m.train_loss, "test_loss": m.test_loss,
         "train_accuracy": m.train_accuracy, "test_accuracy": m.test_accuracy,
-        "sample": -1 if session.sample is None else session.sample,
+        "sample": int(example.indices[k]),
+        "position": k if session.sample is None else -1,
         "stage": -1 if walk is None else walk.stage,
-        "shown_loss": session.shown_batch().loss, "penalty": m.penalty,
+        "shown_loss": example_loss(session), "penalty": m.penalty,
     }
     maps = session.cached("maps", lambda: neuron_maps(session, map_size)) if with_maps else None
     return Frame(header=header, arrays={**layer_arrays(session), **result_arrays(session)},

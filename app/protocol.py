@@ -50,10 +50,12 @@ HEADER_FIELDS = (
     HeaderField("train_accuracy", "f32", "Share classified right; NaN for regression"),
     HeaderField("test_accuracy", "f32", "Share classified right; NaN for regression"),
     HeaderField("flags", "u32", "FLAGS bits"),
-    HeaderField("sample", "i32", "The picked training example; −1: the next mini-batch"),
+    HeaderField("sample", "i32", "The training example whose z, a and δ the diagram shows"),
     HeaderField("stage", "i32", "The step-by-step stage, an index of the layout's stages; −1: none"),
-    HeaderField("shown_loss", "f32", "The loss of the examples the diagram shows"),
+    HeaderField("shown_loss", "f32", "C_x, the loss of the example the diagram shows"),
     HeaderField("penalty", "f32", "λ·R(W), added to the data loss in training"),
+    HeaderField("position", "i32", "The shown example's place in the next mini-batch when the "
+                "diagram goes through the batch's examples; −1: it follows one example"),
 )
 HEADER = struct.Struct("<" + "".join(STRUCT_CODES[f.type] for f in HEADER_FIELDS))
 HEADER_OFFSETS = [struct.calcsize("<" + "".join(STRUCT_CODES[f.type] for f in HEADER_FIELDS[:i]))
@@ -81,13 +83,13 @@ def _column(n_in: int, n_out: int) -> list[int]:
 LAYER_ARRAYS = (
     ArrayRule("W", _matrix, "W^l as drawn (at the update stage: as the update will leave it)"),
     ArrayRule("b", _column, "b^l as drawn"),
-    ArrayRule("dW", _matrix, "∂C/∂W^l of the shown examples"),
-    ArrayRule("db", _column, "∂C/∂b^l of the shown examples"),
-    ArrayRule("z", _column, "z^l, the mean over the shown examples"),
-    ArrayRule("a", _column, "a^l, the mean over the shown examples"),
-    ArrayRule("delta", _column, "δ^l = ∂C/∂z^l, the mean over the shown examples"),
+    ArrayRule("dW", _matrix, "∂C/∂W^l: the mean over the next update's examples (what it applies)"),
+    ArrayRule("db", _column, "∂C/∂b^l: the mean over the next update's examples"),
+    ArrayRule("z", _column, "z^l of the shown example"),
+    ArrayRule("a", _column, "a^l of the shown example"),
+    ArrayRule("delta", _column, "δ^l = ∂C_x/∂z^l of the shown example"),
 )
-INPUT_ARRAY = ArrayRule("a", _column, "a^0 = x, the mean over the shown examples (layer 0)")
+INPUT_ARRAY = ArrayRule("a", _column, "a^0 = x of the shown example (layer 0)")
 ResultName = Literal["confusion", "curve", "gallery", "parity"]
 RESULT_ARRAYS: dict[ResultName, str] = {
     "confusion": "[k, k] counts[true][predicted] on the test set (classification)",
@@ -252,8 +254,12 @@ class SpeedMessage(StrictModel):
 
 
 class PickMessage(StrictModel):
+    """Whose numbers the diagram shows: one training example, or (sample null) the examples of
+    the next mini-batch, the one at ``position``."""
+
     type: Literal["pick"]
-    sample: Sample | None = Field(description="null follows the mini-batch again")
+    sample: Sample | None = Field(description="A training example to follow; null: the batch's")
+    position: int = Field(0, ge=0, description="With sample null: which of the batch's examples")
 
 
 class InspectMessage(StrictModel):

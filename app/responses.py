@@ -60,23 +60,24 @@ def state(session: Session) -> SessionState:
 
 @tolerates_divergence
 def inspection(
-    session: Session, target: NeuronTarget | WeightTarget, batch: TracedBatch,
-    sample: int | None, params_after: Array | None = None, example: int = 0,
+    session: Session, target: NeuronTarget | WeightTarget, batch: TracedBatch, example: int,
+    sample: int | None,
 ) -> Inspection:
-    """The engine's own numbers behind one neuron or weight, for one example of ``batch``;
-    ``params_after`` is what the update will make of the weights (by default: an update with
-    this batch's gradient)."""
-    trainer = session.trainer
+    """The engine's own numbers behind one neuron or weight, for column ``example`` of
+    ``batch``; a weight's update is the one the next Step applies (the walkthrough's, or the
+    optimizer's on the next mini-batch)."""
+    trainer, walk = session.trainer, session.walk
     net = trainer.network
     try:
         if isinstance(target, NeuronTarget):
             detail: Any = explain_neuron(net, batch, trainer.loss, target.layer, target.index,
                                          example)
         else:
-            after = (trainer.optimizer.preview(net.params, batch.grads.flat)
-                     if params_after is None else params_after)
+            update = session.shown_batch()
+            after = (trainer.optimizer.preview(net.params, update.grads.flat)
+                     if walk is None else walk.params_after)
             detail = explain_weight(net, batch, after, target.layer, target.index, target.source,
-                                    example, trainer.optimizer, trainer.regularizer)
+                                    example, trainer.optimizer, trainer.regularizer, update)
     except IndexError as e:
         raise Refused("no_such_target", str(e), field="target") from e
     return Inspection(sample=sample, example=example, indices=batch.indices.tolist(),

@@ -235,9 +235,8 @@ class Viewer:
     async def send_inspection(self, target: NeuronTarget | WeightTarget) -> None:
         session = self.session
         try:
-            walk = session.walk
-            found = inspection(session, target, session.shown_batch(), session.sample,
-                               None if walk is None else walk.params_after)
+            batch, column = session.shown_example()
+            found = inspection(session, target, batch, column, session.sample)
         except Refused:  # the network changed shape under the inspector
             self.target = None
             return

@@ -21,6 +21,8 @@ from app.errors import Refused
 from app.protocol import ParamEdit, Status
 
 T = TypeVar("T")
+# The example a new session's diagram follows; any other is a click away.
+FIRST_EXAMPLE = 0
 
 
 class Session:
@@ -33,8 +35,11 @@ class Session:
         self.last_active = now
         self.running = False
         self.steps_per_second: int | None = 100
-        # The training example the learner picked to follow, or None for the next mini-batch.
-        self.sample: int | None = None
+        # Whose z, a and δ the diagram shows: one training example, followed while training
+        # (so that its numbers change only because the weights learn), or None: the examples
+        # of the next mini-batch, the one at ``position``.
+        self.sample: int | None = FIRST_EXAMPLE
+        self.position = 0
         self.walk: Walkthrough | None = None
         # Viewers compare these with what they last sent: layout = shape or data changed,
         # state = anything drawn changed, status = running/paused/diverged/speed/config changed.
@@ -75,12 +80,27 @@ class Session:
         self.trainer.history.record(self.trainer.step_count, self.metrics())
 
     def shown_batch(self) -> TracedBatch:
-        """What the diagram shows: the walkthrough's batch while one is open, else the picked
-        example or the next mini-batch traced at the current weights, so that every z, a and δ
-        on screen follows from the weights on screen (and Step would apply exactly this)."""
+        """The examples the next update averages over, traced at the weights on screen: the
+        walkthrough's while one is open, else the next mini-batch. Its ∂C/∂W and ∂C/∂b are
+        what Step applies."""
         if self.walk is not None:
             return self.walk.batch
-        return self.cached("view", lambda: self.trace_examples(self.sample))
+        return self.cached("batch", lambda: self.trace_examples(None))
+
+    def shown_example(self) -> tuple[TracedBatch, int]:
+        """The one example whose z, a and δ the diagram shows, as a column of traced examples:
+        numbers of one example satisfy every equation with each other, where means would not
+        (the mean of tanh(z) is not tanh of the mean z)."""
+        if self.walk is not None:
+            return self.walk.batch, self.column(self.walk.batch) if self.walk.upcoming else 0
+        if self.sample is None:
+            batch = self.shown_batch()
+            return batch, self.column(batch)
+        return self.cached("example", lambda: self.trace_examples(self.sample)), 0
+
+    def column(self, batch: TracedBatch) -> int:
+        """``position`` within this batch (a smaller batch size may have cut it short)."""
+        return min(self.position, batch.indices.size - 1)
 
     def _changed(self, layout: bool = False, status: bool = False) -> None:
         self.state_version += 1
@@ -107,7 +127,7 @@ class Session:
             raise
         self.walk = None
         if config.data != old.data:
-            self.sample = None
+            self.sample, self.position = FIRST_EXAMPLE, 0
         if config.data != old.data or config.network != old.network or config.seed != old.seed:
             self.trainer = build_trainer(config, self.data)
             self._changed(layout=True, status=True)
@@ -135,7 +155,7 @@ class Session:
         except Refused:
             self.upload, self.config = old_upload, old_config
             raise
-        self.walk, self.sample = None, None
+        self.walk, self.sample, self.position = None, FIRST_EXAMPLE, 0
         self.trainer = build_trainer(config, self.data)
         self._changed(layout=True, status=True)
         self.record_history()
@@ -186,11 +206,18 @@ class Session:
         indices = self.trainer.upcoming_indices() if sample is None else np.array([sample])
         return self.trainer.trace(indices)
 
-    def pick(self, sample: int | None) -> None:
-        """Follow one training example (None: the mini-batch) in the diagram and inspector."""
+    def pick(self, sample: int | None, position: int = 0) -> None:
+        """Follow one training example in the diagram and inspector, or (None) the examples of
+        the next mini-batch, showing the one at ``position``."""
         self.check_sample(sample)
-        self.sample = sample
-        if self.walk is not None:
+        if sample is None and position >= self.trainer.batch_size:
+            raise Refused("position_out_of_range",
+                          f"at most {self.trainer.batch_size - 1}: the batch has "
+                          f"{self.trainer.batch_size} examples", field="position",
+                          params={"limit": self.trainer.batch_size - 1})
+        same_batch = sample is None and self.walk is not None and self.walk.upcoming
+        self.sample, self.position = sample, position if sample is None else 0
+        if self.walk is not None and not same_batch:  # another example: its own walk
             self.walk = Walkthrough.begin(self.trainer, sample)
         self._changed(status=True)
 

@@ -9,7 +9,7 @@ from app.protocol import FLAGS, HEADER, HEADER_FIELDS, frame_fields
 SIZES = [2, 3, 1]
 HEADER_VALUES = {"version": 4, "step": 12, "epoch": 1.5, "train_loss": 0.25, "test_loss": 0.5,
                  "train_accuracy": 0.75, "test_accuracy": 0.875, "sample": -1, "stage": 3,
-                 "shown_loss": 0.125, "penalty": 0.0625}
+                 "shown_loss": 0.125, "penalty": 0.0625, "position": -1}
 
 
 def arrays(sizes: list[int]) -> dict[tuple[str, int], np.ndarray]:

@@ -28,7 +28,7 @@ def test_field_specs_are_contiguous_after_the_header():
         ("z", 2, [1]), ("a", 2, [1]), ("delta", 2, [1]),
         ("a", 0, [2]),
     ]
-    assert specs[0].offset == HEADER.size == 48
+    assert specs[0].offset == HEADER.size == 52
     for spec, following in zip(specs, specs[1:]):
         assert following.offset == spec.offset + 4 * int(np.prod(spec.shape))
 
@@ -53,17 +53,19 @@ def test_frame_header_and_arrays_match_the_session(session):
     m = session.trainer.evaluate()
     header = HEADER.unpack_from(frame)
     step = session.shown_batch()
+    example = session.trace_examples(0)  # a new session follows its first training example
     expected = (0, 7, 0.35, m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy, 2,
-                -1, -1, step.loss, 0.0)
+                0, -1, example.loss, 0.0, -1)
     assert np.allclose(header, expected, rtol=1e-6)
     fields = {(s.name, s.layer): read_field(frame, s) for s in layout_message(session, 10, 4).fields}
     # The shown batch is the one the next step takes, traced at the weights shown.
     assert np.array_equal(step.indices, session.trainer.upcoming_indices())
     for l, layer in enumerate(session.trainer.network.layers, start=1):
         assert np.array_equal(fields["W", l], layer.W.astype(np.float32))
-        delta = step.grads.layers[l - 1].delta.mean(axis=1)
+        delta = example.grads.layers[l - 1].delta[:, 0]
         assert np.array_equal(fields["delta", l], delta.astype(np.float32))
-    assert np.array_equal(fields["a", 0], step.x.mean(axis=1).astype(np.float32))
+        assert np.array_equal(fields["dW", l], step.grads.layers[l - 1].dW.astype(np.float32))
+    assert np.array_equal(fields["a", 0], example.x[:, 0].astype(np.float32))
     confusion = fields["confusion", 0]
     assert confusion.sum() == 200  # every test example, once
     assert np.trace(confusion) / 200 == pytest.approx(m.test_accuracy)

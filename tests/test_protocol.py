@@ -16,12 +16,12 @@ from app.protocol import (
 )
 
 
-def test_the_header_is_twelve_little_endian_words():
-    assert (HEADER.format, HEADER.size) == ("<IIfffffIiiff", 48)
+def test_the_header_is_thirteen_little_endian_words():
+    assert (HEADER.format, HEADER.size) == ("<IIfffffIiiffi", 52)
     assert [(f.name, offset) for f, offset in zip(HEADER_FIELDS, HEADER_OFFSETS)] == [
         ("version", 0), ("step", 4), ("epoch", 8), ("train_loss", 12), ("test_loss", 16),
         ("train_accuracy", 20), ("test_accuracy", 24), ("flags", 28), ("sample", 32),
-        ("stage", 36), ("shown_loss", 40), ("penalty", 44)]
+        ("stage", 36), ("shown_loss", 40), ("penalty", 44), ("position", 48)]
 
 
 def test_layers_then_the_input_then_the_results_follow_the_header_without_gaps():

@@ -213,8 +213,8 @@ def test_the_view_follows_the_picked_example_at_the_current_weights():
     session = Session("a", SessionConfig(), 0.0)
     session.train(3)
     session.pick(42)
-    step = session.shown_batch()
-    assert step.indices.tolist() == [42] and step.y.shape == (1, 1)
+    step, column = session.shown_example()
+    assert column == 0 and step.indices.tolist() == [42] and step.y.shape == (1, 1)
     assert np.array_equal(step.x, session.data.x_train[:, [42]])
     assert np.array_equal(step.y, session.data.y_train[:, [42]])
     net = session.trainer.network
@@ -327,6 +327,7 @@ def test_walk_next_previous_and_stop():
 
 def test_walking_past_the_update_trains_one_step_on_the_shown_batch():
     session, twin = Session("a", SessionConfig(), 0.0), Session("b", SessionConfig(), 0.0)
+    session.pick(None)  # the batch's examples, not one followed example
     session.walk_to("start")
     shown = session.shown_batch().indices.copy()
     for _ in range(9):
@@ -406,7 +407,7 @@ def test_the_diagram_shows_the_updated_weights_at_the_update_stage():
     # The same through the wire: the frame's W fields are the updated weights, in float32.
     frame = encode_frame(session, 10, 4)
     header = HEADER.unpack_from(frame)
-    assert (header[1], header[8], header[9]) == (0, -1, 8)
+    assert (header[1], header[8], header[9], header[12]) == (0, 0, 8, -1)  # example 0 followed
     assert header[10] == np.float32(session.walk.batch.loss)
     for spec in layout_message(session, 10, 4).fields:
         if spec.name == "W":
@@ -423,6 +424,22 @@ def test_the_frame_header_names_the_picked_sample_and_its_loss():
     session = Session("a", SessionConfig(), 0.0)
     session.pick(123)
     header = encode_frame_header(session)
-    step = session.shown_batch()
-    assert (header[8], header[9]) == (123, -1)
-    assert header[10] == np.float32(session.trainer.loss.value(step.traces[-1].a, step.y))
+    step, column = session.shown_example()
+    assert (header[8], header[9], header[12]) == (123, -1, -1)
+    assert header[10] == np.float32(step.loss)  # C_x of that one example
+
+
+def test_going_through_the_batch_shows_one_of_its_examples_and_its_mean_gradient():
+    session = Session("a", SessionConfig(), 0.0)
+    session.pick(None, 3)
+    header = encode_frame_header(session)
+    batch = session.shown_batch()
+    assert (header[8], header[12]) == (session.trainer.upcoming_indices()[3], 3)
+    arrays = layer_arrays(session)
+    for l, (trace, grad) in enumerate(zip(batch.traces, batch.grads.layers), start=1):
+        assert np.array_equal(arrays[("z", l)], trace.z[:, 3])
+        assert np.array_equal(arrays[("delta", l)], grad.delta[:, 3])
+        assert np.array_equal(arrays[("dW", l)], grad.dW)  # the mean the update applies
+    with pytest.raises(Refused, match="the batch has 10 examples") as refused:
+        session.pick(None, 10)
+    assert refused.value.code == "position_out_of_range"

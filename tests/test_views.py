@@ -93,5 +93,5 @@ def test_the_penalty_is_in_the_header_apart_from_the_loss():
     session = Session("s", config, 0.0)
     header = HEADER.unpack_from(encode_frame(session, 10, 4))
     weights = sum((layer.W ** 2).sum() for layer in session.trainer.network.layers)
-    assert header[-1] == pytest.approx(0.05 * weights, rel=1e-5)
+    assert header[11] == pytest.approx(0.05 * weights, rel=1e-5)
     assert header[3] == pytest.approx(session.trainer.evaluate().train_loss, rel=1e-5)

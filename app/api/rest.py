@@ -168,7 +168,9 @@ async def inspect(body: InspectRequest, session: SessionDep) -> Inspection:
     """The numbers behind one neuron (z = Σ w·a + b, a = σ(z), δ from the loss or from the layer
     above) or one weight (∂C/∂w = a_in·δ and the update), for one training example: the given
     sample, or else the first example of the next mini-batch. Nothing changes in the session."""
-    return inspection(session, body.target, session.trace_examples(body.sample), body.sample)
+    if body.sample is None:
+        return inspection(session, body.target, session.shown_batch(), 0, None)
+    return inspection(session, body.target, session.trace_examples(body.sample), 0, body.sample)
 
 
 @router.post("/sessions/{session_id}/gradcheck")

@@ -76,14 +76,15 @@ async def dispatch(message: ClientMessage, session: Session, viewer: Viewer, lim
                               params={"limit": limits.max_steps_per_second,
                                       "setting": "max_steps_per_second"})
             session.set_speed(rate)
-        case PickMessage(sample=sample):
-            session.pick(sample)
+        case PickMessage(sample=sample, position=position):
+            session.pick(sample, position)
         case InspectMessage(target=target):
             viewer.inspect(target)
         case WalkMessage(action=action):
             session.walk_to(action)
         case GradCheckMessage():
-            result = await check_gradients(session, session.shown_batch())
+            shown, _ = session.shown_example()  # the followed example, or the batch's
+            result = await check_gradients(session, shown)
             viewer.reply(GradCheckReply(**result.model_dump()))
         case EditMessage():
             session.edit(message)

@@ -113,9 +113,11 @@ def explain_neuron(
 
 def explain_weight(
     network: Network, batch: TracedBatch, params_after: Array, layer: int, index: int, source: int,
-    example: int, optimizer: Optimizer, regularizer: Regularizer,
+    example: int, optimizer: Optimizer, regularizer: Regularizer, update: TracedBatch | None = None,
 ) -> WeightExplanation:
-    """``params_after`` is the parameter buffer the optimizer's next update would produce."""
+    """``params_after`` is the parameter buffer the optimizer's next update would produce from
+    ``update``, the examples it averages over (by default ``batch`` itself)."""
+    update = batch if update is None else update
     check_neuron(network, layer, index)
     if not 0 <= source < network.sizes[layer - 1]:
         raise IndexError(f"layer {layer - 1} has no neuron {source}")
@@ -127,8 +129,9 @@ def explain_weight(
     regularizer.add_gradient(W[index : index + 1, source : source + 1], penalty)
     return WeightExplanation(
         layer=layer, index=index, source=source, weight=float(W[index, source]),
-        a_in=a_in, delta=delta, gradient=a_in * delta, batch_gradient=float(grad.dW[index, source]),
-        penalty_gradient=float(penalty[0, 0]), examples=batch.y.shape[1],
+        a_in=a_in, delta=delta, gradient=a_in * delta,
+        batch_gradient=float(update.grads.layers[layer - 1].dW[index, source]),
+        penalty_gradient=float(penalty[0, 0]), examples=update.y.shape[1],
         learning_rate=optimizer.current_learning_rate, optimizer=OPTIMIZER_NAMES[type(optimizer)],
         weight_after=float(after[index, source]),
         update=float(after[index, source] - W[index, source]))

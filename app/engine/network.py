@@ -179,6 +179,7 @@ class Network:
         """The C that training minimises: the data loss plus the weight penalty."""
         return self.data_loss(self.forward(x)[-1], y, loss) + self.penalty(regularizer)
 
+    @tolerates_divergence
     def data_loss(self, top: LayerTrace, y: Array, loss: Loss) -> float:
         """C of the output layer's trace: from z where the loss is exact that way."""
         return loss.cost(top.z, top.a, y, self.layers[-1].activation)

@@ -71,7 +71,9 @@ const views = [
     pick: (sample) => send({ type: 'pick', sample }),
     setShowTest: (show) => store.dispatch(act.setShowTest, show),
   }),
-  createSamplePicker(el('.sample-picker'), { pick: (sample) => send({ type: 'pick', sample }) }),
+  createSamplePicker(el('.sample-picker'), {
+    pick: (sample, position = 0) => send({ type: 'pick', sample, position }),
+  }),
   createFooter(el('.footer')),
 ];
 const render = oncePerFrame(() => { for (const view of views) view.update(store.state); });

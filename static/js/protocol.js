@@ -24,7 +24,7 @@ import { FLAGS, HEADER_BYTES, HEADER_FIELDS, RESULT_ARRAYS } from './wire.js';
  */
 
 /**
- * A decoded frame: the header's fields by name (sample and stage null when none), whether the
+ * A decoded frame: the header's fields by name (stage and position null when none), whether the
  * network diverged, layers[l] (layer l's arrays by name; layer 0 has only a), the result views'
  * arrays, grid (the output over the plane, grid_bytes of the layout) and maps[l][k] (neuron k
  * of layer l over the plane, map_cells bytes, 128 neutral; null in frames without them).
@@ -32,8 +32,8 @@ import { FLAGS, HEADER_BYTES, HEADER_FIELDS, RESULT_ARRAYS } from './wire.js';
  *   z?: Float32Array, a?: Float32Array, delta?: Float32Array }} LayerValues
  * @typedef {{ confusion?: Float32Array, curve?: Float32Array, gallery?: Float32Array,
  *   parity?: Float32Array }} Results
- * @typedef {Omit<import('./wire.js').FrameHeader, 'sample' | 'stage'>
- *   & { sample: number | null, stage: number | null }} FrameHeader
+ * @typedef {Omit<import('./wire.js').FrameHeader, 'stage' | 'position'>
+ *   & { stage: number | null, position: number | null }} FrameHeader
  * @typedef {FrameHeader & { diverged: boolean, layers: LayerValues[], results: Results,
  *   grid: Uint8Array, maps: Uint8Array[][] | null }} Frame
  */
@@ -45,13 +45,13 @@ function read(view, field) {
   return view.getFloat32(field.offset, true);
 }
 
-/** The header's fields by name; sample and stage −1 (none) become null.
+/** The header's fields by name; stage and position −1 (none) become null.
  * @param {DataView} view @returns {FrameHeader} */
 export function decodeHeader(view) {
   /** @type {Record<string, number | null>} */
   const header = {};
   for (const field of HEADER_FIELDS) header[field.name] = read(view, field);
-  for (const name of ['sample', 'stage']) if (header[name] === -1) header[name] = null;
+  for (const name of ['stage', 'position']) if (header[name] === -1) header[name] = null;
   return /** @type {FrameHeader} */ (/** @type {unknown} */ (header));
 }
 

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from app.config import SessionConfig
+from app.engine.network import split_flat
 
 DEFAULT_CONFIG = SessionConfig().model_dump(mode="json")
 # Linear output, mse and η = 100: every step multiplies the error by about a hundred.
@@ -393,13 +394,16 @@ def test_inspecting_changes_nothing(client):
 
 
 def test_inspect_a_weight_of_another_sample_during_a_walkthrough(client):
-    # weight_after is the update of the step explained, not the walkthrough's.
+    # The update explained is the one the next Step applies: the walkthrough's, on its batch.
     sid = create(client)["id"]
-    client.app.state.registry.sessions[sid].walk_to("start")  # on the next mini-batch
+    session = client.app.state.registry.sessions[sid]
+    session.pick(None)
+    session.walk_to("start")  # on the next mini-batch
     w = inspect(client, sid, weight(1, 0, 0), sample=3).json()["detail"]
-    assert w["examples"] == 1 and w["batch_gradient"] == w["gradient"]
+    assert w["examples"] == 10 and w["batch_gradient"] != w["gradient"]
     assert w["weight_after"] == pytest.approx(w["weight"] - w["learning_rate"] * w["batch_gradient"],
                                               rel=1e-12)
+    assert w["weight_after"] == split_flat(session.walk.params_after, session.trainer.network.sizes)[0][0][0, 0]
 
 
 SAMPLE_199 = refusal("sample_out_of_range", "at most 199: the training set has 200 examples",

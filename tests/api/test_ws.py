@@ -83,7 +83,7 @@ def test_a_connection_opens_with_hello_layout_history_status_and_a_frame(client)
         hello, layout, frame = opening(ws)
     assert hello["limits"] == client.app.state.settings.limits.model_dump()
     assert len(hello["session_id"]) >= 22
-    assert (layout["sizes"], layout["header_bytes"], layout["grid_size"]) == ([2, 4, 2, 1], 48, 10)
+    assert (layout["sizes"], layout["header_bytes"], layout["grid_size"]) == ([2, 4, 2, 1], 52, 10)
     assert len(frame) == layout["frame_bytes"]
     fields = header(frame)
     assert (fields["version"], fields["step"], fields["epoch"], fields["flags"]) == (
@@ -304,7 +304,7 @@ def test_a_handler_cancelled_while_closing_ends_by_its_cancel_scope():
 
 # ---- picked sample, inspector, step-by-step mode, gradient check, edits --------------------
 
-SAMPLE, STAGE, SHOWN_LOSS = "sample", "stage", "shown_loss"
+SAMPLE, STAGE, SHOWN_LOSS, POSITION = "sample", "stage", "shown_loss", "position"
 NEURON = {"kind": "neuron", "layer": 2, "index": 1}
 
 
@@ -337,7 +337,7 @@ def at(name: str, value) -> object:
 def test_pick_shows_the_sample_and_its_loss_in_the_header(client):
     with client.websocket_connect("/ws") as ws:
         hello, _, frame = opening(ws)
-        assert header(frame)[SAMPLE] == -1
+        assert (header(frame)[SAMPLE], header(frame)[POSITION]) == (0, -1)  # its first example
         ws.send_json({"type": "pick", "sample": 7})
         header_ = header(frame_where(ws, at(SAMPLE, 7)))
         sid = hello["session_id"]
@@ -345,8 +345,10 @@ def test_pick_shows_the_sample_and_its_loss_in_the_header(client):
                                json={"target": NEURON, "sample": 7}).json()["loss"]
         assert (header_[SAMPLE], header_[STAGE]) == (7, -1)
         assert header_[SHOWN_LOSS] == np.float32(expected)
-        ws.send_json({"type": "pick", "sample": None})
-        frame_where(ws, at(SAMPLE, -1))
+        ws.send_json({"type": "pick", "sample": None, "position": 2})
+        header_ = header(frame_where(ws, at(POSITION, 2)))
+        batch = client.app.state.registry.sessions[sid].shown_batch()
+        assert header_[SAMPLE] == batch.indices[2]
 
 
 def test_a_pick_beyond_the_training_set_is_an_error_and_the_socket_keeps_working(client):
@@ -364,7 +366,7 @@ def test_a_pick_beyond_the_training_set_is_an_error_and_the_socket_keeps_working
                                        "message": "Input should be greater than or equal to 0",
                                        "params": {"ge": 0}})
         ws.send_json({"type": "step"})
-        assert header(frame_at(ws, 1))[SAMPLE] == -1
+        assert header(frame_at(ws, 1))[SAMPLE] == 0
 
 
 def test_inspect_sends_the_targets_numbers_after_every_frame(client):
@@ -375,11 +377,15 @@ def test_inspect_sends_the_targets_numbers_after_every_frame(client):
         assert isinstance(receive(ws), bytes)
         message = receive(ws)
         assert message["type"] == "inspection"
-        # The same numbers as REST gives for the first example of the next batch.
-        rest = client.post(f"/api/sessions/{sid}/inspect", json={"target": NEURON}).json()
+        # The same numbers as REST gives for the example the diagram follows, the first.
+        rest = client.post(f"/api/sessions/{sid}/inspect", json={"target": NEURON, "sample": 0}).json()
         assert message == {"type": "inspection", **rest}
         f = message["detail"]["forward"]
         assert abs(sum(f["products"]) + f["bias"] - f["z"]) < 1e-9
+        ws.send_json({"type": "pick", "sample": None})
+        receive_until(ws, "frame")
+        message = receive_until(ws, "inspection")
+        f = message["detail"]["forward"]
         state = client.get(f"/api/sessions/{sid}/state").json()
         assert f["z"] == state["layers"][1]["z"][1][0]
         assert message["detail"]["backward"]["delta"] == state["layers"][1]["delta"][1][0]
@@ -400,9 +406,10 @@ def test_inspect_a_weight_of_the_picked_sample(client):
         ws.send_json({"type": "inspect", "target": {"kind": "weight", "layer": 3, "index": 0, "source": 1}})
         message = receive_until(ws, "inspection")
     w = message["detail"]
-    assert (message["sample"], message["indices"], w["kind"], w["examples"]) == (12, [12], "weight", 1)
-    assert w["gradient"] == w["a_in"] * w["delta"] == w["batch_gradient"]
-    assert w["weight_after"] == pytest.approx(w["weight"] - 0.1 * w["gradient"], rel=1e-12)
+    # The example's own a_in·δ; the update is the next mini-batch's mean, as Step applies it.
+    assert (message["sample"], message["indices"], w["kind"], w["examples"]) == (12, [12], "weight", 10)
+    assert w["gradient"] == w["a_in"] * w["delta"] != w["batch_gradient"]
+    assert w["weight_after"] == pytest.approx(w["weight"] - 0.1 * w["batch_gradient"], rel=1e-12)
 
 
 def test_inspect_null_stops_the_inspection_messages(client):
@@ -494,6 +501,7 @@ def test_play_ends_the_walk(client):
 def test_gradcheck_replies_with_a_pass(client):
     with client.websocket_connect("/ws") as ws:
         opening(ws)
+        ws.send_json({"type": "pick", "sample": None})  # the batch's examples
         ws.send_json({"type": "gradcheck"})
         reply = receive_until(ws, "gradcheck")
     assert set(reply) == {"type", "layers", "threshold", "passed", "examples", "sample"}
@@ -547,6 +555,7 @@ def test_a_weight_inspected_during_a_walk_shows_the_walks_update(client):
     with client.websocket_connect("/ws") as ws:
         hello, _, _ = opening(ws)
         session = client.app.state.registry.sessions[hello["session_id"]]
+        ws.send_json({"type": "pick", "sample": None})  # walk through the batch's update
         ws.send_json({"type": "walk", "action": "start"})
         ws.send_json({"type": "inspect", "target": target})
         w = receive_until(ws, "inspection")["detail"]

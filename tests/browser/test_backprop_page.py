@@ -102,8 +102,8 @@ def test_a_picked_sample_is_followed_and_explained_at_the_output(page, server_ur
 
 def test_a_hidden_neurons_delta_follows_from_the_numbers_shown(page, screenshot_dir):
     pause(page)
-    page.click("#next-sample")
-    wait_for_text(page, "#sample-note", "#0")
+    page.click("#next-sample")  # from the example a new session follows, #0
+    wait_for_text(page, "#sample-note", "#1")
     page.locator("#network .node").nth(3).click()  # layer 1, neuron 2 (two inputs come first)
     page.wait_for_selector("#inspector mn[data-name='upstream-sum']")
     assert "Layer 1, neuron 2" in page.inner_text("#inspector h3")

@@ -71,6 +71,8 @@ def cases() -> list[dict]:
     walking.walk_to("start")
     for _ in range(4):
         walking.walk_to("next")  # the loss stage of a 3-layer network
+    going = session(steps=1)
+    going.pick(None, 2)  # the third example of the next mini-batch
     diverged = session({"training": {"learning_rate": 100}, "network": {"output_activation": "linear",
                                                                         "loss": "mse"}})
     for _ in range(50):
@@ -79,7 +81,7 @@ def cases() -> list[dict]:
             break
     return [case("circle 2-4-2-1", circle), case("circle without maps", circle, with_maps=False),
             case("blobs, three classes", blobs), case("a picked example, stepping", walking),
-            case("diverged", diverged)]
+            case("going through the batch", going), case("diverged", diverged)]
 
 
 if __name__ == "__main__":

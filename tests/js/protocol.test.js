@@ -49,7 +49,7 @@ test('every case decodes to the header the encoder was given', () => {
   for (const c of cases) {
     const frame = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (decoded(c)));
     for (const [name, expected] of Object.entries(c.expected.header)) {
-      const want = (name === 'sample' || name === 'stage') && expected === -1 ? null : value(expected);
+      const want = (name === 'stage' || name === 'position') && expected === -1 ? null : value(expected);
       assert.deepEqual(frame[name], want, `${c.name}: ${name}`);
     }
     assert.equal(frame.flags, c.expected.flags, `${c.name}: flags`);
@@ -88,8 +88,9 @@ test('the output maps follow the arrays, and the neuron maps only in frames flag
 
 test('the cases cover a picked example at a step-by-step stage, classes and divergence', () => {
   const frames = cases.map(decoded);
-  assert.ok(frames.some((f) => f.sample !== null && f.stage !== null));
-  assert.ok(frames.some((f) => f.diverged && Number.isNaN(f.train_loss)));
+  assert.ok(frames.some((f) => f.sample === 5 && f.position === null && f.stage !== null));
+  assert.ok(frames.some((f) => f.position === 2 && f.stage === null));
+  assert.ok(frames.some((f) => f.diverged && !Number.isFinite(f.train_loss)));
   assert.ok(frames.some((f) => (f.results.confusion?.length ?? 0) === 9));
 });
 

@@ -67,7 +67,7 @@ export function createInspector(root, actions) {
     const detail = message.detail;
     const i = message.indices[message.example];
     context.textContent = message.sample === null
-      ? t('inspect.onBatch', { i, m: message.indices.length })
+      ? t('inspect.onBatch', { i, k: message.example + 1, m: message.indices.length })
       : t('inspect.onSample', { i });
     // Typing in the editor must survive the next frame's redraw.
     const typing = editor !== null && document.activeElement === editor ? editor : null;

@@ -28,9 +28,10 @@ export function createNetworkNotes(root) {
   function update(state) {
     const frame = state.frame;
     if (!changed(shown, [frame, state.fill, state.config]) || !frame) return;
-    batch.textContent = frame.sample === null
-      ? t('net.batchNote', { n: state.config?.training.batch_size ?? 0 })
-      : t('net.sampleNote', { i: frame.sample });
+    const n = state.config?.training.batch_size ?? 0;
+    batch.textContent = frame.position === null
+      ? t('net.sampleNote', { i: frame.sample, n })
+      : t('net.positionNote', { i: frame.sample, k: frame.position + 1, n });
     fill.textContent = fillNote(state);
   }
 

@@ -65,7 +65,8 @@ export function createStepper(root, actions) {
     const count = layout.stages.length;
     previous.disabled = stage === 0;
     next.textContent = stage === count - 1 ? next.dataset.labelApply ?? '' : next.dataset.labelNext ?? '';
-    const on = frame.sample === null ? t('walk.on.batch', { m: batchSize }) : t('walk.on.sample', { i: frame.sample });
+    const on = frame.position === null ? t('walk.on.sample', { i: frame.sample })
+      : t('walk.on.batch', { m: batchSize, k: frame.position + 1, i: frame.sample });
     stageText.textContent = `${t('walk.stageOf', { s: stage + 1, n: count })} · ${on}`;
     description.textContent = `${explain(frame, layout)} ${t('walk.keys')}`;
   }

@@ -85,7 +85,7 @@ export function createTooltip(root) {
     const [title, rows] = numbers(hovered, frame, layout);
     const list = html('dl');
     for (const [name, value] of rows) list.append(html('dt', '', name), html('dd', '', num(value)));
-    const note = frame.sample === null ? t('tip.mean') : t('tip.sample', { i: frame.sample });
+    const note = t('tip.sample', { i: frame.sample });
     root.replaceChildren(html('strong', '', title), ...picture(hovered, frame, layout), list,
       html('small', '', note));
     root.hidden = false;
