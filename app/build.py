@@ -37,8 +37,21 @@ def build_inputs(config: SessionConfig, raw: Dataset) -> tuple[Inputs, Dataset]:
     features = config.data.features if raw.input_kind == "plane" else None
     inputs = fit_inputs(raw.x_train, features, config.data.scaling)
     names = raw.feature_names if features is None else tuple(features)
-    return inputs, dataclasses.replace(raw, x_train=inputs(raw.x_train), x_test=inputs(raw.x_test),
-                                       feature_names=names)
+    data = dataclasses.replace(raw, x_train=inputs(raw.x_train), x_test=inputs(raw.x_test),
+                               feature_names=names)
+    if raw.input_kind == "table" and raw.task == "regression":
+        data = standardized_targets(data)
+    return inputs, data
+
+
+def standardized_targets(data: Dataset) -> Dataset:
+    """A table's target comes in its own units (rents in the thousands), which would need a
+    learning rate of another order than the playground's; the network learns it standardized
+    on the training set, and its answers are turned back into the table's units where shown."""
+    offset, scale = float(data.y_train.mean()), float(data.y_train.std())
+    scale = scale if scale > 0 else 1.0
+    return dataclasses.replace(data, y_train=(data.y_train - offset) / scale,
+                               y_test=(data.y_test - offset) / scale, target_unit=(offset, scale))
 
 
 def build_optimizer(config: SessionConfig) -> Optimizer:

@@ -131,7 +131,7 @@ def layout_message(session: Session, grid_size: int, map_size: int) -> LayoutMes
         feature_names=list(data.feature_names),
         target_name=data.target_name,
         class_names=list(data.class_names),
-        y_range=y_range(data),
+        y_range=y_range(raw),  # in the target's own units
         train_size=data.x_train.shape[1],
         stages=stages(net.depth),
         header_bytes=HEADER.size,
@@ -147,7 +147,7 @@ def layout_message(session: Session, grid_size: int, map_size: int) -> LayoutMes
         train=points(raw.x_train, raw.y_train, raw.task, raw.input_kind),
         test=points(raw.x_test, raw.y_test, raw.task, raw.input_kind),
         gallery=gallery(raw),
-        parity_targets=(np.round(data.y_test[0, :PARITY_POINTS], 4).tolist()
+        parity_targets=(np.round(raw.y_test[0, :PARITY_POINTS], 4).tolist()
                         if shown == "parity" else []),
     )
 
@@ -199,7 +199,7 @@ def result_arrays(session: Session) -> dict[tuple[str, int], Array]:
     elif shown == "gallery":
         arrays[("gallery", 0)] = net.predict(data.x_test[:, :GALLERY_IMAGES]).argmax(axis=0)
     elif shown == "parity":
-        arrays[("parity", 0)] = net.predict(data.x_test[:, :PARITY_POINTS])[0]
+        arrays[("parity", 0)] = data.in_units(net.predict(data.x_test[:, :PARITY_POINTS])[0])
     return arrays
 
 

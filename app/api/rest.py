@@ -131,6 +131,8 @@ async def predict(body: PredictRequest, session: SessionDep, limits: LimitsDep) 
     out = session.trainer.network.predict(session.inputs(np.asarray(body.inputs, dtype=float).T))
     if session.diverged:  # its weights are whatever overflowed last: no answer at all
         out = np.full_like(out, np.nan)
+    if session.data.task == "regression":
+        out = session.data.in_units(out)
     classes: list[int | None] = [None] * out.shape[1]
     if session.data.task != "regression" and np.isfinite(out).all():
         classes = predicted_classes(out).tolist()

@@ -42,6 +42,13 @@ class Dataset:
     feature_names: tuple[str, ...] = ("x1", "x2")  # one per input row
     target_name: str = "y"
     class_names: tuple[str, ...] = ("0", "1")  # what each class stands for; empty for regression
+    # (offset, scale): the network learns (y − offset) / scale; its answers times scale plus
+    # offset are in the target's own units.
+    target_unit: tuple[float, float] = (0.0, 1.0)
+
+    def in_units(self, values: Array) -> Array:
+        offset, scale = self.target_unit
+        return values * scale + offset
 
 
 @dataclass(frozen=True)

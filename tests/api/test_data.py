@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from app.frames import layout_message
+
 RENT_CSV = "area,rooms,rent\n" + "\n".join(
     f"{40 + 3 * i},{1 + i % 4},{0.3 + 0.012 * (40 + 3 * i) + 0.01 * (i % 3)}" for i in range(40))
 CLASSES_CSV = "a;b;kind\n" + "\n".join(f"{i % 7};{(i * 3) % 5};{i % 3}" for i in range(30))
@@ -130,3 +132,24 @@ def test_a_new_optimizer_carries_on_from_the_current_weights(client):
     after = client.put(f"/api/sessions/{sid}/config", json=config).json()
     assert after["step"] == 50 and after["config"]["training"]["optimizer"] == "momentum"
     assert client.get(f"/api/sessions/{sid}/state").json()["layers"][0]["W"] == before
+
+
+def test_a_csv_target_in_thousands_is_learnt_standardized_and_answered_in_its_units(client):
+    """Rents in euros: the network learns them standardized at the usual learning rate, and
+    every answer (predict, the parity plot's axes and points) is in euros again."""
+    rows = "\n".join(f"{area},{rooms},{1000 + 12 * area + 50 * rooms}"
+                     for area, rooms in zip(range(30, 230, 5), [1, 2, 3, 4] * 10))
+    sid = create(client)
+    body = client.put(f"/api/sessions/{sid}/csv", content="area,rooms,rent\n" + rows,
+                      headers={"content-type": "text/csv"}).json()
+    first = body["metrics"]["train_loss"]
+    assert first < 10  # of order one: standardized, not (euros)²
+    trained = client.post(f"/api/sessions/{sid}/train", json={"steps": 600}).json()
+    assert trained["status"] == "paused" and trained["metrics"]["train_loss"] < 0.1 * first
+    [[rent]] = client.post(f"/api/sessions/{sid}/predict", json={"inputs": [[100, 2]]}).json()["outputs"]
+    assert abs(rent - (1000 + 1200 + 100)) < 150
+    session = client.app.state.registry.sessions[sid]
+    layout = layout_message(session, 10, 4)
+    low, high = layout.y_range
+    assert (layout.view, low > 1000, high > 3000) == ("parity", True, True)
+    assert min(layout.parity_targets) > 1000
