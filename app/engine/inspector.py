@@ -33,6 +33,8 @@ class Forward:
     z: float
     a: float
     activation: str
+    # Every z of the layer, where σ couples them (softmax: a_k = e^z_k / Σ_i e^z_i).
+    layer_z: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Backward:
     target: float | None = None
     dC_da: float | None = None
     fused: bool = False
+    # Softmax without its own loss: δ_k = a_k (∂C/∂a_k − Σ_i a_i ∂C/∂a_i); this is the Σ.
+    coupled_sum: float | None = None
     # Hidden layer: w_jk and δ_j of every neuron j of layer l + 1, their products and sum.
     upstream_weights: tuple[float, ...] | None = None
     upstream_deltas: tuple[float, ...] | None = None
@@ -90,17 +94,21 @@ def explain_neuron(
     unit = network.layers[layer - 1]
     weights, inputs = unit.W[index], trace.a_in[:, example]
     z = trace.z[:, example]
+    coupled = not unit.activation.elementwise
     forward = Forward(weights=numbers(weights), inputs=numbers(inputs),
-                      products=numbers(weights * inputs),
+                      products=numbers(weights * inputs), layer_z=numbers(z) if coupled else None,
                       bias=float(unit.b[index, 0]), z=float(z[index]),
                       a=float(trace.a[index, example]), activation=unit.activation.name)
     delta = float(grad.delta[index, example])
     sigma_prime = _sigma_prime(unit.activation, z, index)
     if layer == network.depth:
-        y = batch.y[:, example : example + 1]
-        dC_da = loss.grad_a(trace.a[:, example : example + 1], y)[index, 0]
+        y, a = batch.y[:, example : example + 1], trace.a[:, example : example + 1]
+        grad_a = loss.grad_a(a, y)
+        fused = unit.activation.name == loss.fused_with
         backward = Backward(delta=delta, sigma_prime=sigma_prime, target=float(y[index, 0]),
-                            dC_da=float(dC_da), fused=unit.activation.name == loss.fused_with)
+                            dC_da=float(grad_a[index, 0]), fused=fused,
+                            coupled_sum=float((a * grad_a).sum()) if coupled and not fused
+                            else None)
     else:
         upper_w = network.layers[layer].W[:, index]
         upper_delta = batch.grads.layers[layer].delta[:, example]

@@ -36,6 +36,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number | null} target
  * @property {number | null} dC_da
  * @property {boolean} fused
+ * @property {number | null} coupled_sum
  * @property {number[] | null} upstream_weights
  * @property {number[] | null} upstream_deltas
  * @property {number[] | null} upstream_products
@@ -138,6 +139,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} z
  * @property {number} a
  * @property {string} activation
+ * @property {number[] | null} layer_z
  */
 
 /**

@@ -210,3 +210,33 @@ def test_other_optimizers_report_their_own_step_and_the_penalty_apart():
     assert explained.update == pytest.approx(split_flat(after, net.sizes)[0][0][1, 0] - w)
     assert explained.update != pytest.approx(-0.2 * explained.batch_gradient)  # momentum adds v
     assert explained.penalty_gradient == pytest.approx(0.1 * w)
+
+
+def softmax_step(loss_name: str):
+    rng = np.random.default_rng(5)
+    net = Network([2, 3, 3], [get_activation("tanh"), get_activation("softmax")], rng)
+    x = rng.normal(size=(2, 4))
+    y = np.eye(3)[:, rng.integers(0, 3, 4)]
+    loss = get_loss(loss_name)
+    traces = net.forward(x)
+    grads = net.backward(traces, y, loss)
+    return net, TracedBatch(np.arange(4), x, y, traces, grads, net.data_loss(traces[-1], y, loss)), loss
+
+
+def test_a_softmax_neuron_shows_every_z_of_its_layer_and_they_give_its_a():
+    net, step, loss = softmax_step("categorical_cross_entropy")
+    explained = explain_neuron(net, step, loss, 2, 1, 2)
+    zs = np.array(explained.forward.layer_z)
+    assert np.array_equal(zs, step.traces[1].z[:, 2])
+    assert explained.forward.a == pytest.approx(np.exp(zs[1]) / np.exp(zs).sum(), rel=1e-12)
+    assert explained.backward.fused and explained.backward.coupled_sum is None
+    assert explain_neuron(net, step, loss, 1, 0, 2).forward.layer_z is None  # tanh: its own z
+
+
+def test_softmax_with_another_loss_gives_the_jacobian_free_bp1():
+    """δ_k = a_k (∂C/∂a_k − Σ_i a_i ∂C/∂a_i): the terms shown add up to the engine's δ."""
+    net, step, loss = softmax_step("mse")
+    for k in range(3):
+        b = explain_neuron(net, step, loss, 2, k, 1).backward
+        a = step.traces[1].a[k, 1]
+        assert b.delta == pytest.approx(a * (b.dC_da - b.coupled_sum), rel=1e-12)
