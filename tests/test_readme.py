@@ -1,8 +1,11 @@
-"""README's two commands stay true: CI runs its test command word for word, and the Dockerfile
-installs the way its start command does."""
+"""README stays true: CI runs its test command word for word, the Dockerfile installs the way
+its start command does, and its REST example prints what it says."""
 
+import json
 import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,3 +28,19 @@ def test_dockerfile_installs_like_the_readme_start_command():
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert f"RUN {install}" in dockerfile
     assert run.removeprefix(".venv/bin/") in dockerfile
+
+
+def test_the_rest_example_answers_what_the_readme_says(client):
+    """The README's REST example, run as written: its answer is the one it prints."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## REST API", 1)[1]
+    example = re.search(r"```sh\n(.+?)\n```", section, re.S).group(1)
+    config = json.loads(re.search(r"-d '(\{\"network\".+?)'", example).group(1))
+    steps = json.loads(re.search(r"/train .+?-d '(.+?)'", example).group(1))
+    inputs = json.loads(re.search(r"/predict .+?-d '(.+?)'", example).group(1))
+    printed = json.loads(re.search(r"# (\{\"outputs\".+?\})", example).group(1))
+    sid = client.post("/api/sessions", json=config).json()["id"]
+    client.post(f"/api/sessions/{sid}/train", json=steps)
+    answer = client.post(f"/api/sessions/{sid}/predict", json=inputs).json()
+    assert answer["classes"] == printed["classes"]
+    for [got], [shown] in zip(answer["outputs"], printed["outputs"]):
+        assert got == pytest.approx(shown, rel=1e-4)
