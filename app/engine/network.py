@@ -122,8 +122,9 @@ class Network:
         several times faster than float64 and loses nothing visible."""
         traces = []
         a = x
+        same = x.dtype == self.params.dtype  # training: no casts on the hot path
         for layer in self.layers:
-            W, b = layer.W.astype(x.dtype, copy=False), layer.b.astype(x.dtype, copy=False)
+            W, b = (layer.W, layer.b) if same else (layer.W.astype(x.dtype), layer.b.astype(x.dtype))
             z = W @ a + b  # z^l = W^l a^(l-1) + b^l
             traces.append(LayerTrace(a_in=a, z=z, a=layer.activation.f(z)))  # a^l = σ(z^l)
             a = traces[-1].a
