@@ -2,6 +2,12 @@
 
 import argparse
 import os
+import socket
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
 
 # The matrices here are tiny: one BLAS thread is several times faster and far steadier than
 # many (see shared/PERFORMANCE.md). It must be set before NumPy loads its BLAS, so the server's
@@ -19,7 +25,7 @@ def main() -> None:
     pin_blas()
     import uvicorn
 
-    from app.main import create_app
+    from app.main import SHUTDOWN_SECONDS, create_app
     from app.settings import Settings
 
     parser = argparse.ArgumentParser(description="Serve Backprop Playground.")
@@ -27,14 +33,34 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
     settings = Settings.from_env()
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
         host=args.host,
         port=args.port,
         # Deflate costs 10-40x the send itself per frame; frames are already compact bytes.
         ws_per_message_deflate=False,
         ws_max_size=settings.limits.max_message_bytes,
+        # A handler that still has not finished by then is cancelled: SIGTERM always ends.
+        timeout_graceful_shutdown=int(SHUTDOWN_SECONDS) + 2,
     )
+    server_class(app)(config).run()
+
+
+def server_class(app: "FastAPI") -> "type[uvicorn.Server]":
+    """uvicorn's server, which first lets the app close its sockets with a reason: uvicorn's
+    own shutdown closes them with 1012 and then waits for every handler before the lifespan's
+    shutdown runs."""
+    import uvicorn
+
+    from app.main import shutdown
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await shutdown(app)
+            await super().shutdown(sockets)
+
+    return Server
 
 
 if __name__ == "__main__":
