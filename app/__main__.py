@@ -9,6 +9,8 @@ if TYPE_CHECKING:
     import uvicorn
     from fastapi import FastAPI
 
+    from app.settings import Settings
+
 # The matrices here are tiny: one BLAS thread is several times faster and far steadier than
 # many (see shared/PERFORMANCE.md). It must be set before NumPy loads its BLAS, so the server's
 # own entry point sets it before importing anything that imports NumPy; importing `app` alone
@@ -23,9 +25,7 @@ def pin_blas() -> None:
 
 def main() -> None:
     pin_blas()
-    import uvicorn
-
-    from app.main import SHUTDOWN_SECONDS, create_app
+    from app.main import create_app
     from app.settings import Settings
 
     parser = argparse.ArgumentParser(description="Serve Backprop Playground.")
@@ -33,18 +33,31 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
     settings = Settings.from_env()
-    app = create_app(settings)
+    server(create_app(settings), settings, args.host, args.port).run()
+
+
+def server(app: "FastAPI", settings: "Settings", host: str, port: int) -> "uvicorn.Server":
+    """uvicorn serving the app as the command does (tests serve it the same way)."""
+    import uvicorn
+
+    from app.main import SHUTDOWN_SECONDS
+
+    limits = settings.limits
     config = uvicorn.Config(
         app,
-        host=args.host,
-        port=args.port,
+        host=host,
+        port=port,
         # Deflate costs 10-40x the send itself per frame; frames are already compact bytes.
         ws_per_message_deflate=False,
-        ws_max_size=settings.limits.max_message_bytes,
+        ws_max_size=limits.max_message_bytes,
+        # A client that stops answering pings is dropped: its session stops training and can
+        # expire. A silent client that answers them stays.
+        ws_ping_interval=limits.ws_ping_interval_seconds,
+        ws_ping_timeout=limits.ws_ping_timeout_seconds,
         # A handler that still has not finished by then is cancelled: SIGTERM always ends.
         timeout_graceful_shutdown=int(SHUTDOWN_SECONDS) + 2,
     )
-    server_class(app)(config).run()
+    return server_class(app)(config)
 
 
 def server_class(app: "FastAPI") -> "type[uvicorn.Server]":

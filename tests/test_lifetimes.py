@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 import websockets.sync.client
 
+from app.__main__ import server as app_server
 from app.config import Limits, SessionConfig
 from app.main import create_app
 from app.runner import TrainingLoops, train_steps
@@ -152,15 +153,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def served() -> str:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings()), port=port, log_level="warning",
-                                           ws_per_message_deflate=False))
+def serve(**limits: object) -> tuple[uvicorn.Server, threading.Thread]:
+    """The app served by uvicorn as `python -m app` serves it, in a thread, on loopback."""
+    settings = Settings(limits=Limits.model_validate(limits))
+    server = app_server(create_app(settings), settings, "127.0.0.1", free_port())
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_until(lambda: server.started)
-    yield f"127.0.0.1:{port}"
+    return server, thread
+
+
+def address(server: uvicorn.Server) -> str:
+    return f"{server.config.host}:{server.config.port}"
+
+
+@pytest.fixture
+def served() -> Iterator[str]:
+    server, thread = serve()
+    yield address(server)
     server.should_exit = True
     thread.join(BOUND_SECONDS)
 
@@ -221,3 +231,47 @@ def hang_on(url: str) -> None:
         httpx.post(url, json={"steps": 100_000}, timeout=BOUND_SECONDS * 3)
     except httpx.TransportError:
         pass
+
+
+# ---- keepalive: a dead connection is dropped, a silent live one stays -----------------------
+
+PINGS = {"ws_ping_interval_seconds": 0.1, "ws_ping_timeout_seconds": 1.0}
+
+
+def dead_client(host: str, port: int, session: str) -> socket.socket:
+    """A WebSocket handshake and a play message, then nothing: no pong will ever come, as
+    from a laptop that vanished from the network."""
+    sock = socket.create_connection((host, port))
+    sock.sendall((f"GET /ws?session={session} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+                  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                  "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    assert sock.recv(1024).startswith(b"HTTP/1.1 101")
+    play = b'{"type": "play"}'
+    sock.sendall(bytes([0x81, 0x80 | len(play)]) + bytes(4) + play)  # masked with a zero key
+    return sock
+
+
+def test_a_connection_that_stops_answering_pings_is_dropped_and_its_session_can_expire():
+    server, thread = serve(**PINGS)
+    app = server.config.app
+    base = f"http://{address(server)}/api/sessions"
+    try:
+        sid = httpx.post(base).json()["id"]
+        httpx.put(f"{base}/{sid}/config", json=HEAVY)
+        sock = dead_client(server.config.host, server.config.port, sid)
+        with websockets.sync.client.connect(f"ws://{address(server)}/ws") as silent:
+            wait_until(lambda: len(app.state.connections) == 2)
+            session = app.state.registry.sessions[sid]
+            wait_until(lambda: session.trainer.step_count > 0)
+            wait_until(lambda: len(app.state.connections) == 1)  # the dead one, after its timeout
+            assert not session.listeners and len(app.state.training_loops.live) == 1
+            assert stays(lambda: session.trainer.step_count)
+            # The silent client answered every ping meanwhile and is still being served.
+            assert json.loads(silent.recv(BOUND_SECONDS))["type"] == "hello"
+        sock.close()
+        ttl = app.state.registry.limits.session_ttl_seconds
+        app.state.registry.clock = lambda: time.monotonic() + 2 * ttl
+        assert httpx.get(f"{base}/{sid}").status_code == 404
+    finally:
+        server.should_exit = True
+        thread.join(BOUND_SECONDS)
