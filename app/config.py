@@ -58,6 +58,11 @@ class Limits(StrictModel):
     max_csv_rows: int = Field(2000, ge=10, description="Data rows in an uploaded CSV file")
     max_csv_columns: int = Field(
         17, ge=2, description="Columns in an uploaded CSV file, inputs and target together")
+    ws_ping_interval_seconds: float = Field(
+        20, gt=0, description="How often the server pings each WebSocket (keepalive)")
+    ws_ping_timeout_seconds: float = Field(
+        20, gt=0, description="How long a ping may go unanswered before the socket is dropped "
+        "(its session then stops training and can expire)")
 
 
 def _two_features() -> list[FeatureName]:

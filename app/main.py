@@ -1,11 +1,15 @@
 """The application factory: nothing is built at import time, so tests make apps with their own
 settings."""
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app.api import docs, pages, refusals, rest, ws
+from app.connections import GOING_AWAY, Connections
 from app.paths import resource_dir
 from app.runner import TrainingLoops
 from app.sessions import SessionRegistry
@@ -17,6 +21,25 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 REDOC_CSP = docs.redoc_policy(CSP)
 
 
+# How long a stopping server waits for its sockets' handlers to close them.
+SHUTDOWN_SECONDS = 3.0
+
+
+async def shutdown(app: FastAPI) -> None:
+    """Close every socket with a reason (1001), then end every session, which stops every
+    training task and every REST train call. Safe to run twice: app/__main__.py runs it
+    before uvicorn closes the sockets its own way, and the lifespan runs it again."""
+    await app.state.connections.close_all(*GOING_AWAY, seconds=SHUTDOWN_SECONDS)
+    app.state.registry.close_all()
+    await app.state.training_loops.stop_all()
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await shutdown(app)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     app = FastAPI(
@@ -26,10 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Served by app/api/docs.py from static/vendor/ instead of a CDN.
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.registry = SessionRegistry(settings.limits)
     app.state.training_loops = TrainingLoops(settings.limits.max_steps_per_second)
+    app.state.connections = Connections()
     app.state.templates = Jinja2Templates(directory=resource_dir("templates"))
     app.state.i18n_dir = resource_dir("static") / "i18n"
     refusals.install(app)

@@ -44,13 +44,22 @@ HISTORY_POINTS_PER_CALL = 100
 HISTORY_SECONDS = 1 / 30
 
 
-async def train_steps(session: Session, steps: int) -> None:
-    """Run ``steps`` updates in slices, recording the loss along the way."""
+async def train_steps(session: Session, steps: int,
+                      hung_up: Callable[[], bool] = lambda: False) -> None:
+    """Run ``steps`` updates in slices, recording the loss along the way.
+
+    It stops early when the session diverges or is closed (deleted, expired), or when
+    ``hung_up`` says the client that asked has gone: nobody would read the result.
+    """
     record_every = math.ceil(steps / HISTORY_POINTS_PER_CALL)
     remaining = steps
-    while remaining > 0 and not session.diverged:
+
+    def going() -> bool:
+        return not (session.diverged or session.closed or hung_up())
+
+    while remaining > 0 and going():
         chunk = min(record_every, remaining)
-        while chunk > 0 and not session.diverged:
+        while chunk > 0 and going():
             done = session.train(chunk, SLICE_SECONDS)
             chunk -= done
             remaining -= done
@@ -72,67 +81,107 @@ async def check_gradients(session: Session, batch: TracedBatch) -> GradCheckResu
 
 
 async def _wait(event: asyncio.Event, timeout: float) -> None:
+    """Until the event is set or the time is up. Never swallows a cancellation: on Python
+    3.11, ``asyncio.wait_for`` returns normally when the cancel arrives as the event fires,
+    which once left a training task running forever after its last viewer left."""
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await event.wait()
 
 
-async def train_while_running(session: Session, top_speed: int) -> None:
-    """Train at the session's speed for as long as it has viewers (the caller cancels).
+class TrainingLoop:
+    """One watched session's training task, shared by all its viewers.
 
-    "As fast as possible" is the operator's top speed, which on most machines is more than
-    they can do: training then runs in back-to-back slices.
+    It ends in two independent ways, so that neither a lost cancellation nor a wake-up that
+    arrives at the wrong moment can keep it alive: ``stop`` cancels the task, and the loop
+    itself checks ``stopped`` and ``session.closed`` every time it wakes.
     """
-    wake = asyncio.Event()
-    session.listeners.add(wake.set)
-    try:
-        credit, last, recorded = 1.0, perf_counter(), 0.0
-        while True:
-            wake.clear()
-            if not session.running:
-                session.record_history()
-                await wake.wait()
-                credit, last = 1.0, perf_counter()
-                continue
-            rate = min(session.steps_per_second or top_speed, top_speed)
-            now = perf_counter()
-            credit = min(credit + (now - last) * rate, max(1.0, rate * BURST_SECONDS))
-            last = now
-            if credit >= 1.0:
-                credit -= session.train(int(credit), SLICE_SECONDS)
-                if now - recorded >= HISTORY_SECONDS or session.diverged:
+
+    def __init__(self, session: Session, top_speed: int) -> None:
+        self.session, self.top_speed = session, top_speed
+        self.viewers = 0
+        self.stopped = False
+        self.wake = asyncio.Event()
+        self.task = asyncio.create_task(self.run())
+
+    @property
+    def over(self) -> bool:
+        return self.stopped or self.session.closed
+
+    async def run(self) -> None:
+        """Train at the session's speed for as long as it has viewers.
+
+        "As fast as possible" is the operator's top speed, which on most machines is more than
+        they can do: training then runs in back-to-back slices.
+        """
+        session, wake = self.session, self.wake
+        session.listeners.add(wake.set)
+        try:
+            credit, last, recorded = 1.0, perf_counter(), 0.0
+            while not self.over:
+                wake.clear()
+                if not session.running:
                     session.record_history()
-                    recorded = now
-                await asyncio.sleep(0)
-            else:
-                await _wait(wake, (1.0 - credit) / rate)
-    finally:
-        session.listeners.discard(wake.set)
+                    await wake.wait()
+                    credit, last = 1.0, perf_counter()
+                    continue
+                rate = min(session.steps_per_second or self.top_speed, self.top_speed)
+                now = perf_counter()
+                credit = min(credit + (now - last) * rate, max(1.0, rate * BURST_SECONDS))
+                last = now
+                if credit >= 1.0:
+                    credit -= session.train(int(credit), SLICE_SECONDS)
+                    if now - recorded >= HISTORY_SECONDS or session.diverged:
+                        session.record_history()
+                        recorded = now
+                    await asyncio.sleep(0)
+                else:
+                    await _wait(wake, (1.0 - credit) / rate)
+        finally:
+            session.listeners.discard(wake.set)
+
+    async def stop(self) -> None:
+        """End the task and wait for it; the caller's own cancellation still gets through."""
+        self.stopped = True
+        self.wake.set()
+        self.task.cancel()
+        await asyncio.wait([self.task])
+        if not self.task.cancelled() and (error := self.task.exception()) is not None:
+            raise error
 
 
 class TrainingLoops:
-    """One training task per watched session, shared by all its viewers."""
+    """One training task per watched session; it ends when the last viewer leaves."""
 
     def __init__(self, top_speed: int) -> None:
         self.top_speed = top_speed
-        self.tasks: dict[str, tuple[asyncio.Task[None], int]] = {}
+        self.tasks: dict[str, TrainingLoop] = {}
+        # Every task not yet finished, including those being stopped: what /health counts.
+        self.live: set[asyncio.Task[None]] = set()
 
     @contextlib.asynccontextmanager
     async def watching(self, session: Session) -> AsyncIterator[None]:
-        task, count = self.tasks.get(session.id, (None, 0))
-        if task is None:
-            task = asyncio.create_task(train_while_running(session, self.top_speed))
-        self.tasks[session.id] = (task, count + 1)
+        loop = self.tasks.get(session.id)
+        if loop is None:
+            loop = self.tasks[session.id] = TrainingLoop(session, self.top_speed)
+            self.live.add(loop.task)
+            loop.task.add_done_callback(self.live.discard)
+        loop.viewers += 1
         try:
             yield
         finally:
-            task, count = self.tasks[session.id]
-            if count > 1:
-                self.tasks[session.id] = (task, count - 1)
-            else:
-                del self.tasks[session.id]
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            loop.viewers -= 1
+            if loop.viewers == 0:
+                # Forgotten before the await, so a viewer arriving meanwhile starts afresh.
+                if self.tasks.get(session.id) is loop:
+                    del self.tasks[session.id]
+                await loop.stop()
+
+    async def stop_all(self) -> None:
+        """Every training task, at once: the server is stopping."""
+        loops = list(self.tasks.values())
+        self.tasks.clear()
+        await asyncio.gather(*(loop.stop() for loop in loops), return_exceptions=True)
 
 
 class Viewer:
@@ -181,13 +230,16 @@ class Viewer:
         self.changed.set()
 
     async def run(self) -> None:
+        """Send until the session closes (deleted or expired); the caller cancels otherwise."""
         self.session.listeners.add(self.changed.set)
         try:
-            while True:
+            while not self.session.closed:
                 if self.maps_behind:
                     await _wait(self.changed, self.next_maps - perf_counter())
                 else:
                     await self.changed.wait()
+                if self.session.closed:
+                    return
                 await asyncio.sleep(max(0.0, self.next_frame - perf_counter()))
                 self.changed.clear()
                 await self.flush()

@@ -47,6 +47,9 @@ class Session:
         self.state_version = 0
         self.status_version = 0
         self.listeners: set[Callable[[], None]] = set()
+        # Set once, when the registry deletes or expires the session: whatever trains it or
+        # shows it (woken through the listeners) ends instead of carrying on unseen.
+        self.closed = False
         # Derived wire data (metrics, frame bytes) keyed by name, valid for one state_version.
         self.cache: dict[str, tuple[int, object]] = {}
         self.record_history()
@@ -108,6 +111,11 @@ class Session:
         self.status_version += status
         for listener in list(self.listeners):
             listener()
+
+    def close(self) -> None:
+        self.closed = True
+        self.running = False
+        self._changed(status=True)
 
     def load_data(self) -> None:
         """raw: the examples as made, for drawing; data: what the network is trained on."""
@@ -292,7 +300,16 @@ class SessionRegistry:
         session.last_active = self.clock()
 
     def delete(self, session_id: str) -> bool:
-        return self.sessions.pop(session_id, None) is not None
+        session = self.sessions.pop(session_id, None)
+        if session is not None:
+            session.close()
+        return session is not None
+
+    def close_all(self) -> None:
+        """The server is stopping: every session ends, and whatever trains it stops."""
+        sessions, self.sessions = list(self.sessions.values()), {}
+        for session in sessions:
+            session.close()
 
     def expire(self) -> None:
         """Drop sessions idle for longer than the TTL; a session being watched is never idle."""
@@ -300,3 +317,4 @@ class SessionRegistry:
         for sid, session in list(self.sessions.items()):
             if session.last_active < cutoff and not session.listeners:
                 del self.sessions[sid]
+                session.close()

@@ -44,3 +44,11 @@ def test_the_rest_example_answers_what_the_readme_says(client):
     assert answer["classes"] == printed["classes"]
     for [got], [shown] in zip(answer["outputs"], printed["outputs"]):
         assert got == pytest.approx(shown, rel=1e-4)
+
+
+def test_every_limit_is_documented_in_the_settings_table():
+    from app.config import Limits
+
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Settings and limits", 1)[1]
+    missing = [name for name in Limits.model_fields if f"`BPP_{name.upper()}`" not in section]
+    assert missing == []

@@ -4,6 +4,10 @@ Every route is a coroutine so that sessions are only ever touched from the event
 same thread that trains them; none blocks it for long (training yields between slices).
 """
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
 import numpy as np
 from fastapi import APIRouter, Request, Response
 
@@ -60,6 +64,26 @@ def check_at_most(field: str, value: int, limit: int, setting: str) -> None:
                       params={"limit": limit, "setting": setting})
 
 
+@contextlib.asynccontextmanager
+async def hang_up_watch(request: Request) -> AsyncIterator[Callable[[], bool]]:
+    """Whether the client has hung up, known as soon as the server hears it. A watcher waits
+    on the request's receive channel, which after the body only ever says "disconnect";
+    ``request.is_disconnected()`` cannot see it through Starlette's HTTP middleware."""
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield gone.is_set
+    finally:
+        watcher.cancel()
+        await asyncio.wait([watcher])
+
+
 @router.get("/limits")
 async def get_limits(limits: LimitsDep) -> Limits:
     """The server's limits: what a config, a train call or a message may not exceed."""
@@ -104,10 +128,16 @@ async def put_config(config: SessionConfig, session: SessionDep, limits: LimitsD
 
 
 @router.post("/sessions/{session_id}/train")
-async def train(body: TrainRequest, session: SessionDep, limits: LimitsDep) -> SessionSummary:
-    """Run gradient-descent updates. A run that diverges stops early with status "diverged"."""
+async def train(body: TrainRequest, session: SessionDep, limits: LimitsDep,
+                request: Request) -> SessionSummary:
+    """Run gradient-descent updates. A run that diverges stops early with status "diverged";
+    one whose session is deleted or expires meanwhile stops and answers 404; one whose client
+    hangs up stops."""
     check_at_most("steps", body.steps, limits.max_steps_per_request, "max_steps_per_request")
-    await train_steps(session, body.steps)
+    async with hang_up_watch(request) as hung_up:
+        await train_steps(session, body.steps, hung_up)
+    if session.closed:
+        raise Refused("session_not_found", "the session ended during training", status=404)
     return summary(session)
 
 

@@ -1,11 +1,13 @@
 """The WebSocket a page trains through: control messages in, layout, status and frames out."""
 
 import asyncio
+import contextlib
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from app.config import Limits, SessionConfig, fit_batch, limit_errors
+from app.connections import SESSION_ENDED, Connection
 from app.errors import Refusal, Refused, invalid
 from app.protocol import (
     ClientMessage,
@@ -135,23 +137,38 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
     await websocket.send_text(
         HelloMessage(session_id=found.id, config=found.config, limits=limits).model_dump_json())
     viewer = Viewer(found, limits, websocket.send_text, websocket.send_bytes)
+    with app.state.connections.opened() as connection:
+        await serve(websocket, found, viewer, connection)
+
+
+async def serve(websocket: WebSocket, session: Session, viewer: Viewer,
+                connection: Connection) -> None:
+    """Frames out and messages in until the client leaves, the session ends or the server
+    asks the socket to close; then the socket is closed with the reason."""
+    app = websocket.app
     loops: TrainingLoops = app.state.training_loops
-    async with loops.watching(found):
+    async with loops.watching(session):
         tasks = [asyncio.create_task(viewer.run()),
-                 asyncio.create_task(receive(websocket, found, viewer, limits))]
+                 asyncio.create_task(receive(websocket, session, viewer, viewer.limits)),
+                 asyncio.create_task(connection.closing.wait())]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             # Idle from now on: the TTL counts from the moment the last viewer left. This runs
             # before any await, which a cancellation could interrupt.
-            app.state.registry.touch(found)
+            app.state.registry.touch(session)
             for task in tasks:
                 task.cancel()
             # wait(), unlike gather(), lets this handler's own cancellation through unchanged.
             await asyncio.wait(tasks)
-        # Both tasks may have ended on their own (the client went away while a frame was being
-        # sent): every exception is looked at, so none is reported as never retrieved.
-        failures = [t.exception() for t in tasks if not t.cancelled()]
-        for failure in failures:
-            if failure is not None and not isinstance(failure, CLOSED):
-                raise failure
+    if session.closed:
+        connection.close(*SESSION_ENDED)
+    if connection.close_with is not None:
+        with contextlib.suppress(*CLOSED):
+            await websocket.close(*connection.close_with)
+    # Both tasks may have ended on their own (the client went away while a frame was being
+    # sent): every exception is looked at, so none is reported as never retrieved.
+    failures = [t.exception() for t in tasks if not t.cancelled()]
+    for failure in failures:
+        if failure is not None and not isinstance(failure, CLOSED):
+            raise failure

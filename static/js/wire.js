@@ -249,6 +249,8 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_csv_bytes Size of an uploaded CSV file
  * @property {number} max_csv_rows Data rows in an uploaded CSV file
  * @property {number} max_csv_columns Columns in an uploaded CSV file, inputs and target together
+ * @property {number} ws_ping_interval_seconds How often the server pings each WebSocket (keepalive)
+ * @property {number} ws_ping_timeout_seconds How long a ping may go unanswered before the socket is dropped (its session then stops training and can expire)
  */
 
 /**
