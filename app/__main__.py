@@ -20,6 +20,7 @@ def main() -> None:
     import uvicorn
 
     from app.main import create_app
+    from app.serve import server_options
     from app.settings import Settings
 
     parser = argparse.ArgumentParser(description="Serve Backprop Playground.")
@@ -27,14 +28,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
     settings = Settings.from_env()
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        # Deflate costs 10-40x the send itself per frame; frames are already compact bytes.
-        ws_per_message_deflate=False,
-        ws_max_size=settings.limits.max_message_bytes,
-    )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, **server_options(settings))
 
 
 if __name__ == "__main__":

@@ -25,3 +25,11 @@ def test_dockerfile_installs_like_the_readme_start_command():
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert f"RUN {install}" in dockerfile
     assert run.removeprefix(".venv/bin/") in dockerfile
+
+
+def test_every_limit_is_in_the_settings_table():
+    from app.config import Limits
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in Limits.model_fields if f"| `BPP_{name.upper()}` |" not in text]
+    assert not missing

@@ -235,7 +235,8 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_samples Examples in a generated dataset
  * @property {number} max_steps_per_request Steps in one REST train call
  * @property {number} max_predict_points Inputs in one predict call
- * @property {number} max_message_bytes Size of one WebSocket message
+ * @property {number} max_message_bytes Size of one WebSocket message; a larger one gets an error reply and the socket stays open
+ * @property {number} max_message_hard_bytes Size of a WebSocket message the server reads at all; a larger one closes the socket (1009)
  * @property {number} max_sessions Sessions alive at once
  * @property {number} session_ttl_seconds Idle time before a session ends
  * @property {number} max_frame_rate Frames per second per viewer
@@ -246,6 +247,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_csv_bytes Size of an uploaded CSV file
  * @property {number} max_csv_rows Data rows in an uploaded CSV file
  * @property {number} max_csv_columns Columns in an uploaded CSV file, inputs and target together
+ * @property {number} max_csv_cell_chars Characters in one cell of an uploaded CSV file, header included
  */
 
 /**
