@@ -10,7 +10,7 @@ page offers exactly what the server takes.
 from itertools import product
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from app.engine.activations import ActivationName, HiddenActivationName
 from app.engine.datasets import (
@@ -31,6 +31,10 @@ from app.engine.schedules import ScheduleName
 from app.errors import FieldError
 from app.models import StrictModel
 
+# A bound the schema itself puts on n_samples, far above any sensible max_samples: the
+# arithmetic on it (the test share) runs in floats before the limit is checked.
+MAX_SAMPLES_CAP = 10_000_000
+
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Seed of a NumPy random generator")]
 
 
@@ -42,7 +46,12 @@ class Limits(StrictModel):
     max_samples: int = Field(2000, ge=20, description="Examples in a generated dataset")
     max_steps_per_request: int = Field(100_000, ge=1, description="Steps in one REST train call")
     max_predict_points: int = Field(10_000, ge=1, description="Inputs in one predict call")
-    max_message_bytes: int = Field(16_384, ge=1024, description="Size of one WebSocket message")
+    max_message_bytes: int = Field(
+        16_384, ge=1024, description="Size of one WebSocket message; a larger one gets an error "
+        "reply and the socket stays open")
+    max_message_hard_bytes: int = Field(
+        1_048_576, ge=1024, description="Size of a WebSocket message the server reads at all; a "
+        "larger one closes the socket (1009)")
     max_sessions: int = Field(200, ge=1, description="Sessions alive at once")
     session_ttl_seconds: float = Field(1800, gt=0, description="Idle time before a session ends")
     max_frame_rate: float = Field(30, gt=0, le=120, description="Frames per second per viewer")
@@ -63,6 +72,16 @@ class Limits(StrictModel):
     ws_ping_timeout_seconds: float = Field(
         20, gt=0, description="How long a ping may go unanswered before the socket is dropped "
         "(its session then stops training and can expire)")
+    max_csv_cell_chars: int = Field(
+        100, ge=10, description="Characters in one cell of an uploaded CSV file, header included")
+
+    @model_validator(mode="after")
+    def _hard_cap_above_soft(self) -> "Limits":
+        """Between the two message sizes a client gets an error reply; the hard cap below the
+        soft limit would leave no room for it."""
+        if self.max_message_hard_bytes < self.max_message_bytes:
+            raise ValueError("max_message_hard_bytes must be at least max_message_bytes")
+        return self
 
 
 def _two_features() -> list[FeatureName]:
@@ -94,7 +113,8 @@ class NetworkConfig(StrictModel):
 class DataConfig(StrictModel):
     dataset: DatasetName | Literal["csv"] = Field(
         "circle", description="A generated dataset, or \"csv\": the table uploaded to the session")
-    n_samples: int = Field(400, ge=20, description="Examples, training and test together")
+    n_samples: int = Field(400, ge=20, le=MAX_SAMPLES_CAP,
+                           description="Examples, training and test together")
     noise: float = Field(0.0, ge=0.0, le=0.5, description="Jitter, as a share of the data radius")
     test_ratio: float = Field(0.5, ge=0.1, le=0.9, description="Share held out for the test loss")
     classes: int = Field(DEFAULT_GENERATED_CLASSES, ge=MIN_GENERATED_CLASSES,

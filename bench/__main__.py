@@ -21,6 +21,7 @@ import websockets  # noqa: E402
 from app.config import SessionConfig  # noqa: E402
 from app.frames import encode_frame  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.serve import server_options  # noqa: E402
 from app.sessions import Session  # noqa: E402
 from app.settings import Settings  # noqa: E402
 
@@ -99,8 +100,9 @@ async def clients(url: str, n: int, seconds: float, speed: int | None) -> list[t
 
 def delivery_rows(seconds: float) -> list[tuple[str, str]]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings()), port=port, log_level="warning",
-                                           ws_per_message_deflate=False))
+    settings = Settings()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning",
+                                           **server_options(settings)))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

@@ -19,10 +19,10 @@ import pytest
 import uvicorn
 import websockets.sync.client
 
-from app.__main__ import server as app_server
 from app.config import Limits, SessionConfig
 from app.main import create_app
 from app.runner import TrainingLoops, train_steps
+from app.serve import server as app_server
 from app.sessions import Session, SessionRegistry
 from app.settings import Settings
 

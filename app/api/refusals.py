@@ -3,30 +3,32 @@ validation errors and HTTP errors are answered as refusals too, so a client read
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from app.errors import Refusal, Refused, invalid
 
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
-def answer(status: int, refusal: Refusal) -> JSONResponse:
-    return JSONResponse(refusal.model_dump(mode="json"), status_code=status)
+def answer(status: int, refusal: Refusal) -> Response:
+    """Serialized by pydantic, which writes a non-finite number as null: JSONResponse would
+    fail on one (a NaN that reached a refusal's params) and turn a 422 into a 500."""
+    return Response(refusal.model_dump_json(), status_code=status, media_type="application/json")
 
 
-async def refused(request: Request, error: Exception) -> JSONResponse:
+async def refused(request: Request, error: Exception) -> Response:
     assert isinstance(error, Refused)
     return answer(error.status, error.refusal())
 
 
-async def invalid_request(request: Request, error: Exception) -> JSONResponse:
+async def invalid_request(request: Request, error: Exception) -> Response:
     """pydantic's errors without the location kind ("body", "query") in front of the field."""
     assert isinstance(error, RequestValidationError)
     return answer(422, invalid(list(error.errors()), skip=1))
 
 
-async def http_error(request: Request, error: Exception) -> JSONResponse:
+async def http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     code = HTTP_CODES.get(error.status_code, "http_error")
     response = answer(error.status_code, Refusal(code=code, message=str(error.detail)))

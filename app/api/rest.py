@@ -6,6 +6,7 @@ same thread that trains them; none blocks it for long (training yields between s
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Callable
 
 import numpy as np
@@ -32,7 +33,7 @@ from app.responses import finite, inspection, state, summary
 from app.runner import check_gradients, train_steps
 
 # Every refusal has the same body; the routes name the statuses they may answer with.
-REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (404, 422)}
+REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 404, 413, 422, 503)}
 router = APIRouter(prefix="/api", tags=["sessions"], responses=REFUSALS)
 
 
@@ -82,6 +83,12 @@ async def hang_up_watch(request: Request) -> AsyncIterator[Callable[[], bool]]:
     finally:
         watcher.cancel()
         await asyncio.wait([watcher])
+def csv_column(target: str | None) -> str | int | None:
+    """?target= as a column index when it is written in ASCII digits (short enough to be one),
+    else as a name: "¹" passes str.isdigit() but is no integer."""
+    if target is not None and re.fullmatch(r"-?[0-9]{1,9}", target):
+        return int(target)
+    return target
 
 
 @router.get("/limits")
@@ -181,9 +188,9 @@ async def upload_csv(request: Request, session: SessionDep, limits: LimitsDep,
     check_at_most("csv", len(body), limits.max_csv_bytes, "max_csv_bytes")
     try:
         text = body.decode("utf-8-sig")
-        column: str | int | None = int(target) if target and target.lstrip("-").isdigit() else target
-        table = parse_csv(text, column, max_rows=limits.max_csv_rows,
-                          max_columns=limits.max_csv_columns, task=task)
+        table = parse_csv(text, csv_column(target), max_rows=limits.max_csv_rows,
+                          max_columns=limits.max_csv_columns,
+                          max_cell_chars=limits.max_csv_cell_chars, task=task)
     except UnicodeDecodeError as e:
         raise Refused("csv", "the file is not UTF-8 text", field="csv") from e
     except CsvError as e:

@@ -44,7 +44,8 @@ def parse(text: str, limits: Limits) -> ClientMessage | ErrorMessage:
     if size > limits.max_message_bytes:
         return error(Refused("message_too_large", f"message of {size} bytes; at most "
                              f"{limits.max_message_bytes} (max_message_bytes)",
-                             params={"limit": limits.max_message_bytes}).refusal())
+                             params={"limit": limits.max_message_bytes,
+                                     "setting": "max_message_bytes"}).refusal())
     try:
         return client_message.validate_json(text)
     except ValidationError as e:

@@ -30,6 +30,7 @@ from app.engine.datasets import Array, Dataset, InputKind, Task, split
 
 MAX_TABLE_CLASSES = 10
 MIN_ROWS = 10
+MAX_CELL_CHARS = 100
 SEPARATORS = (";", "\t")  # tried in this order; "," when neither splits the first row
 
 
@@ -69,11 +70,13 @@ class Table:
 
 def parse_csv(
     text: str, target: str | int | None = None, *, max_rows: int, max_columns: int,
-    min_rows: int = MIN_ROWS, task: Task | None = None,
+    max_cell_chars: int = MAX_CELL_CHARS, min_rows: int = MIN_ROWS, task: Task | None = None,
 ) -> Table:
-    """max_rows counts data rows (not the header); max_columns counts the target too."""
+    """max_rows counts data rows (not the header); max_columns counts the target too;
+    max_cell_chars bounds every cell, header names included (far below the csv module's own
+    field limit, whose error would otherwise be the first thing a one-line file hits)."""
     separator = _separator(text)
-    rows = _rows(text, separator)
+    rows = _checked(_rows(text, separator), max_cell_chars)
     first = next(rows, None)
     if first is None:
         raise CsvError("the file holds no rows")
@@ -103,11 +106,26 @@ def csv_dataset(table: Table, test_ratio: float, rng: np.random.Generator) -> Da
 
 
 def _separator(text: str) -> str:
+    """The first separator that splits the first row; a row the csv module cannot read at all
+    (a cell beyond its field limit) is left for _rows to report with its line."""
     first = next((line for line in text.removeprefix("\ufeff").splitlines() if line.strip()), "")
     for separator in SEPARATORS:
-        if len(next(csv.reader([first], delimiter=separator, skipinitialspace=True))) > 1:
-            return separator
+        try:
+            if len(next(csv.reader([first], delimiter=separator, skipinitialspace=True))) > 1:
+                return separator
+        except csv.Error:
+            continue
     return ","
+
+
+def _checked(rows: Iterator[tuple[int, list[str]]], max_chars: int) -> Iterator[tuple[int, list[str]]]:
+    """The rows, refusing the first cell longer than max_chars."""
+    for line, cells in rows:
+        for k, cell in enumerate(cells, start=1):
+            if len(cell) > max_chars:
+                raise CsvError(f"a cell of {len(cell)} characters; at most {max_chars} are allowed",
+                               line, k)
+        yield line, cells
 
 
 def _rows(text: str, separator: str) -> Iterator[tuple[int, list[str]]]:

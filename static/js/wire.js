@@ -238,7 +238,8 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_samples Examples in a generated dataset
  * @property {number} max_steps_per_request Steps in one REST train call
  * @property {number} max_predict_points Inputs in one predict call
- * @property {number} max_message_bytes Size of one WebSocket message
+ * @property {number} max_message_bytes Size of one WebSocket message; a larger one gets an error reply and the socket stays open
+ * @property {number} max_message_hard_bytes Size of a WebSocket message the server reads at all; a larger one closes the socket (1009)
  * @property {number} max_sessions Sessions alive at once
  * @property {number} session_ttl_seconds Idle time before a session ends
  * @property {number} max_frame_rate Frames per second per viewer
@@ -251,6 +252,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_csv_columns Columns in an uploaded CSV file, inputs and target together
  * @property {number} ws_ping_interval_seconds How often the server pings each WebSocket (keepalive)
  * @property {number} ws_ping_timeout_seconds How long a ping may go unanswered before the socket is dropped (its session then stops training and can expire)
+ * @property {number} max_csv_cell_chars Characters in one cell of an uploaded CSV file, header included
  */
 
 /**

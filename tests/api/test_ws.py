@@ -188,7 +188,7 @@ def test_a_message_over_the_size_limit_gets_an_error(client):
         opening(ws)
         ws.send_text(text)
         assert receive(ws) == {"type": "error", "code": "message_too_large", "errors": [],
-                               "params": {"limit": 16384},
+                               "params": {"limit": 16384, "setting": "max_message_bytes"},
                                "message": f"message of {len(text)} bytes; at most 16384 (max_message_bytes)"}
         ws.send_json({"type": "step"})
         frame_at(ws, 1)

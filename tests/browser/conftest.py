@@ -5,15 +5,12 @@ Without /usr/bin/chromium the tests skip, except under CI (CI=true), where that 
 
 import os
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
+from live import serving
 
-from app.main import create_app
 from app.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -22,27 +19,10 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(Settings()), host="127.0.0.1", port=port,
-                            ws_per_message_deflate=False, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        threading.Event().wait(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join()
+    with serving(Settings()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
