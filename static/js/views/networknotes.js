@@ -2,7 +2,7 @@
 /** The notes under the diagram: which examples its numbers are about, and what the neurons'
  * fill means (with the δ scale, which changes every frame). */
 import { num } from '../format.js';
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { deltaScale } from '../shown.js';
 import { changed, part } from './dom.js';
 
@@ -29,7 +29,7 @@ export function createNetworkNotes(root) {
     const frame = state.frame;
     if (!changed(shown, [frame, state.fill, state.config]) || !frame) return;
     batch.textContent = frame.sample === null
-      ? t('net.batchNote', { n: state.config?.training.batch_size ?? 0 })
+      ? tn('net.batchNote', state.config?.training.batch_size ?? 0)
       : t('net.sampleNote', { i: frame.sample });
     fill.textContent = fillNote(state);
   }

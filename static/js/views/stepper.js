@@ -4,7 +4,7 @@
  * The server keeps the stage, so every viewer of a session (a projected classroom) follows the
  * same one. */
 import { num, superscript } from '../format.js';
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { online } from '../store.js';
 import { shownStage } from '../shown.js';
 import { changed, enable, part } from './dom.js';
@@ -65,7 +65,7 @@ export function createStepper(root, actions) {
     const count = layout.stages.length;
     previous.disabled = stage === 0;
     next.textContent = stage === count - 1 ? next.dataset.labelApply ?? '' : next.dataset.labelNext ?? '';
-    const on = frame.sample === null ? t('walk.on.batch', { m: batchSize }) : t('walk.on.sample', { i: frame.sample });
+    const on = frame.sample === null ? tn('walk.on.batch', batchSize, { m: batchSize }) : t('walk.on.sample', { i: frame.sample });
     stageText.textContent = `${t('walk.stageOf', { s: stage + 1, n: count })} · ${on}`;
     description.textContent = `${explain(frame, layout)} ${t('walk.keys')}`;
   }
