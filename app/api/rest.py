@@ -195,7 +195,8 @@ async def upload_csv(request: Request, session: SessionDep, limits: LimitsDep,
         raise Refused("csv", "the file is not UTF-8 text", field="csv") from e
     except CsvError as e:
         raise Refused("csv", str(e), field="csv", params={
-            "detail": e.detail, "row": e.row or 0, "column": e.column or 0}) from e
+            "detail": e.detail, "row": e.row or 0, "column": e.column or 0,
+            "name": e.column_name or ""}) from e
     config = upload_config(session.config, table, limits)
     check_config(config, limits)
     session.upload_csv(table, config)

@@ -25,22 +25,16 @@ export function superscript(exponent) {
   return exponent < 0 ? `⁻${digits}` : digits;
 }
 
-/** @param {number} value */
-export function percent(value) {
-  return Number.isFinite(value) ? `${(100 * value).toFixed(1)}%` : '–';
+/** A share as a percentage with one decimal, the page language's way (98.8%).
+ * @param {number} value @param {string} [locale] the page's language by default */
+export function percent(value, locale = globalThis.document?.documentElement.lang || 'en') {
+  return Number.isFinite(value)
+    ? value.toLocaleString(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 })
+    : '–';
 }
 
 /** A whole number with the page language's digit grouping (1,234).
  * @param {number} value @param {string} [locale] the page's language by default */
 export function count(value, locale = globalThis.document?.documentElement.lang || 'en') {
   return Math.round(value).toLocaleString(locale);
-}
-
-/** A refusal as the banner says it: each field's problem ("field: message", joined by "; "),
- * or the refusal's own message when no field is named.
- * @param {import('./protocol.js').Refusal} refusal */
-export function refusalText(refusal) {
-  return refusal.errors.length
-    ? refusal.errors.map((e) => `${e.field}: ${e.message}`).join('; ')
-    : refusal.message;
 }

@@ -5,6 +5,7 @@
 import { readSetup } from './boot.js';
 import { decodeFrame } from './protocol.js';
 import { latestPerFrame, oncePerFrame } from './schedule.js';
+import { language } from './i18n.js';
 import { connect, requestedSession } from './server.js';
 import * as act from './store.js';
 import { createBanner } from './views/banner.js';
@@ -16,6 +17,7 @@ import { createFooter } from './views/footer.js';
 import { createGradCheck } from './views/gradcheck.js';
 import { createHyper } from './views/hyper.js';
 import { createInspector } from './views/inspector.js';
+import { createLanguageSwitch, followSavedLanguage } from './views/language.js';
 import { createLossChart } from './views/losschart.js';
 import { createMetrics } from './views/metrics.js';
 import { createNetworkHead } from './views/networkhead.js';
@@ -31,6 +33,9 @@ import { createTransport } from './views/transport.js';
 /** @typedef {import('./protocol.js').ServerMessage} ServerMessage */
 /** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
 
+// A page opened in another language than the one chosen here loads again in the chosen one;
+// this one then stops before it connects (a promise that never settles).
+if (followSavedLanguage(language)) await new Promise(() => {});
 const setup = readSetup();
 const requested = requestedSession();
 const store = act.createStore(act.initialState(requested));
@@ -52,6 +57,7 @@ const views = [
   createCounters(el('.topbar .counters'), { send }),
   createHyper(el('.topbar .hyper'), setup, { send, edit }),
   createStatus(el('#status')),
+  createLanguageSwitch(el('.topbar .language'), language),
   createBanner(el('#banner')),
   createDataPanel(el('.panel.data'), setup, { edit, upload }),
   createTrainingPanel(el('.panel.training'), setup, { edit }),

@@ -2,8 +2,6 @@
 /** The page's only mutable state. Reducers are pure functions from a state (and a message or
  * an edit) to the next state; createStore holds the current one, applies reducers and tells
  * subscribers. Views read the state they are given; they change it only through these. */
-import { refusalText } from './format.js';
-
 /** @typedef {import('./protocol.js').Layout} Layout */
 /** @typedef {import('./protocol.js').Frame} Frame */
 /** @typedef {import('./protocol.js').SessionConfig} SessionConfig */
@@ -20,9 +18,10 @@ import { refusalText } from './format.js';
 /** @typedef {'map' | 'activation' | 'delta'} Fill */
 /**
  * @typedef {{ phase: 'idle' } | { phase: 'sending', name: string }
- *   | { phase: 'failed', detail: string } | { phase: 'sent', name: string }
+ *   | { phase: 'failed', refusal: Refusal } | { phase: 'sent', name: string }
  *   | { phase: 'done', name: string, inputs: number, target: string }} Upload
- * @typedef {{ serial: number, key: string, detail: string }} Notice a message for the banner
+ * @typedef {{ serial: number, key: string, refusal: Refusal }} Notice a refusal for the banner,
+ *   which the banner says in the page's language
  */
 /**
  * @typedef {{
@@ -112,13 +111,18 @@ export function applyStatus(state, message) {
 /** The server refused something (a config, most often): say why, show what it runs instead.
  * @param {State} state @param {import('./protocol.js').ErrorMessage} message @returns {State} */
 export function applyError(state, message) {
-  return { ...notify(state, 'error.refused', refusalText(message)), config: state.confirmed,
+  return { ...notify(state, 'error.refused', refusalOf(message)), config: state.confirmed,
     pending: null };
 }
 
-/** @param {State} state @param {string} key @param {string} detail @returns {State} */
-function notify(state, key, detail) {
-  return { ...state, notice: { serial: (state.notice?.serial ?? 0) + 1, key, detail } };
+/** @param {State} state @param {string} key @param {Refusal} refusal @returns {State} */
+function notify(state, key, refusal) {
+  return { ...state, notice: { serial: (state.notice?.serial ?? 0) + 1, key, refusal } };
+}
+
+/** The refusal of an error message, without its type. @param {Refusal} message @returns {Refusal} */
+function refusalOf({ code, message, params, errors }) {
+  return { code, message, params, errors };
 }
 
 /** A target that still exists in a new layout stays inspected (a reset, new data).
@@ -203,8 +207,7 @@ export function uploadStarted(state, name) {
  * @param {State} state @param {string} name @param {Refusal | null} refusal @returns {State} */
 export function uploadFinished(state, name, refusal) {
   if (refusal !== null) {
-    const detail = refusalText(refusal);
-    return { ...notify(state, 'upload.failed', detail), upload: { phase: 'failed', detail } };
+    return { ...notify(state, 'upload.failed', refusalOf(refusal)), upload: { phase: 'failed', refusal: refusalOf(refusal) } };
   }
   const upload = state.layout?.input_kind === 'table' ? described(name, state.layout)
     : /** @type {Upload} */ ({ phase: 'sent', name });

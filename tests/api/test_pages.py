@@ -71,7 +71,7 @@ def test_an_unknown_language_falls_back_to_english(client):
 def test_every_message_the_page_uses_is_in_the_catalogue():
     sources = [p.read_text(encoding="utf-8") for p in (ROOT / "static" / "js").rglob("*.js")]
     sources += [p.read_text(encoding="utf-8") for p in (ROOT / "templates").glob("*.html")]
-    used = {key for text in sources for key in re.findall(r"""\bt\(\s*['"]([\w.]+)['"]""", text)}
+    used = {key for text in sources for key in re.findall(r"""(?:^|[^\w.])t\(\s*['"]([\w.]*\w)['"]""", text)}
     choices = {group: get_args(names) for group, names in CHOICES.items()}
     choices |= {"dataset": [*GENERATORS, "csv"], "fn": get_args(ActivationName),
                 "group": ["binary", "multiclass", "regression", "real"],
@@ -79,3 +79,33 @@ def test_every_message_the_page_uses_is_in_the_catalogue():
     used |= {f"{group}.{name}" for group, names in choices.items() for name in names}
     assert len(used) > 60
     assert sorted(used - CATALOGUE.keys()) == []
+
+
+ZH = json.loads((ROOT / "static" / "i18n" / "zh-Hans.json").read_text(encoding="utf-8"))
+
+
+def test_chinese_by_lang_then_cookie_then_accept_language(client):
+    def language(url: str = "/", cookie: str | None = None, accept: str = "") -> str:
+        client.cookies.clear()
+        if cookie:
+            client.cookies.set("lang", cookie)
+        html = client.get(url, headers={"accept-language": accept}).text
+        return re.search(r'<html lang="([^"]+)">', html).group(1)
+
+    for tag in ["zh", "zh-CN", "zh-Hans", "zh-hans-cn", "zh-SG"]:
+        assert language(f"/?lang={tag}") == "zh-Hans", tag
+    assert language(accept="zh-CN,zh;q=0.9,en;q=0.8") == "zh-Hans"
+    assert language(accept="fr-FR,zh-TW;q=0.5") == "zh-Hans"
+    assert language(accept="en-GB,zh;q=0.5") == "en"
+    assert language(cookie="zh-Hans", accept="en-US") == "zh-Hans"
+    assert language("/?lang=en", cookie="zh-Hans", accept="zh-CN") == "en"
+    assert language(cookie="xx", accept="zh") == "zh-Hans"
+
+
+def test_the_chinese_page_renders_its_fixed_labels_in_chinese(client):
+    html = client.get("/?lang=zh-CN").text
+    assert f"<title>{ZH['app.title']}</title>" in html
+    assert ZH["explain.forward"] in html and ZH["out.trainLoss"] in html
+    assert boot_data(html)["messages"] == ZH
+    assert boot_data(html)["language"] == "zh-Hans"
+    assert '<option value="zh-Hans" lang="zh-Hans" selected>简体中文</option>' in html

@@ -1,7 +1,7 @@
 // @ts-check
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { count, num, percent, refusalText, superscript } from '../../static/js/format.js';
+import { count, num, percent, superscript } from '../../static/js/format.js';
 
 test('num prints four significant digits, powers of ten beyond them, and a dash for NaN', () => {
   assert.equal(num(0.123456), '0.1235');
@@ -21,18 +21,7 @@ test('superscript writes exponents with superscript digits and minus', () => {
 test('percent has one decimal, count groups digits in the given language', () => {
   assert.equal(percent(0.9876), '98.8%');
   assert.equal(percent(NaN), '–');
+  assert.equal(percent(0.9876, 'zh-Hans'), '98.8%');
   assert.equal(count(1234.4, 'en'), '1,234');
   assert.equal(count(1797, 'de'), '1.797');
-});
-
-test('a refusal reads as field: message joined by "; ", or its own message', () => {
-  /** @type {import('../../static/js/protocol.js').Refusal['errors']} */
-  const errors = [
-    { field: 'config.network.hidden_layers', code: 'too_long', message: 'at most 6 hidden layers', params: {} },
-    { field: 'config.training.learning_rate', code: 'less_than_equal', message: 'at most 100', params: { le: 100 } },
-  ];
-  assert.equal(refusalText({ code: 'invalid', message: 'invalid request', params: {}, errors }),
-    'config.network.hidden_layers: at most 6 hidden layers; config.training.learning_rate: at most 100');
-  assert.equal(refusalText({ code: 'csv', message: "row 3, column 2 (b): 'oops' is not a number", params: {}, errors: [] }),
-    "row 3, column 2 (b): 'oops' is not a number");
 });

@@ -83,7 +83,9 @@ test('a refusal rolls back to the confirmed config and says why', () => {
       message: 'at most 10', params: { le: 10 } }] });
   assert.equal(state.pending, null);
   assert.equal(state.config?.training.learning_rate, 0.1);
-  assert.deepEqual(state.notice, { serial: 1, key: 'error.refused', detail: 'config.training.learning_rate: at most 10' });
+  assert.deepEqual(state.notice, { serial: 1, key: 'error.refused', refusal: { code: 'invalid',
+    message: 'config refused', params: {}, errors: [{ field: 'config.training.learning_rate', code: 'le',
+      message: 'at most 10', params: { le: 10 } }] } });
 });
 
 test('a new layout keeps an inspected target that still exists and drops one that does not', () => {
@@ -134,7 +136,7 @@ test('an upload is described once its table\'s layout is here, or said to be ref
   state = act.applyLayout(state, table);
   assert.deepEqual(state.upload, { phase: 'done', name: 'rent.csv', inputs: 2, target: 'rent' });
   const refused = act.uploadFinished(state, 'bad.csv', { code: 'csv', message: 'row 3, column 2 (b): not a number', params: {}, errors: [] });
-  assert.deepEqual(refused.upload, { phase: 'failed', detail: 'row 3, column 2 (b): not a number' });
+  assert.deepEqual(refused.upload, { phase: 'failed', refusal: { code: 'csv', message: 'row 3, column 2 (b): not a number', params: {}, errors: [] } });
   assert.equal(refused.notice?.key, 'upload.failed');
 });
 

@@ -1,7 +1,8 @@
 // @ts-check
 /** The banner under the top bar: a refusal for a few seconds, or, while the network has
  * diverged, what to do about it until it no longer has. */
-import { t } from '../i18n.js';
+import { t, translate } from '../i18n.js';
+import { translatedRefusal } from '../refusals.js';
 
 const NOTICE_MS = 6000;
 
@@ -30,7 +31,7 @@ export function createBanner(root) {
     }
     if (state.notice !== notice) {
       notice = state.notice;
-      if (notice) show(t(notice.key, { detail: notice.detail }), false);
+      if (notice) show(t(notice.key, { detail: translatedRefusal(notice.refusal, translate) }), false);
     }
   }
 

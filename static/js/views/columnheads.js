@@ -1,7 +1,7 @@
 // @ts-check
 /** Above each column of the diagram: the input and output names, and for each hidden layer
  * buttons that add or remove a neuron, its neuron count and its own activation. */
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { online } from '../store.js';
 import { changed, fillSelect, html } from './dom.js';
 
@@ -60,7 +60,7 @@ export function createColumnHeads(root, setup, actions) {
   /** @param {number} index @param {number} neurons @param {SessionConfig} c @param {boolean} live */
   function layerHead(index, neurons, c, live) {
     const head = html('div', 'column-head');
-    const caption = html('span', '', neurons === 1 ? t('net.neuron') : t('net.neurons', { n: neurons }));
+    const caption = html('span', '', tn('net.neurons', neurons));
     head.append(...neuronButtons(index, neurons, live), caption, layerActivation(index, c, live));
     return head;
   }

@@ -198,6 +198,8 @@ export function createDiagram(root, tooltipRoot, actions) {
         const style = weightStyle(w);
         path.setAttribute('stroke', !Number.isFinite(w) ? css(NaN) : bundled ? BUNDLE_COLOUR : signColor(w));
         path.setAttribute('stroke-width', style.width.toFixed(2));
+        // The sign also by line style, not by colour alone: negative weights are dashed.
+        path.classList.toggle('negative', !bundled && w < 0);
         path.setAttribute('stroke-opacity', (pending ? 0.12 : style.opacity).toFixed(2));
       }));
     }

@@ -2,7 +2,7 @@
 /** The gradient check: backprop's ∂C/∂θ against central differences, per layer, green when the
  * largest relative error is below the threshold. The server computes it (app/engine/gradcheck.py). */
 import { num } from '../format.js';
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { html } from './dom.js';
 
 /** @param {HTMLElement} root */
@@ -20,7 +20,7 @@ export function createGradCheck(root) {
       item.dataset.error = String(error);
       list.append(item);
     });
-    root.replaceChildren(html('p', '', t('gradcheck.title', { m: result.examples })), list);
+    root.replaceChildren(html('p', '', tn('gradcheck.title', result.examples, { m: result.examples })), list);
     root.classList.toggle('passed', result.passed);
   }
 

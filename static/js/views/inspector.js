@@ -1,7 +1,7 @@
 // @ts-check
 /** The inspector: the equations of the neuron or weight clicked (equations.js), for the example
  * the server names, and a field to type a new weight or bias while paused. */
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { shownStage } from '../shown.js';
 import { changed, html } from './dom.js';
 import { neuronEquations, weightEquations } from './equations.js';
@@ -67,7 +67,7 @@ export function createInspector(root, actions) {
     const detail = message.detail;
     const i = message.indices[message.example];
     context.textContent = message.sample === null
-      ? t('inspect.onBatch', { i, k: message.example + 1, m: message.indices.length })
+      ? tn('inspect.onBatch', message.indices.length, { i, k: message.example + 1, m: message.indices.length })
       : t('inspect.onSample', { i });
     // Typing in the editor must survive the next frame's redraw.
     const typing = editor !== null && document.activeElement === editor ? editor : null;

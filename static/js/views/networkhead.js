@@ -1,7 +1,7 @@
 // @ts-check
 /** The network panel's head: add or remove a hidden layer, how many there are, and what the
  * neurons are filled with (their map, activation or δ). */
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { online } from '../store.js';
 import { changed, part } from './dom.js';
 
@@ -38,8 +38,7 @@ export function createNetworkHead(root, setup, actions) {
     if (!changed(shown, [c, state.status])) return;
     const layers = c?.network.hidden_layers.length ?? 0;
     if (c) {
-      layerCount.textContent = layers === 0 ? t('net.noHiddenLayer')
-        : layers === 1 ? t('net.hiddenLayer') : t('net.hiddenLayers', { n: layers });
+      layerCount.textContent = layers === 0 ? t('net.noHiddenLayer') : tn('net.hiddenLayers', layers);
     }
     const live = online(state);
     add.disabled = !live || layers >= setup.limits.max_hidden_layers;

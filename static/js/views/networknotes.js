@@ -2,7 +2,7 @@
 /** The notes under the diagram: which examples its numbers are about, and what the neurons'
  * fill means (with the δ scale, which changes every frame). */
 import { num } from '../format.js';
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { deltaScale } from '../shown.js';
 import { changed, part } from './dom.js';
 
@@ -30,8 +30,8 @@ export function createNetworkNotes(root) {
     if (!changed(shown, [frame, state.fill, state.config]) || !frame) return;
     const n = state.config?.training.batch_size ?? 0;
     batch.textContent = frame.position === null
-      ? t('net.sampleNote', { i: frame.sample, n })
-      : t('net.positionNote', { i: frame.sample, k: frame.position + 1, n });
+      ? tn('net.sampleNote', n, { i: frame.sample })
+      : tn('net.positionNote', n, { i: frame.sample, k: frame.position + 1 });
     fill.textContent = fillNote(state);
   }
 

@@ -4,7 +4,7 @@
  * The server keeps the stage, so every viewer of a session (a projected classroom) follows the
  * same one. */
 import { num, superscript } from '../format.js';
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { online } from '../store.js';
 import { shownStage } from '../shown.js';
 import { changed, enable, part } from './dom.js';
@@ -66,7 +66,7 @@ export function createStepper(root, actions) {
     previous.disabled = stage === 0;
     next.textContent = stage === count - 1 ? next.dataset.labelApply ?? '' : next.dataset.labelNext ?? '';
     const on = frame.position === null ? t('walk.on.sample', { i: frame.sample })
-      : t('walk.on.batch', { m: batchSize, k: frame.position + 1, i: frame.sample });
+      : tn('walk.on.batch', batchSize, { m: batchSize, k: frame.position + 1, i: frame.sample });
     stageText.textContent = `${t('walk.stageOf', { s: stage + 1, n: count })} · ${on}`;
     description.textContent = `${explain(frame, layout)} ${t('walk.keys')}`;
   }

@@ -2,7 +2,8 @@
 /** Your own data: a CSV file read in the browser and handed to the server. The table lives in
  * the session only; the server checks it and says which row and column it refuses. */
 import { count } from '../format.js';
-import { t } from '../i18n.js';
+import { t, translate } from '../i18n.js';
+import { translatedRefusal } from '../refusals.js';
 import { online } from '../store.js';
 import { enable, part } from './dom.js';
 
@@ -34,7 +35,7 @@ export function createUpload(root, setup, actions) {
     switch (upload.phase) {
       case 'idle': return '';
       case 'sending': case 'sent': return t('upload.sending', { name: upload.name });
-      case 'failed': return t('upload.failed', { detail: upload.detail });
+      case 'failed': return t('upload.failed', { detail: translatedRefusal(upload.refusal, translate) });
       default: return t('upload.done', { name: upload.name, inputs: upload.inputs, target: upload.target });
     }
   }

@@ -1,0 +1,36 @@
+"""Screenshots of the main views at phone, laptop and projector widths in both languages, for
+people to look at (test-artifacts/screenshots/); the checks are that nothing runs sideways off
+the page and that no label is clipped."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+WAIT_MS = 60_000
+SIZES = {"phone": (390, 844), "laptop": (1366, 768), "projector": (1920, 1080)}
+RUNNING = {"en": "Training", "zh-Hans": "训练中"}
+# Elements whose text would be cut off if it did not fit.
+CLIPPABLE = ("button, label, legend, h1, h2, dt, dd, .column-head, .dataset, .status, "
+             ".layer-count, summary, th, figcaption")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+@pytest.mark.parametrize("size", list(SIZES))
+def test_main_view_fits(browser, server_url, screenshot_dir, language, size):
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{server_url}/?lang={language}")
+    page.wait_for_function("t => document.querySelector('#status').textContent === t",
+                           arg=RUNNING[language], timeout=WAIT_MS)
+    page.wait_for_selector("#network .node")
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshot_dir / f"main-{size}-{language}.png", full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    clipped = page.evaluate("""selector => [...document.querySelectorAll(selector)]
+        .filter(e => e.offsetParent !== null && getComputedStyle(e).overflow !== 'visible'
+                && e.scrollWidth > e.clientWidth + 1)
+        .map(e => e.id || e.className || e.tagName)""", CLIPPABLE)
+    context.close()
+    assert overflow <= 0, f"the page runs {overflow}px sideways"
+    assert clipped == []
