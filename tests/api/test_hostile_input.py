@@ -45,7 +45,7 @@ def test_a_csv_cell_longer_than_the_limit_is_refused_with_its_place(make_client)
     response = client.put(f"/api/sessions/{sid}/csv", content=body, headers=CSV)
     assert response.status_code == 422
     assert response.json()["params"] == {"detail": "a cell of 11 characters; at most 10 are allowed",
-                                         "row": 7, "column": 2}
+                                         "row": 7, "column": 2, "name": ""}  # before any name is read
 
 
 @pytest.mark.parametrize("target", ["¹", "٣", "1_0", "9" * 5000])
