@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from app.config import Limits, SessionConfig, fit_batch, limit_errors
 from app.connections import SESSION_ENDED, Connection
 from app.errors import Refusal, Refused, invalid
+from app.health import Metrics
 from app.protocol import (
     ClientMessage,
     ConfigMessage,
@@ -52,11 +53,13 @@ def parse(text: str, limits: Limits) -> ClientMessage | ErrorMessage:
         return error(invalid(e.errors(), skip=1))
 
 
-async def handle(message: ClientMessage, session: Session, viewer: Viewer, limits: Limits) -> None:
+async def handle(message: ClientMessage, session: Session, viewer: Viewer,
+                 limits: Limits) -> ErrorMessage | None:
     try:
         await dispatch(message, session, viewer, limits)
     except Refused as e:
-        viewer.reply(error(e.refusal()))
+        return error(e.refusal())
+    return None
 
 
 async def dispatch(message: ClientMessage, session: Session, viewer: Viewer, limits: Limits) -> None:
@@ -109,14 +112,15 @@ async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits
             return
         text = event.get("text")
         if text is None:
-            viewer.reply(error(Refusal(code="binary_message",
-                                       message="binary messages are not accepted; send JSON text")))
-            continue
-        message = parse(text, limits)
-        if isinstance(message, ErrorMessage):
-            viewer.reply(message)
+            refusal: ErrorMessage | None = error(Refusal(
+                code="binary_message", message="binary messages are not accepted; send JSON text"))
         else:
-            await handle(message, session, viewer, limits)
+            message = parse(text, limits)
+            refusal = message if isinstance(message, ErrorMessage) else await handle(
+                message, session, viewer, limits)
+        if refusal is not None:
+            websocket.app.state.metrics.refused(refusal.code)
+            viewer.reply(refusal)
 
 
 @router.websocket("/ws")
@@ -130,12 +134,19 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
     try:
         found = found or app.state.registry.create(SessionConfig())
     except Refused as e:
+        app.state.metrics.refused(e.code)
         await websocket.send_text(error(e.refusal()).model_dump_json())
         await websocket.close(code=1013)
         return
     await websocket.send_text(
         HelloMessage(session_id=found.id, config=found.config, limits=limits).model_dump_json())
-    viewer = Viewer(found, limits, websocket.send_text, websocket.send_bytes)
+    metrics: Metrics = app.state.metrics
+
+    async def send_frame(frame: bytes) -> None:
+        await websocket.send_bytes(frame)
+        metrics.frames.inc()
+
+    viewer = Viewer(found, limits, websocket.send_text, send_frame)
     with app.state.connections.opened() as connection:
         await serve(websocket, found, viewer, connection)
 
