@@ -13,6 +13,7 @@ from app.connections import GOING_AWAY, Connections
 from app.health import Metrics
 from app.paths import resource_dir
 from app.runner import TrainingLoops
+from app.scheduler import Scheduler
 from app.sessions import SessionRegistry
 from app.settings import Settings
 
@@ -57,6 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.registry = SessionRegistry(settings.limits)
     app.state.training_loops = TrainingLoops(settings.limits.max_steps_per_second)
     app.state.connections = Connections()
+    limits = settings.limits
+    app.state.scheduler = Scheduler(limits.session_cpu_share, limits.address_cpu_share)
+    app.state.registry.on_close.append(app.state.scheduler.forget)
     app.state.metrics = Metrics({
         "sessions": lambda: len(app.state.registry.sessions),
         "sockets": lambda: len(app.state.connections),
