@@ -67,6 +67,15 @@ class Limits(StrictModel):
     max_csv_rows: int = Field(2000, ge=10, description="Data rows in an uploaded CSV file")
     max_csv_columns: int = Field(
         17, ge=2, description="Columns in an uploaded CSV file, inputs and target together")
+    session_cpu_share: float = Field(
+        0.5, gt=0, le=1, description="Share of the server's time (one core) one session may use "
+        "for training, frames and messages; past it, it waits for the next 0.1 s window")
+    address_cpu_share: float = Field(
+        0.5, gt=0, le=1, description="Share of the server's time all the sessions driven from one "
+        "client address may use together (a class behind one NAT shares it: raise it there)")
+    ws_messages_per_second: float = Field(
+        20, gt=0, description="Messages one WebSocket may send per second (as many at once); "
+        "more are refused with rate_limited")
     ws_ping_interval_seconds: float = Field(
         20, gt=0, description="How often the server pings each WebSocket (keepalive)")
     ws_ping_timeout_seconds: float = Field(

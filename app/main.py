@@ -8,10 +8,12 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.api import docs, pages, refusals, rest, ws
+from app.api import docs, health, pages, refusals, rest, ws
 from app.connections import GOING_AWAY, Connections
+from app.health import Metrics
 from app.paths import resource_dir
 from app.runner import TrainingLoops
+from app.scheduler import Scheduler
 from app.sessions import SessionRegistry
 from app.settings import Settings
 
@@ -36,8 +38,9 @@ async def shutdown(app: FastAPI) -> None:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
-    await shutdown(app)
+    async with app.state.metrics.lag.running():
+        yield
+        await shutdown(app)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,6 +58,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.registry = SessionRegistry(settings.limits)
     app.state.training_loops = TrainingLoops(settings.limits.max_steps_per_second)
     app.state.connections = Connections()
+    limits = settings.limits
+    app.state.scheduler = Scheduler(limits.session_cpu_share, limits.address_cpu_share)
+    app.state.registry.on_close.append(app.state.scheduler.forget)
+    app.state.metrics = Metrics({
+        "sessions": lambda: len(app.state.registry.sessions),
+        "sockets": lambda: len(app.state.connections),
+        "training_tasks": lambda: len(app.state.training_loops.live),
+    })
     app.state.templates = Jinja2Templates(directory=resource_dir("templates"))
     app.state.i18n_dir = resource_dir("static") / "i18n"
     refusals.install(app)
@@ -62,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
+    app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
 
     @app.middleware("http")

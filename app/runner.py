@@ -31,6 +31,7 @@ from app.protocol import (
     WeightTarget,
 )
 from app.responses import finite, history_rows, inspection
+from app.scheduler import Account
 from app.sessions import Session
 
 # A gradient check passes when every relative error is below this (float64 central differences).
@@ -44,9 +45,10 @@ HISTORY_POINTS_PER_CALL = 100
 HISTORY_SECONDS = 1 / 30
 
 
-async def train_steps(session: Session, steps: int,
-                      hung_up: Callable[[], bool] = lambda: False) -> None:
-    """Run ``steps`` updates in slices, recording the loss along the way.
+async def train_steps(session: Session, steps: int, hung_up: Callable[[], bool] = lambda: False,
+                      account: Account | None = None) -> None:
+    """Run ``steps`` updates in slices, recording the loss along the way; each slice waits for
+    its turn at the scheduler when an account pays for it.
 
     It stops early when the session diverges or is closed (deleted, expired), or when
     ``hung_up`` says the client that asked has gone: nobody would read the result.
@@ -60,11 +62,16 @@ async def train_steps(session: Session, steps: int,
     while remaining > 0 and going():
         chunk = min(record_every, remaining)
         while chunk > 0 and going():
-            done = session.train(chunk, SLICE_SECONDS)
+            async with turn(account):
+                done = session.train(chunk, SLICE_SECONDS) if going() else 0
             chunk -= done
             remaining -= done
             await asyncio.sleep(0)
         session.record_history()
+
+
+def turn(account: Account | None) -> contextlib.AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext() if account is None else account.turn()
 
 
 async def check_gradients(session: Session, batch: TracedBatch) -> GradCheckResult:
@@ -97,8 +104,8 @@ class TrainingLoop:
     itself checks ``stopped`` and ``session.closed`` every time it wakes.
     """
 
-    def __init__(self, session: Session, top_speed: int) -> None:
-        self.session, self.top_speed = session, top_speed
+    def __init__(self, session: Session, top_speed: int, account: Account | None = None) -> None:
+        self.session, self.top_speed, self.account = session, top_speed, account
         self.viewers = 0
         self.stopped = False
         self.wake = asyncio.Event()
@@ -130,7 +137,8 @@ class TrainingLoop:
                 credit = min(credit + (now - last) * rate, max(1.0, rate * BURST_SECONDS))
                 last = now
                 if credit >= 1.0:
-                    credit -= session.train(int(credit), SLICE_SECONDS)
+                    async with turn(self.account):
+                        credit -= 0 if self.over else session.train(int(credit), SLICE_SECONDS)
                     if now - recorded >= HISTORY_SECONDS or session.diverged:
                         session.record_history()
                         recorded = now
@@ -160,10 +168,11 @@ class TrainingLoops:
         self.live: set[asyncio.Task[None]] = set()
 
     @contextlib.asynccontextmanager
-    async def watching(self, session: Session) -> AsyncIterator[None]:
+    async def watching(self, session: Session, account: Account | None = None) -> AsyncIterator[None]:
+        """While a viewer watches; the first viewer's account pays for the training."""
         loop = self.tasks.get(session.id)
         if loop is None:
-            loop = self.tasks[session.id] = TrainingLoop(session, self.top_speed)
+            loop = self.tasks[session.id] = TrainingLoop(session, self.top_speed, account)
             self.live.add(loop.task)
             loop.task.add_done_callback(self.live.discard)
         loop.viewers += 1
@@ -213,6 +222,8 @@ class Viewer:
         self.maps_behind = False
         # What this viewer's inspector shows; its numbers follow every frame.
         self.target: NeuronTarget | WeightTarget | None = None
+        # Pays for the frames this viewer builds (a frame is built once per state, for all).
+        self.account: Account | None = None
 
     def reply(self, message: BaseModel) -> None:
         self.outbox.append(message)
@@ -267,8 +278,12 @@ class Viewer:
             self.maps_behind = not maps_due
             if maps_due:
                 self.next_maps = now + 1.0 / self.limits.neuron_map_rate
-            await self.send_bytes(encode_frame(
-                session, self.limits.grid_size, self.limits.neuron_map_size, with_maps=maps_due))
+            start = perf_counter()
+            frame = encode_frame(session, self.limits.grid_size, self.limits.neuron_map_size,
+                                 with_maps=maps_due)
+            if self.account is not None:
+                self.account.charge(perf_counter() - start)
+            await self.send_bytes(frame)
             if self.target is not None:
                 await self.send_inspection(self.target)
             self.next_frame = perf_counter() + 1.0 / self.limits.max_frame_rate

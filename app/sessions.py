@@ -278,6 +278,8 @@ class SessionRegistry:
         self.limits = limits
         self.clock = clock
         self.sessions: dict[str, Session] = {}
+        # Called with the id of every session that ends (deleted, expired, server stopping).
+        self.on_close: list[Callable[[str], None]] = []
 
     def create(self, config: SessionConfig) -> Session:
         self.expire()
@@ -302,14 +304,19 @@ class SessionRegistry:
     def delete(self, session_id: str) -> bool:
         session = self.sessions.pop(session_id, None)
         if session is not None:
-            session.close()
+            self._close(session)
         return session is not None
+
+    def _close(self, session: Session) -> None:
+        session.close()
+        for callback in self.on_close:
+            callback(session.id)
 
     def close_all(self) -> None:
         """The server is stopping: every session ends, and whatever trains it stops."""
         sessions, self.sessions = list(self.sessions.values()), {}
         for session in sessions:
-            session.close()
+            self._close(session)
 
     def expire(self) -> None:
         """Drop sessions idle for longer than the TTL; a session being watched is never idle."""
@@ -317,4 +324,4 @@ class SessionRegistry:
         for sid, session in list(self.sessions.items()):
             if session.last_active < cutoff and not session.listeners:
                 del self.sessions[sid]
-                session.close()
+                self._close(session)

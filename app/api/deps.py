@@ -3,10 +3,16 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 
 from app.config import Limits
 from app.errors import Refused
 from app.sessions import Session, SessionRegistry
+
+
+def client_address(connection: HTTPConnection) -> str:
+    """Whom the work a request or socket causes is charged to (app/scheduler.py)."""
+    return connection.client.host if connection.client else "unknown"
 
 
 async def get_registry(request: Request) -> SessionRegistry:

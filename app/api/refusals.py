@@ -11,27 +11,33 @@ from app.errors import Refusal, Refused, invalid
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
-def answer(status: int, refusal: Refusal) -> Response:
-    """Serialized by pydantic, which writes a non-finite number as null: JSONResponse would
-    fail on one (a NaN that reached a refusal's params) and turn a 422 into a 500."""
+def answer(request: Request, status: int, refusal: Refusal) -> Response:
+    """The refusal as JSON, counted by code for /metrics."""
+    request.app.state.metrics.refused(refusal.code)
+    return body(status, refusal)
+
+
+def body(status: int, refusal: Refusal) -> Response:
+    """Serialized by pydantic, which writes a non-finite number as null: JSONResponse would fail
+    on one (a NaN that reached a refusal's params) and turn a 422 into a 500."""
     return Response(refusal.model_dump_json(), status_code=status, media_type="application/json")
 
 
 async def refused(request: Request, error: Exception) -> Response:
     assert isinstance(error, Refused)
-    return answer(error.status, error.refusal())
+    return answer(request, error.status, error.refusal())
 
 
 async def invalid_request(request: Request, error: Exception) -> Response:
     """pydantic's errors without the location kind ("body", "query") in front of the field."""
     assert isinstance(error, RequestValidationError)
-    return answer(422, invalid(list(error.errors()), skip=1))
+    return answer(request, 422, invalid(list(error.errors()), skip=1))
 
 
 async def http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     code = HTTP_CODES.get(error.status_code, "http_error")
-    response = answer(error.status_code, Refusal(code=code, message=str(error.detail)))
+    response = answer(request, error.status_code, Refusal(code=code, message=str(error.detail)))
     response.headers.update(error.headers or {})
     return response
 

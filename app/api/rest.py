@@ -13,6 +13,7 @@ import numpy as np
 from fastapi import APIRouter, Request, Response
 
 from app.api.deps import LimitsDep, RegistryDep, SessionDep
+from app.api.ws import client_address
 from app.bodies import (
     GradCheckRequest,
     InspectRequest,
@@ -31,6 +32,7 @@ from app.errors import Refusal, Refused
 from app.protocol import GradCheckResult, Inspection, ParamEdit
 from app.responses import finite, inspection, state, summary
 from app.runner import check_gradients, train_steps
+from app.scheduler import Account, Payer
 
 # Every refusal has the same body; the routes name the statuses they may answer with.
 REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 404, 413, 422, 503)}
@@ -142,7 +144,8 @@ async def train(body: TrainRequest, session: SessionDep, limits: LimitsDep,
     hangs up stops."""
     check_at_most("steps", body.steps, limits.max_steps_per_request, "max_steps_per_request")
     async with hang_up_watch(request) as hung_up:
-        await train_steps(session, body.steps, hung_up)
+        account = Account(request.app.state.scheduler, Payer(session.id, client_address(request)))
+        await train_steps(session, body.steps, hung_up, account)
     if session.closed:
         raise Refused("session_not_found", "the session ended during training", status=404)
     return summary(session)

@@ -2,13 +2,16 @@
 
 import asyncio
 import contextlib
+from time import perf_counter
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
+from app.api.deps import client_address
 from app.config import Limits, SessionConfig, fit_batch, limit_errors
 from app.connections import SESSION_ENDED, Connection
 from app.errors import Refusal, Refused, invalid
+from app.health import Metrics
 from app.protocol import (
     ClientMessage,
     ConfigMessage,
@@ -28,6 +31,7 @@ from app.protocol import (
     client_message,
 )
 from app.runner import TrainingLoops, Viewer, check_gradients, train_steps
+from app.scheduler import Account, Payer, TokenBucket
 from app.sessions import Session
 
 router = APIRouter()
@@ -53,11 +57,13 @@ def parse(text: str, limits: Limits) -> ClientMessage | ErrorMessage:
         return error(invalid(e.errors(), skip=1))
 
 
-async def handle(message: ClientMessage, session: Session, viewer: Viewer, limits: Limits) -> None:
+async def handle(message: ClientMessage, session: Session, viewer: Viewer,
+                 limits: Limits) -> ErrorMessage | None:
     try:
         await dispatch(message, session, viewer, limits)
     except Refused as e:
-        viewer.reply(error(e.refusal()))
+        return error(e.refusal())
+    return None
 
 
 async def dispatch(message: ClientMessage, session: Session, viewer: Viewer, limits: Limits) -> None:
@@ -67,7 +73,7 @@ async def dispatch(message: ClientMessage, session: Session, viewer: Viewer, lim
         case PauseMessage():
             session.set_running(False)
         case StepMessage(steps=steps):
-            await train_steps(session, steps)
+            await train_steps(session, steps, account=viewer.account)
         case ResetMessage(seed=seed):
             session.reset(seed)
         case ConfigMessage(config=config, ref=ref):
@@ -105,20 +111,43 @@ def configure(session: Session, viewer: Viewer, config: SessionConfig, ref: int 
 
 
 async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits: Limits) -> None:
+    bucket = TokenBucket(limits.ws_messages_per_second)
     while True:
         event = await websocket.receive()
         if event["type"] == "websocket.disconnect":
             return
-        text = event.get("text")
-        if text is None:
-            viewer.reply(error(Refusal(code="binary_message",
-                                       message="binary messages are not accepted; send JSON text")))
-            continue
-        message = parse(text, limits)
-        if isinstance(message, ErrorMessage):
-            viewer.reply(message)
-        else:
-            await handle(message, session, viewer, limits)
+        refusal = await respond(event.get("text"), session, viewer, limits, bucket)
+        if refusal is not None:
+            websocket.app.state.metrics.refused(refusal.code)
+            viewer.reply(refusal)
+        # Never back to back: whatever else is ready on the loop runs between two messages.
+        await asyncio.sleep(0)
+
+
+async def respond(text: str | None, session: Session, viewer: Viewer, limits: Limits,
+                  bucket: TokenBucket) -> ErrorMessage | None:
+    """One message handled, its time charged to the session and the client's address (a
+    step pays slice by slice itself), within the socket's rate; or the refusal."""
+    if not bucket.take():
+        rate = limits.ws_messages_per_second
+        return error(Refused("rate_limited", f"at most {rate:g} messages a second "
+                             "(ws_messages_per_second)",
+                             params={"limit": rate, "setting": "ws_messages_per_second"}).refusal())
+    if text is None:
+        return error(Refusal(code="binary_message",
+                             message="binary messages are not accepted; send JSON text"))
+    message = parse(text, limits)
+    if isinstance(message, ErrorMessage):
+        return message
+    account = viewer.account
+    if account is None or isinstance(message, StepMessage | GradCheckMessage):
+        return await handle(message, session, viewer, limits)
+    await account.admit()
+    start = perf_counter()
+    try:
+        return await handle(message, session, viewer, limits)
+    finally:
+        account.charge(perf_counter() - start)
 
 
 @router.websocket("/ws")
@@ -132,12 +161,20 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
     try:
         found = found or app.state.registry.create(SessionConfig())
     except Refused as e:
+        app.state.metrics.refused(e.code)
         await websocket.send_text(error(e.refusal()).model_dump_json())
         await websocket.close(code=1013)
         return
     await websocket.send_text(
         HelloMessage(session_id=found.id, config=found.config, limits=limits).model_dump_json())
-    viewer = Viewer(found, limits, websocket.send_text, websocket.send_bytes)
+    metrics: Metrics = app.state.metrics
+
+    async def send_frame(frame: bytes) -> None:
+        await websocket.send_bytes(frame)
+        metrics.frames.inc()
+
+    viewer = Viewer(found, limits, websocket.send_text, send_frame)
+    viewer.account = Account(app.state.scheduler, Payer(found.id, client_address(websocket)))
     with app.state.connections.opened() as connection:
         await serve(websocket, found, viewer, connection)
 
@@ -148,7 +185,7 @@ async def serve(websocket: WebSocket, session: Session, viewer: Viewer,
     asks the socket to close; then the socket is closed with the reason."""
     app = websocket.app
     loops: TrainingLoops = app.state.training_loops
-    async with loops.watching(session):
+    async with loops.watching(session, viewer.account):
         tasks = [asyncio.create_task(viewer.run()),
                  asyncio.create_task(receive(websocket, session, viewer, viewer.limits)),
                  asyncio.create_task(connection.closing.wait())]

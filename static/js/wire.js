@@ -250,6 +250,9 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_csv_bytes Size of an uploaded CSV file
  * @property {number} max_csv_rows Data rows in an uploaded CSV file
  * @property {number} max_csv_columns Columns in an uploaded CSV file, inputs and target together
+ * @property {number} session_cpu_share Share of the server's time (one core) one session may use for training, frames and messages; past it, it waits for the next 0.1 s window
+ * @property {number} address_cpu_share Share of the server's time all the sessions driven from one client address may use together (a class behind one NAT shares it: raise it there)
+ * @property {number} ws_messages_per_second Messages one WebSocket may send per second (as many at once); more are refused with rate_limited
  * @property {number} ws_ping_interval_seconds How often the server pings each WebSocket (keepalive)
  * @property {number} ws_ping_timeout_seconds How long a ping may go unanswered before the socket is dropped (its session then stops training and can expire)
  * @property {number} max_csv_cell_chars Characters in one cell of an uploaded CSV file, header included

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from app.api.refusals import answer
+from app.api.refusals import body
 from app.errors import Refused
 
 JSON = {"content-type": "application/json"}
@@ -58,5 +58,5 @@ def test_a_target_that_only_looks_like_a_number_is_a_name(client, target):
 
 
 def test_a_refusal_holding_a_non_finite_number_is_still_sent():
-    response = answer(422, Refused("limit", "too much", params={"limit": math.nan}).refusal())
+    response = body(422, Refused("limit", "too much", params={"limit": math.nan}).refusal())
     assert response.status_code == 422 and b'"limit":null' in response.body

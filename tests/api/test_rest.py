@@ -191,6 +191,8 @@ def test_openapi_lists_every_endpoint(client):
         "/api/sessions/{session_id}/gradcheck": ["post"],
         "/api/sessions/{session_id}/params": ["patch"],
         "/api/sessions/{session_id}/csv": ["put"],
+        "/health": ["get"],
+        "/metrics": ["get"],
     }
 
 

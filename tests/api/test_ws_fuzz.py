@@ -23,8 +23,9 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
+# Rate limits are tested on their own: here every message must reach the code behind it.
 FUZZ_LIMITS = Limits(max_samples=200, max_hidden_layers=2, max_neurons_per_layer=8, grid_size=8,
-                     max_frame_rate=120, max_steps_per_second=2000)
+                     max_frame_rate=120, max_steps_per_second=2000, ws_messages_per_second=1e6)
 RECEIVE_SECONDS = 10.0
 # A binary message always gets this one error reply, and the fuzzer sends only text: once it
 # arrives, every reply to the fuzzed message has come before it.

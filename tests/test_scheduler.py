@@ -1,0 +1,142 @@
+"""Fairness measured as shares counted by the scheduler, never as frames per second: a heavy
+session or a heavy address gets no more than its budget, and a light one its fair share."""
+
+import asyncio
+import json
+
+from app.config import SessionConfig
+from app.runner import TrainingLoops
+from app.scheduler import WINDOW_SECONDS, Account, Payer, Scheduler, TokenBucket
+from app.sessions import Session
+
+# The largest network on the largest dataset, full batch: one step costs many light ones.
+HEAVY = {"network": {"hidden_layers": [16] * 6},
+         "data": {"dataset": "digits", "n_samples": 2000, "test_ratio": 0.1},
+         "training": {"batch_size": 1617}}
+ROUNDS = 300
+BOUND_SECONDS = 30.0
+
+
+def session(name: str, config: dict | None = None) -> Session:
+    made = Session(name, SessionConfig.model_validate(config or {}), 0.0)
+    made.set_speed(None)  # as fast as the server goes
+    made.set_running(True)
+    return made
+
+
+async def train_together(sessions: list[tuple[Session, str]], session_share: float,
+                         address_share: float) -> tuple[Scheduler, float]:
+    """Every session at top speed on one scheduler until it has handed out ROUNDS slices;
+    the scheduler and how long that took on its clock."""
+    scheduler = Scheduler(session_share, address_share)
+    # A top speed no session reaches: each always wants more time than it gets.
+    loops = TrainingLoops(10**9)
+    start = scheduler.clock()
+    async with asyncio.timeout(BOUND_SECONDS), asyncio.TaskGroup() as group:
+        watchers = [group.create_task(watch(loops, s, Account(scheduler, Payer(s.id, address))))
+                    for s, address in sessions]
+        while sum(scheduler.slices.values()) < ROUNDS:
+            await asyncio.sleep(0.01)
+        for watcher in watchers:
+            watcher.cancel()
+    return scheduler, scheduler.clock() - start
+
+
+async def watch(loops: TrainingLoops, session: Session, account: Account) -> None:
+    async with loops.watching(session, account):
+        await asyncio.Event().wait()
+
+
+def test_a_heavy_session_beside_a_light_one_gets_no_more_than_its_budget():
+    heavy, light = session("heavy", HEAVY), session("light")
+    scheduler, elapsed = asyncio.run(train_together([(heavy, "a"), (light, "b")], 0.5, 1.0))
+    # The heavy one gets at most its half of the time (and a step or two more, as it cannot
+    # stop mid-step); the light one goes first whenever it has used less, so takes many more
+    # turns.
+    assert scheduler.total["session:heavy"] <= elapsed / 2 + 2 * scheduler.longest
+    assert scheduler.slices["session:light"] > 2 * scheduler.slices["session:heavy"]
+
+
+def test_one_address_with_many_heavy_sessions_stays_within_its_budget():
+    hostile = [(session(f"heavy{i}", HEAVY), "attacker") for i in range(4)]
+    scheduler, elapsed = asyncio.run(train_together([*hostile, (session("light"), "student")],
+                                                    0.5, 0.5))
+    # Four sessions from one address together get one address's half, not four fifths.
+    assert scheduler.total["address:attacker"] <= elapsed / 2 + 2 * scheduler.longest
+    assert scheduler.slices["session:light"] > sum(
+        scheduler.slices[f"session:heavy{i}"] for i in range(4))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def over_budget_waits_for_the_next_window() -> list[str]:
+    clock = Clock()
+    scheduler = Scheduler(0.5, 1.0, clock=clock)
+    spender, other = Payer("spender", "a"), Payer("other", "b")
+    async with scheduler.turn(spender):
+        clock.now += 3 * WINDOW_SECONDS  # one slice that overran: 1.5 windows' worth of debt
+    order: list[str] = []
+
+    async def take(payer: Payer) -> None:
+        async with scheduler.turn(payer):
+            order.append(payer.session)
+
+    spender_task = asyncio.create_task(take(spender))
+    await asyncio.sleep(0.01)
+    blocked = list(order)
+    await take(other)  # within budget: not held up by the spender's debt
+    clock.now += 10 * WINDOW_SECONDS
+    async with asyncio.timeout(BOUND_SECONDS):
+        await spender_task
+    return blocked + order
+
+
+def test_a_session_over_budget_waits_while_others_go_ahead():
+    assert asyncio.run(over_budget_waits_for_the_next_window()) == ["other", "spender"]
+
+
+def test_the_token_bucket_allows_a_seconds_worth_at_once_then_its_rate():
+    clock = Clock()
+    bucket = TokenBucket(5, clock=clock)
+    assert [bucket.take() for _ in range(7)] == [True] * 5 + [False] * 2
+    clock.now += 0.2  # one more token
+    assert [bucket.take() for _ in range(2)] == [True, False]
+
+
+# ---- a flooding socket -----------------------------------------------------------------
+
+def errors_until_status(ws, ref: int) -> list[str]:
+    """Error codes received until the status confirming config ``ref``."""
+    codes = []
+    for _ in range(500):
+        message = ws.receive()
+        if message.get("text") is None:
+            continue
+        found = json.loads(message["text"])
+        if found["type"] == "error":
+            codes.append(found["code"])
+        if found["type"] == "status" and found.get("ref") == ref:
+            return codes
+    raise AssertionError("no status")
+
+
+def test_a_flooding_socket_is_rate_limited_and_another_is_not(make_client):
+    client = make_client(ws_messages_per_second=5)
+    with client.websocket_connect("/ws") as flood, client.websocket_connect("/ws") as calm:
+        for _ in range(30):
+            flood.send_json({"type": "speed", "steps_per_second": 50})
+        calm.send_json({"type": "speed", "steps_per_second": 50})
+        calm.send_json({"type": "config", "config": {}, "ref": 1})
+        assert errors_until_status(calm, 1) == []
+        codes = []
+        while len(codes) < 20:
+            message = flood.receive()
+            if message.get("text") and json.loads(message["text"])["type"] == "error":
+                codes.append(json.loads(message["text"])["code"])
+        assert set(codes) == {"rate_limited"}
