@@ -6,6 +6,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app.api import docs, pages, refusals, rest, ws
+from app.api.limits import BodyLimit
 from app.paths import resource_dir
 from app.runner import TrainingLoops
 from app.sessions import SessionRegistry
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
+    app.add_middleware(BodyLimit, limits=settings.limits)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next) -> Response:

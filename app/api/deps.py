@@ -3,10 +3,12 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 
 from app.config import Limits
 from app.errors import Refused
 from app.sessions import Session, SessionRegistry
+from app.settings import Settings
 
 
 async def get_registry(request: Request) -> SessionRegistry:
@@ -17,8 +19,25 @@ async def get_limits(request: Request) -> Limits:
     return request.app.state.settings.limits
 
 
+def client_address(connection: HTTPConnection) -> str | None:
+    """Who is asking, for per-address limits: the trusted proxy's header when one is set (its
+    last entry: earlier ones are whatever the client sent), else the peer's address."""
+    settings: Settings = connection.app.state.settings
+    if settings.trusted_proxy_header:
+        forwarded = connection.headers.get(settings.trusted_proxy_header, "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return connection.client.host if connection.client else None
+
+
+async def get_address(request: Request) -> str | None:
+    return client_address(request)
+
+
 RegistryDep = Annotated[SessionRegistry, Depends(get_registry)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
+AddressDep = Annotated[str | None, Depends(get_address)]
 
 
 async def get_session(session_id: str, registry: RegistryDep) -> Session:

@@ -5,6 +5,7 @@ import asyncio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
+from app.api.deps import client_address
 from app.config import Limits, SessionConfig, fit_batch, limit_errors
 from app.errors import Refusal, Refused, invalid
 from app.protocol import (
@@ -127,7 +128,7 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
     await websocket.accept()
     found = app.state.registry.get(session) if session else None
     try:
-        found = found or app.state.registry.create(SessionConfig())
+        found = found or app.state.registry.create(SessionConfig(), client_address(websocket))
     except Refused as e:
         await websocket.send_text(error(e.refusal()).model_dump_json())
         await websocket.close(code=1013)
