@@ -7,6 +7,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.api import docs, pages, refusals, rest, ws
 from app.api.limits import BodyLimit
+from app.api.web import HeadAsGet
 from app.paths import resource_dir
 from app.runner import TrainingLoops
 from app.sessions import SessionRegistry
@@ -40,12 +41,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
     app.add_middleware(BodyLimit, limits=settings.limits)
+    app.add_middleware(HeadAsGet)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next) -> Response:
         response = await call_next(request)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
+        # For browsers older than CSP's frame-ancestors: no page of this app is framed.
+        response.headers["X-Frame-Options"] = "DENY"
         if settings.content_security_policy:
             redoc = request.url.path == docs.REDOC_PATH
             response.headers["Content-Security-Policy"] = REDOC_CSP if redoc else CSP
