@@ -11,6 +11,10 @@ from app.engine.trainer import Metrics
 from app.models import StrictModel, WireModel
 from app.protocol import HistoryRow, Sample, Status, Target
 
+# A static cap on predict's inputs, far above max_predict_points: a longer list is refused
+# while it is validated, before any example is looked at.
+MAX_PREDICT_CAP = 1_000_000
+
 
 class TrainRequest(StrictModel):
     steps: int = Field(1, ge=1, description="Gradient-descent updates to run")
@@ -22,9 +26,10 @@ class ResetRequest(StrictModel):
 
 class PredictRequest(StrictModel):
     inputs: list[Annotated[list[float], Field(min_length=1, max_length=64)]] = Field(
-        min_length=1, description="Examples as the dataset gives them: points (x1, x2) of the "
-        "plane, one x of a 1-D function, 64 pixels of a digit, a table row's inputs; features "
-        "and scaling are applied by the server")
+        min_length=1, max_length=MAX_PREDICT_CAP,
+        description="Examples as the dataset gives them: points (x1, x2) of the plane, one x "
+        "of a 1-D function, 64 pixels of a digit, a table row's inputs; features and scaling "
+        "are applied by the server")
 
 
 class PredictResponse(WireModel):

@@ -34,6 +34,9 @@ from app.models import StrictModel
 # A bound the schema itself puts on n_samples, far above any sensible max_samples: the
 # arithmetic on it (the test share) runs in floats before the limit is checked.
 MAX_SAMPLES_CAP = 10_000_000
+# Static caps on list lengths, far above any limit an operator would set: a list past one is
+# refused while it is validated, before the work the limits guard (and it is never echoed).
+MAX_LIST_CAP = 1000
 
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Seed of a NumPy random generator")]
 
@@ -53,6 +56,12 @@ class Limits(StrictModel):
         1_048_576, ge=1024, description="Size of a WebSocket message the server reads at all; a "
         "larger one closes the socket (1009)")
     max_sessions: int = Field(200, ge=1, description="Sessions alive at once")
+    max_sessions_per_address: int = Field(
+        50, ge=1, description="Sessions alive at once from one client address (behind a proxy, "
+        "the address its trusted header gives); a class behind one NAT shares one address")
+    max_body_bytes: int = Field(
+        262_144, ge=1024, description="Size of a REST request body (the CSV upload excepted), "
+        "checked before it is parsed")
     session_ttl_seconds: float = Field(1800, gt=0, description="Idle time before a session ends")
     max_frame_rate: float = Field(30, gt=0, le=120, description="Frames per second per viewer")
     max_steps_per_second: int = Field(
@@ -103,11 +112,11 @@ def _two_hidden_layers() -> list[int]:
 
 class NetworkConfig(StrictModel):
     hidden_layers: list[Annotated[int, Field(ge=1)]] = Field(
-        default_factory=_two_hidden_layers,
+        default_factory=_two_hidden_layers, max_length=MAX_LIST_CAP,
         description="Neurons in each hidden layer, input side first")
     activation: HiddenActivationName = Field("tanh", description="σ of every hidden layer")
     hidden_activations: list[HiddenActivationName] | None = Field(
-        None, description="σ of each hidden layer, one per layer; overrides `activation`")
+        None, max_length=MAX_LIST_CAP, description="σ of each hidden layer, one per layer; overrides `activation`")
     output_activation: ActivationName = Field("sigmoid", description="σ of the output layer")
     leaky_slope: float = Field(0.01, gt=0.0, lt=1.0, description="Slope of leaky ReLU below 0")
     loss: LossName = Field("binary_cross_entropy", description="Cost function C")
@@ -130,7 +139,7 @@ class DataConfig(StrictModel):
                          le=MAX_GENERATED_CLASSES,
                          description="Classes of the multiclass datasets (blobs, multi_spiral)")
     features: list[FeatureName] = Field(
-        default_factory=_two_features, min_length=1,
+        default_factory=_two_features, min_length=1, max_length=MAX_LIST_CAP,
         description="Inputs computed from 2-D points (x1, x2, x1², x2², x1·x2, sin x1, sin x2)")
     scaling: ScalingName = Field("none", description="Input scaling, fitted on the training set")
     seed: Seed = 0

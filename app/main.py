@@ -9,6 +9,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app.api import docs, health, pages, refusals, rest, ws
+from app.api.limits import BodyLimit
+from app.api.web import HeadAsGet
 from app.connections import GOING_AWAY, Connections
 from app.health import Metrics
 from app.paths import resource_dir
@@ -75,12 +77,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
+    app.add_middleware(BodyLimit, limits=settings.limits)
+    app.add_middleware(HeadAsGet)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next) -> Response:
         response = await call_next(request)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
+        # For browsers older than CSP's frame-ancestors: no page of this app is framed.
+        response.headers["X-Frame-Options"] = "DENY"
         if settings.content_security_policy:
             redoc = request.url.path == docs.REDOC_PATH
             response.headers["Content-Security-Policy"] = REDOC_CSP if redoc else CSP

@@ -30,6 +30,7 @@ class Session:
         self.id = session_id
         self.config = config
         self.upload: Table | None = None  # a CSV file sent to this session, kept nowhere else
+        self.address: str | None = None  # the client that made it, for max_sessions_per_address
         self.load_data()
         self.trainer = build_trainer(config, self.data)
         self.last_active = now
@@ -281,14 +282,28 @@ class SessionRegistry:
         # Called with the id of every session that ends (deleted, expired, server stopping).
         self.on_close: list[Callable[[str], None]] = []
 
-    def create(self, config: SessionConfig) -> Session:
+    def create(self, config: SessionConfig, address: str | None = None) -> Session:
+        """A new session for a client at ``address`` (None: not counted against any)."""
         self.expire()
         if len(self.sessions) >= self.limits.max_sessions:
-            raise Refused("session_limit", f"at most {self.limits.max_sessions} sessions at once",
-                          params={"limit": self.limits.max_sessions}, status=503)
+            raise Refused("session_limit", f"at most {self.limits.max_sessions} sessions at once "
+                          "(max_sessions)", params={"limit": self.limits.max_sessions,
+                                                    "setting": "max_sessions"}, status=503)
+        self.check_address(address)
         session = Session(secrets.token_urlsafe(16), config, self.clock())
+        session.address = address
         self.sessions[session.id] = session
         return session
+
+    def check_address(self, address: str | None) -> None:
+        """One client (one student, one script) cannot take every session: past its share it
+        is refused, while other addresses still get theirs."""
+        limit = self.limits.max_sessions_per_address
+        if address is None or sum(s.address == address for s in self.sessions.values()) < limit:
+            return
+        raise Refused("address_limit", f"at most {limit} sessions at once from one address "
+                      "(max_sessions_per_address)",
+                      params={"limit": limit, "setting": "max_sessions_per_address"}, status=429)
 
     def get(self, session_id: str) -> Session | None:
         """The live session with this id, marked as just used."""

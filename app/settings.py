@@ -14,10 +14,19 @@ class Settings:
     limits: Limits = field(default_factory=lambda: Limits())
     # Off only for debugging: every page works under this policy (no inline script or style).
     content_security_policy: bool = True
+    # The request header a trusted reverse proxy puts the client's address in (e.g.
+    # X-Forwarded-For; its last entry, the one the proxy added). None: the socket's peer address.
+    # Only set it behind such a proxy: otherwise any client could claim any address.
+    trusted_proxy_header: str | None = None
+    # Origins (scheme://host[:port]) whose pages may open the WebSocket; empty: only pages of
+    # the host the socket was opened on.
+    allowed_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
-        """BPP_MAX_HIDDEN_LAYERS=8 and the like override the limits; BPP_CSP=0 turns CSP off."""
+        """BPP_MAX_HIDDEN_LAYERS=8 and the like override the limits; BPP_CSP=0 turns CSP off;
+        BPP_TRUSTED_PROXY_HEADER=X-Forwarded-For reads client addresses from that header;
+        BPP_ALLOWED_ORIGINS=https://a.example,https://b.example lets those pages open sockets."""
         overrides = {
             name: environ[PREFIX + name.upper()]
             for name in Limits.model_fields
@@ -26,4 +35,8 @@ class Settings:
         return cls(
             limits=Limits.model_validate(overrides),
             content_security_policy=environ.get(PREFIX + "CSP", "1") not in ("0", "false"),
+            trusted_proxy_header=environ.get(PREFIX + "TRUSTED_PROXY_HEADER") or None,
+            allowed_origins=tuple(origin.strip().rstrip("/") for origin in
+                                  environ.get(PREFIX + "ALLOWED_ORIGINS", "").split(",")
+                                  if origin.strip()),
         )

@@ -1,4 +1,5 @@
-"""Dependencies shared by the routes: the registry, the limits, and a session from its id."""
+"""Dependencies shared by the routes: the registry, the limits, the client's address and a
+session from its id."""
 
 from typing import Annotated
 
@@ -8,11 +9,7 @@ from starlette.requests import HTTPConnection
 from app.config import Limits
 from app.errors import Refused
 from app.sessions import Session, SessionRegistry
-
-
-def client_address(connection: HTTPConnection) -> str:
-    """Whom the work a request or socket causes is charged to (app/scheduler.py)."""
-    return connection.client.host if connection.client else "unknown"
+from app.settings import Settings
 
 
 async def get_registry(request: Request) -> SessionRegistry:
@@ -23,8 +20,26 @@ async def get_limits(request: Request) -> Limits:
     return request.app.state.settings.limits
 
 
+def client_address(connection: HTTPConnection) -> str:
+    """Who is asking: counted for per-address limits and charged for the work it causes
+    (app/scheduler.py). The trusted proxy's header when one is set (its last entry: earlier
+    ones are whatever the client sent), else the peer's address."""
+    settings: Settings = connection.app.state.settings
+    if settings.trusted_proxy_header:
+        forwarded = connection.headers.get(settings.trusted_proxy_header, "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return connection.client.host if connection.client else "unknown"
+
+
+async def get_address(request: Request) -> str:
+    return client_address(request)
+
+
 RegistryDep = Annotated[SessionRegistry, Depends(get_registry)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
+AddressDep = Annotated[str, Depends(get_address)]
 
 
 async def get_session(session_id: str, registry: RegistryDep) -> Session:

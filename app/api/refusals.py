@@ -6,6 +6,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
+from app.api.limits import BodyTooLarge
 from app.errors import Refusal, Refused, invalid
 
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
@@ -42,7 +43,13 @@ async def http_error(request: Request, error: Exception) -> Response:
     return response
 
 
+async def body_too_large(request: Request, error: Exception) -> Response:
+    assert isinstance(error, BodyTooLarge)
+    return answer(request, 413, error.refusal())
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(Refused, refused)
+    app.add_exception_handler(BodyTooLarge, body_too_large)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)

@@ -12,8 +12,7 @@ from collections.abc import AsyncIterator, Callable
 import numpy as np
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import LimitsDep, RegistryDep, SessionDep
-from app.api.ws import client_address
+from app.api.deps import AddressDep, LimitsDep, RegistryDep, SessionDep, client_address
 from app.bodies import (
     GradCheckRequest,
     InspectRequest,
@@ -35,7 +34,7 @@ from app.runner import check_gradients, train_steps
 from app.scheduler import Account, Payer
 
 # Every refusal has the same body; the routes name the statuses they may answer with.
-REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 404, 413, 422, 503)}
+REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 404, 413, 422, 429, 503)}
 router = APIRouter(prefix="/api", tags=["sessions"], responses=REFUSALS)
 
 
@@ -100,12 +99,12 @@ async def get_limits(limits: LimitsDep) -> Limits:
 
 
 @router.post("/sessions", status_code=201)
-async def create_session(registry: RegistryDep, limits: LimitsDep,
-                   config: SessionConfig | None = None) -> SessionSummary:
+async def create_session(registry: RegistryDep, limits: LimitsDep, address: AddressDep,
+                         config: SessionConfig | None = None) -> SessionSummary:
     """Start a session: data and network built from the config (defaults where omitted)."""
     config = config or SessionConfig()
     check_config(config, limits)
-    return summary(registry.create(config))
+    return summary(registry.create(config, address))
 
 
 @router.get("/sessions/{session_id}")

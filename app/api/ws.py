@@ -8,6 +8,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from app.api.deps import client_address
+from app.api.web import origin_allowed
 from app.config import Limits, SessionConfig, fit_batch, limit_errors
 from app.connections import SESSION_ENDED, Connection
 from app.errors import Refusal, Refused, invalid
@@ -150,6 +151,14 @@ async def respond(text: str | None, session: Session, viewer: Viewer, limits: Li
         account.charge(perf_counter() - start)
 
 
+async def refuse_origin(websocket: WebSocket) -> None:
+    """Accepted first so that the page can read why: an error, then close 1008 (policy)."""
+    refusal = Refusal(code="origin_refused", message="this page's origin may not open a socket "
+                      "here (allowed_origins)", params={"setting": "allowed_origins"})
+    await websocket.send_text(error(refusal).model_dump_json())
+    await websocket.close(code=1008)
+
+
 @router.websocket("/ws")
 async def training_socket(websocket: WebSocket, session: str | None = None) -> None:
     """Attach to a session by id (a REST-made one, or this tab's after a reconnect) or start a
@@ -157,9 +166,12 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
     app = websocket.app
     limits: Limits = app.state.settings.limits
     await websocket.accept()
+    if not origin_allowed(websocket, app.state.settings):
+        await refuse_origin(websocket)
+        return
     found = app.state.registry.get(session) if session else None
     try:
-        found = found or app.state.registry.create(SessionConfig())
+        found = found or app.state.registry.create(SessionConfig(), client_address(websocket))
     except Refused as e:
         app.state.metrics.refused(e.code)
         await websocket.send_text(error(e.refusal()).model_dump_json())

@@ -241,6 +241,8 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_message_bytes Size of one WebSocket message; a larger one gets an error reply and the socket stays open
  * @property {number} max_message_hard_bytes Size of a WebSocket message the server reads at all; a larger one closes the socket (1009)
  * @property {number} max_sessions Sessions alive at once
+ * @property {number} max_sessions_per_address Sessions alive at once from one client address (behind a proxy, the address its trusted header gives); a class behind one NAT shares one address
+ * @property {number} max_body_bytes Size of a REST request body (the CSV upload excepted), checked before it is parsed
  * @property {number} session_ttl_seconds Idle time before a session ends
  * @property {number} max_frame_rate Frames per second per viewer
  * @property {number} max_steps_per_second Top training speed; also what "as fast as possible" means

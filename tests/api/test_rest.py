@@ -294,8 +294,9 @@ def test_session_limit_is_503(make_client):
     create(client)
     response = client.post("/api/sessions")
     assert response.status_code == 503
-    assert response.json() == {"code": "session_limit", "message": "at most 2 sessions at once",
-                               "params": {"limit": 2}, "errors": []}
+    assert response.json() == {"code": "session_limit",
+                               "message": "at most 2 sessions at once (max_sessions)",
+                               "params": {"limit": 2, "setting": "max_sessions"}, "errors": []}
 
 
 def test_session_ids_are_distinct_unguessable_tokens(client):

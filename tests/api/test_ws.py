@@ -247,8 +247,9 @@ def test_a_full_server_says_so_and_closes(make_client):
     client = make_client(max_sessions=1)
     client.post("/api/sessions")
     with client.websocket_connect("/ws") as ws:
-        assert receive(ws) == {"type": "error", "code": "session_limit", "params": {"limit": 1},
-                               "message": "at most 1 sessions at once", "errors": []}
+        assert receive(ws) == {"type": "error", "code": "session_limit",
+                               "params": {"limit": 1, "setting": "max_sessions"},
+                               "message": "at most 1 sessions at once (max_sessions)", "errors": []}
         assert ws.receive() == {"type": "websocket.close", "code": 1013, "reason": ""}
 
 
