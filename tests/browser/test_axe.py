@@ -24,7 +24,8 @@ def choose(page, language: str, dataset: str, view: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "zh-Hans"])
-def test_no_serious_or_critical_violations(browser, server_url, axe, language):
+def test_no_serious_or_critical_violations(browser, server_url, axe, screenshot_dir, tmp_path,
+                                          language):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.goto(f"{server_url}/?lang={language}")
@@ -37,6 +38,7 @@ def test_no_serious_or_critical_violations(browser, server_url, axe, language):
     page.click("#network .node:not(.input)")
     page.wait_for_selector("#inspector:not([hidden]) math", timeout=WAIT_MS)
     results["inspector"] = axe_violations(page, axe)
+    page.screenshot(path=screenshot_dir / f"inspector-{language}.png", full_page=True)
     page.click("#inspector .close")
 
     page.click("#walk-start")
@@ -44,6 +46,7 @@ def test_no_serious_or_critical_violations(browser, server_url, axe, language):
     page.click("#walk-next")
     page.wait_for_timeout(300)
     results["step-by-step"] = axe_violations(page, axe)
+    page.screenshot(path=screenshot_dir / f"step-by-step-{language}.png", full_page=True)
     page.click("#walk-stop")
     page.click("#play")
 
@@ -52,8 +55,19 @@ def test_no_serious_or_critical_violations(browser, server_url, axe, language):
                                 ("digits", "digits", "gallery")]:
         choose(page, language, dataset, view)
         results[name] = axe_violations(page, axe)
+        page.screenshot(path=screenshot_dir / f"{name}-{language}.png", full_page=True)
+    table = tmp_path / "rent.csv"
+    table.write_text("area,rooms,rent\n" + "\n".join(
+        f"{40 + 3 * i},{1 + i % 4},{0.3 + 0.012 * (40 + 3 * i)}" for i in range(60)))
+    page.click(".upload summary")
+    page.set_input_files("#csv-file", str(table))
+    page.wait_for_selector("#parity-view:not([hidden])", timeout=WAIT_MS)
+    page.wait_for_timeout(500)
+    results["csv-table"] = axe_violations(page, axe)
+    page.screenshot(path=screenshot_dir / f"csv-table-{language}.png", full_page=True)
     page.keyboard.press("?")
     results["shortcuts"] = axe_violations(page, axe)
+    page.screenshot(path=screenshot_dir / f"shortcuts-{language}.png")
     context.close()
 
     report = ROOT / "test-artifacts" / f"axe-{language}.json"
