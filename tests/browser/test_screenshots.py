@@ -55,3 +55,33 @@ def test_dark_theme_and_reduced_motion(browser, server_url, screenshot_dir, lang
     background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
     context.close()
     assert background == "rgb(17, 26, 34)"
+
+
+# Machado et al. (2009), severity 1, as SVG colour matrices (linear RGB, the filter's default).
+SIMULATED_VISION = {
+    "protanopia": "0.152286 1.052583 -0.204868 0 0 0.114503 0.786281 0.099216 0 0 "
+                  "-0.003882 -0.048116 1.051998 0 0 0 0 0 1 0",
+    "deuteranopia": "0.367322 0.860646 -0.227968 0 0 0.280085 0.672501 0.047413 0 0 "
+                    "-0.011820 0.042940 0.968881 0 0 0 0 0 1 0",
+}
+
+
+@pytest.mark.parametrize("vision", list(SIMULATED_VISION))
+def test_screenshots_under_simulated_colour_blindness(browser, server_url, screenshot_dir, vision):
+    """For looking: the weights' signs (orange and dashed against blue and solid) and the classes
+    under protanopia and deuteranopia. The page's context bypasses the CSP to add the filter."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server_url}/?lang=zh-Hans")
+    page.wait_for_function("t => document.querySelector('#status').textContent === t",
+                           arg=RUNNING["zh-Hans"], timeout=WAIT_MS)
+    page.wait_for_selector("#network .node")
+    page.evaluate("""matrix => {
+        document.body.insertAdjacentHTML('beforeend', `<svg width="0" height="0"
+          style="position:absolute"><filter id="cvd"><feColorMatrix type="matrix"
+          values="${matrix}"/></filter></svg>`);
+        document.documentElement.style.filter = 'url(#cvd)';
+    }""", SIMULATED_VISION[vision])
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshot_dir / f"colour-{vision}.png")
+    context.close()
