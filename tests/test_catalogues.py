@@ -37,7 +37,8 @@ MESSAGE_FIELDS = ["steps_per_second", "sample", "csv"]
 # languages themselves) and math, which is written the same in both languages.
 SAME_IN_CHINESE = {"Sigmoid", "ReLU", "Leaky ReLU", "ELU", "Softplus", "RMSProp", "Adam", "He",
                    "Xavier / Glorot", "LReLU", "softplus", "softmax", "tanh", "id", "REST API",
-                   "English", "简体中文", "{detail}", "sin x₁", "sin x₂", "R² = {value}"}
+                   "English", "简体中文", "{detail}", "Tab", "Enter", "Esc", "?", "↑ ↓ ← →", "← →",
+                   "sin x₁", "sin x₂", "R² = {value}"}
 
 
 def server_codes() -> set[str]:
@@ -65,7 +66,7 @@ def used_keys() -> set[str]:
     text = "\n".join(sources)
     used = set(re.findall(r"""(?:^|[^\w.]|tr\.)(?:t|has)\(\s*['"]([\w.-]*\w)['"]""", text))
     # Keys chosen before the call (t(ok ? 'gradcheck.pass' : 'gradcheck.fail')): any quoted key.
-    used |= set(re.findall(r"""['"]([a-z]+(?:\.[\w-]+)+)['"]""", text)) & EN.keys()
+    used |= set(re.findall(r"""['"]([a-z][a-z0-9]*(?:\.[\w-]+)+)['"]""", text)) & EN.keys()
     used |= {f"{key}.{form}" for key in plural_roots() for form in PLURAL_FORMS}
     families: dict[str, list[str]] = {
         "activation": list(get_args(ActivationName)), "loss": list(get_args(LossName)),
@@ -80,6 +81,9 @@ def used_keys() -> set[str]:
                   "regularization_rate"],
         "inspect.fused": ["sigmoid", "softmax"],
         "lang": list(CATALOGUES),
+        # index.html: the shortcut list, each key's name and what it does
+        "keys": [f"{name}{part}" for name in ["space", "tab", "arrows", "enter", "escape", "walk",
+                                               "help"] for part in ("", "Key")],
         # refusals.js: a code's message, a CSV refusal's forms, how field messages join
         "refusal": [*server_codes(), *PYDANTIC_CODES, "csv.row", "csv.file", "csv.named", "join", "fieldMessage"],
         "field": [f"{section}.{name}" for section, model in

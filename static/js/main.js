@@ -8,6 +8,7 @@ import { latestPerFrame, oncePerFrame } from './schedule.js';
 import { language } from './i18n.js';
 import { connect, requestedSession } from './server.js';
 import * as act from './store.js';
+import { createAnnouncer } from './views/announcer.js';
 import { createBanner } from './views/banner.js';
 import { createColumnHeads } from './views/columnheads.js';
 import { createCounters } from './views/counters.js';
@@ -25,6 +26,7 @@ import { createNetworkNotes } from './views/networknotes.js';
 import { createPage } from './views/page.js';
 import { createResults } from './views/results.js';
 import { createSamplePicker } from './views/samplepicker.js';
+import { createShortcuts } from './views/shortcuts.js';
 import { createStatus } from './views/status.js';
 import { createStepper } from './views/stepper.js';
 import { createTrainingPanel } from './views/training.js';
@@ -51,6 +53,7 @@ const sendEdit = latestPerFrame((/** @type {Omit<Extract<ClientMessage, { type: 
 
 /** @param {string} selector */
 const el = (selector) => /** @type {HTMLElement} */ (document.querySelector(selector));
+const diagram = createDiagram(el('#network'), el('#tooltip'), { setTarget, edit: sendEdit });
 const views = [
   createPage(document.body, { togglePlay: () => send({ type: store.state.status === 'running' ? 'pause' : 'play' }) }),
   createTransport(el('.topbar .transport'), { send }),
@@ -67,9 +70,10 @@ const views = [
     gradcheck: () => { store.dispatch(act.startGradCheck); send({ type: 'gradcheck' }); },
   }),
   createColumnHeads(el('#column-heads'), setup, { edit }),
-  createDiagram(el('#network'), el('#tooltip'), { setTarget, edit: sendEdit }),
+  diagram,
   createGradCheck(el('#gradcheck-result')),
-  createInspector(el('#inspector'), { close: () => setTarget(null), edit: sendEdit }),
+  // Closed, the inspector hands the keyboard back to the diagram's neuron or weight.
+  createInspector(el('#inspector'), { close: () => { setTarget(null); diagram.focus(); }, edit: sendEdit }),
   createNetworkNotes(el('.network-notes')),
   createMetrics(el('.metrics')),
   createLossChart(el('.loss-view')),
@@ -81,6 +85,8 @@ const views = [
     pick: (sample, position = 0) => send({ type: 'pick', sample, position }),
   }),
   createFooter(el('.footer')),
+  createShortcuts(/** @type {HTMLDialogElement} */ (el('#shortcuts')), el('#shortcuts-open')),
+  createAnnouncer(el('#announcer'), { lossChart: el('#loss-chart'), plane: el('#boundary') }),
 ];
 const render = oncePerFrame(() => { for (const view of views) view.update(store.state); });
 store.subscribe(render);

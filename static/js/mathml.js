@@ -58,12 +58,37 @@ export function subsup(/** @type {Part} */ base, /** @type {Part} */ sub, /** @t
 /** A displayed equation, left-aligned (block MathML is centred by definition, so the math is
  * inline in a block of its own, in display style). */
 export function equation(/** @type {Part[]} */ ...parts) {
-  const math = m('math', m('mrow', ...parts));
-  math.setAttribute('displaystyle', 'true');
   const line = document.createElement('div');
   line.className = 'equation';
-  line.append(math);
+  /** @type {Element[]} */
+  let chunk = [];
+  const flush = () => {
+    if (!chunk.length) return;
+    const math = m('math', m('mrow', ...chunk));
+    math.setAttribute('displaystyle', 'true');
+    line.append(math);
+    chunk = [];
+  };
+  for (const node of parts.flatMap(flat)) {
+    if (node.localName === 'mo' && BREAKS.has(node.textContent ?? '') && chunk.length) {
+      flush();
+      node.setAttribute('form', 'infix');  // still spaced as the operator it is, first in its piece
+    }
+    chunk.push(node);
+  }
+  flush();
   return line;
+}
+
+/** Operators a long line may wrap before: one <math> per piece, side by side in a wrapping row,
+ * so that a substituted equation fits a phone without sideways scrolling. */
+const BREAKS = new Set(['=', '+', '−', '←', '·', '⊙']);
+
+/** A part's top-level pieces: plain rows are opened up, so that their operators may wrap.
+ * @param {Part} child @returns {Element[]} */
+function flat(child) {
+  const node = part(child);
+  return node.localName === 'mrow' && node.attributes.length === 0 ? [...node.children].flatMap(flat) : [node];
 }
 
 /** Terms joined by an operator: a + b + c. */

@@ -1,6 +1,8 @@
 """A live server and Debian's Chromium for the browser tests (recipe: shared/BROWSER.md).
 
 Without /usr/bin/chromium the tests skip, except under CI (CI=true), where that is a failure.
+The accessibility scans inject axe-core from node_modules (`npm ci`); without it they skip with
+that message, except under CI, where that is a failure too.
 """
 
 import os
@@ -16,7 +18,16 @@ from app.settings import Settings
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# The scan: WCAG 2.x A and AA rules and axe's best practices; only serious and critical count.
+AXE_RUN = """async () => {
+  const result = await axe.run(document, { resultTypes: ['violations'] });
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                   nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+}"""
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +75,22 @@ def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {SCREENSHOTS}")
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def axe() -> Path:
+    """axe-core's script (the npm package, pinned in package.json), to inject into pages."""
+    if not AXE.exists():
+        message = f"{AXE} not found: run npm ci (the accessibility scans need axe-core)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE
+
+
+def axe_violations(page, script: Path) -> list[dict]:
+    """The serious and critical violations axe-core finds in the page as it is now. The page's
+    context must bypass the CSP: Playwright injects the file's text as an inline script."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(script))
+    return page.evaluate(AXE_RUN)

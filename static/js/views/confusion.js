@@ -7,8 +7,9 @@ import { css } from '../colors.js';
 import { count, percent } from '../format.js';
 import { t } from '../i18n.js';
 
+const SHADE_MOST = 0.7;
+
 // Above this shading strength the count is printed white, so that it stays legible.
-const DARK_FROM = 0.6;
 
 /** @param {string} tag @param {string} [className] @param {string} [content] */
 function html(tag, className, content) {
@@ -110,8 +111,9 @@ export function createConfusionView(root) {
     const strength = Math.sqrt(rowTotal > 0 ? value / rowTotal : 0);
     cell.textContent = String(Math.round(value));
     cell.classList.toggle('zero', value === 0);
-    cell.classList.toggle('dark', strength >= DARK_FROM);
-    cell.style.backgroundColor = value === 0 ? '' : css(diagonal ? strength : -strength);
+    // Shades no deeper than SHADE_MOST keep the ink figures at WCAG AA contrast (4.5:1).
+    const shade = SHADE_MOST * strength;
+    cell.style.backgroundColor = value === 0 ? '' : css(diagonal ? shade : -shade);
   }
 
   /** The tooltip is written when the pointer reaches a cell, not on every frame: it needs the

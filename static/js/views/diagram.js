@@ -3,7 +3,9 @@
  * whose width grows with its size. Neurons show what they compute over the input plane, or
  * their activation, or δ; hover shows the numbers (tooltip.js), click opens the inspector, and
  * while paused a weight can be dragged up or down (weightdrag.js). In step-by-step mode only
- * what is computed is shown. */
+ * what is computed is shown. For the keyboard the diagram is one tab stop (a roving tabindex):
+ * arrow keys move neuron to neuron and to a neuron's incoming weights, Enter inspects; each
+ * neuron and weight is named with its numbers for screen readers. */
 import { classColor, css, signColor } from '../colors.js';
 import { num } from '../format.js';
 import { t } from '../i18n.js';
@@ -22,7 +24,7 @@ const BUNDLE_COLOUR = '#7b8794';
 /** @typedef {import('../store.js').State} State */
 /** @typedef {import('../shown.js').Shown} Shown */
 /** @typedef {{ group: SVGElement, rect: SVGElement, map: HTMLCanvasElement, label: SVGElement }} Node */
-/** @typedef {{ path: SVGElement }} Edge */
+/** @typedef {{ path: SVGElement, hit?: SVGElement }} Edge */
 /** @typedef {import('./diagramshape.js').Geometry} Geometry */
 
 /** An input's name as the page writes it (x₁², sin x₁), or a table column's own name. @param {string} name */
@@ -61,6 +63,9 @@ export function createDiagram(root, tooltipRoot, actions) {
     onSelect: select,
   });
 
+  /** @type {Target | null} the neuron or weight the keyboard is on: the diagram's one tab stop */
+  let current = null;
+
   /** Click or Enter: inspect it, or stop inspecting it. @param {Target} target */
   function select(target) {
     actions.setTarget(sameTarget(state?.target ?? null, target) ? null : target);
@@ -75,6 +80,7 @@ export function createDiagram(root, tooltipRoot, actions) {
     element.addEventListener('pointermove', (e) => tooltip.place(/** @type {PointerEvent} */ (e).pageX, /** @type {PointerEvent} */ (e).pageY));
     element.addEventListener('pointerleave', tooltip.leave);
     element.addEventListener('focus', () => {
+      if (!current || !sameTarget(current, target)) rove(target, false);
       const box = element.getBoundingClientRect();
       tooltip.hover(target, box.right + window.scrollX, box.top + window.scrollY);
     });
@@ -92,12 +98,14 @@ export function createDiagram(root, tooltipRoot, actions) {
     return Array.from({ length: sizes[l] }, (_, k) => Array.from({ length: sizes[l - 1] }, (_, j) => {
       const d = curve(g.x(l - 1) + g.size / 2, g.y(l - 1, j), g.x(l) - g.size / 2, g.y(l, k));
       const path = svg('path', { d, class: 'edge', stroke: css(0) }, parent);
-      const hit = svg('path', { d, class: 'edge-hit' }, parent);
+      const hit = svg('path', { d, class: 'edge-hit', tabindex: -1, role: 'button' }, parent);
       /** @type {Target & { kind: 'weight' }} */
       const target = { kind: 'weight', layer: l, index: k, source: j };
+      // Named from the start; the numbers join the name when the keyboard reaches it.
+      hit.setAttribute('aria-label', t('tip.weight', { j: j + 1, lp: l - 1, k: k + 1, l }));
       listen(hit, target);
       drag.attach(hit, target);
-      return { path };
+      return { path, hit };
     }));
   }
 
@@ -120,10 +128,10 @@ export function createDiagram(root, tooltipRoot, actions) {
   function nameNode(group, l, k, x, y, size) {
     const lay = /** @type {Layout} */ (layout);
     if (l === 0) {
-      svg('text', { x: x - 6, y: y + size / 2, class: 'node-label' }, group).textContent = featureLabel(lay.feature_names[k]);
+      svg('text', { x: x - 6, y: y + size / 2, class: 'node-label', 'aria-hidden': 'true' }, group).textContent = featureLabel(lay.feature_names[k]);
     }
     if (l === lay.sizes.length - 1 && lay.class_names.length > 2) {
-      const name = svg('text', { x: x + size + 6, y: y + size / 2, class: 'node-label class' }, group);
+      const name = svg('text', { x: x + size + 6, y: y + size / 2, class: 'node-label class', 'aria-hidden': 'true' }, group);
       name.textContent = lay.class_names[k];
       /** @type {SVGElement} */ (name).style.fill = classColor(k);
     }
@@ -135,7 +143,7 @@ export function createDiagram(root, tooltipRoot, actions) {
     const lay = /** @type {Layout} */ (layout);
     const [x, y, size] = [g.x(l) - g.size / 2, g.y(l, k) - g.size / 2, g.size];
     const weights = l === 1 && picture !== null;
-    const group = svg('g', { class: l === 0 ? 'node input' : 'node', tabindex: 0, role: 'button' }, parent);
+    const group = svg('g', { class: l === 0 ? 'node input' : 'node', tabindex: -1, role: l === 0 ? 'img' : 'button' }, parent);
     const holder = svg('foreignObject', { x, y, width: size, height: size }, group);
     const map = /** @type {HTMLCanvasElement} */ (html('canvas', weights ? 'node-map pixelated' : 'node-map'));
     map.width = weights ? 8 : lay.map_size;
@@ -143,13 +151,13 @@ export function createDiagram(root, tooltipRoot, actions) {
     holder.appendChild(map);
     const rect = svg('rect', { x, y, width: size, height: size, rx: 4, fill: css(0) }, group);
     nameNode(group, l, k, x, y, size);
-    const label = svg('text', { x: x + size / 2, y: y + size + 9, class: 'node-value' }, group);
+    // The name says the numbers; the printed ones are for the eye.
+    const label = svg('text', { x: x + size / 2, y: y + size + 9, class: 'node-value', 'aria-hidden': 'true' }, group);
     /** @type {Target} */
     const target = { kind: 'neuron', layer: l, index: k };
     listen(group, target);
     if (l > 0) {
       group.addEventListener('click', () => select(target));
-      group.addEventListener('keydown', (e) => { if (/** @type {KeyboardEvent} */ (e).key === 'Enter') select(target); });
     }
     return { group, rect, map, label };
   }
@@ -161,7 +169,7 @@ export function createDiagram(root, tooltipRoot, actions) {
     root.replaceChildren();
     const g = geometry(next, root.clientWidth || 600, root.clientHeight || 420);
     const canvas = svg('svg', { viewBox: `0 0 ${g.width} ${g.height}`, width: g.width, height: g.height,
-      role: 'img', 'aria-label': t('net.title') }, root);
+      role: 'group', 'aria-label': t('a11y.diagram'), 'aria-describedby': 'diagram-keys' }, root);
     const bandLayer = svg('g', { class: 'bands' }, canvas);
     bands = next.sizes.map((_, l) => svg('rect', { x: g.x(l) - g.band / 2 + 4, y: 2, width: g.band - 8,
       height: g.height - 4, rx: 8, class: 'band' }, bandLayer));
@@ -173,6 +181,108 @@ export function createDiagram(root, tooltipRoot, actions) {
     nodes = next.sizes.map((n, l) => (l === 0 && image ? []
       : Array.from({ length: n }, (_, k) => buildNode(g, l, k, nodeLayer))));
     markSelected(state?.target ?? null);
+    rove(current && elementOf(current) ? current : first(), false);
+  }
+
+  /** The first neuron the keyboard lands on: the first input (or first hidden neuron). @returns {Target} */
+  function first() {
+    return { kind: 'neuron', layer: nodes[0].length ? 0 : 1, index: 0 };
+  }
+
+  /** @param {Target} target @returns {SVGElement | undefined} */
+  function elementOf(target) {
+    if (target.kind === 'neuron') return nodes[target.layer]?.[target.index]?.group;
+    return edges[target.layer]?.[target.index]?.[target.source]?.hit;
+  }
+
+  /** Make a neuron or weight the diagram's tab stop, named with its numbers; focus it if asked.
+   * @param {Target} target @param {boolean} focus */
+  function rove(target, focus) {
+    const element = elementOf(target);
+    if (!element) return;
+    const old = current && elementOf(current);
+    if (old && old !== element) old.setAttribute('tabindex', '-1');
+    current = target;
+    element.setAttribute('tabindex', '0');
+    name(target);
+    if (focus) element.focus();
+  }
+
+  /** Where an arrow key goes from a neuron or weight (null: nowhere).
+   * @param {Target} at @param {string} key @returns {Target | null} */
+  function moved(at, key) {
+    const sizes = /** @type {Layout} */ (layout).sizes;
+    const depth = sizes.length - 1;
+    const clamp = (/** @type {number} */ i, /** @type {number} */ n) => Math.max(0, Math.min(n - 1, i));
+    /** @returns {Target} */
+    const neuron = (/** @type {number} */ layer, /** @type {number} */ index) => ({ kind: 'neuron', layer, index: clamp(index, sizes[layer]) });
+    /** @returns {Target} */
+    const weight = (/** @type {number} */ layer, /** @type {number} */ index, /** @type {number} */ source) => ({ kind: 'weight', layer, index, source: clamp(source, sizes[layer - 1]) });
+    const l = at.layer;
+    const weighted = l > 1 || (l === 1 && picture === null);
+    if (at.kind === 'neuron') {
+      switch (key) {
+        case 'ArrowUp': return neuron(l, at.index - 1);
+        case 'ArrowDown': return neuron(l, at.index + 1);
+        case 'Home': return neuron(l, 0);
+        case 'End': return neuron(l, sizes[l] - 1);
+        case 'ArrowRight': return l < depth ? neuron(l + 1, at.index) : null;
+        case 'ArrowLeft': return weighted ? weight(l, at.index, at.index) : null;
+        default: return null;
+      }
+    }
+    switch (key) {
+      case 'ArrowUp': return weight(l, at.index, at.source - 1);
+      case 'ArrowDown': return weight(l, at.index, at.source + 1);
+      case 'Home': return weight(l, at.index, 0);
+      case 'End': return weight(l, at.index, sizes[l - 1] - 1);
+      case 'ArrowLeft': return neuron(l - 1, at.source);
+      case 'ArrowRight': return neuron(l, at.index);
+      default: return null;
+    }
+  }
+
+  root.addEventListener('keydown', (event) => {
+    if (!layout || !current) return;
+    if (event.key === 'Enter' || event.key === ' ') {
+      if (current.layer > 0) select(current);
+    } else {
+      const next = moved(current, event.key);
+      if (!next) return;
+      rove(next, true);
+    }
+    // The diagram's keys are its own: not Space for play, nor ← → for the step-by-step stages.
+    event.preventDefault();
+    event.stopPropagation();
+  });
+
+  /** A number for the ear: the true minus sign. @param {number | undefined} value */
+  const spoken = (value) => num(value ?? NaN, 3).replace('-', '−');
+
+  /** The accessible name of a neuron or weight, with its numbers now. @param {Target} target */
+  function label(target) {
+    const lay = /** @type {Layout} */ (layout);
+    const values = state?.frame?.layers[target.layer];
+    const { layer: l, index: k } = target;
+    if (target.kind === 'weight') {
+      const n = lay.sizes[l - 1];
+      return t('a11y.weight', { j: target.source + 1, lp: l - 1, k: k + 1, l,
+        w: spoken(values?.W?.[k * n + target.source]), g: spoken(values?.dW?.[k * n + target.source]) });
+    }
+    if (l === 0) return t('a11y.input', { name: featureLabel(lay.feature_names[k]), value: spoken(values?.a?.[k]) });
+    const classed = l === lay.sizes.length - 1 && lay.class_names.length > 2;
+    return t(classed ? 'a11y.classNeuron' : 'a11y.neuron', { l, k: k + 1, c: lay.class_names[k] ?? '',
+      activation: t(`activation.${lay.activations[l - 1]}`), a: spoken(values?.a?.[k]), delta: spoken(values?.delta?.[k]) });
+  }
+
+  /** @param {Target} target */
+  function name(target) {
+    elementOf(target)?.setAttribute('aria-label', label(target));
+  }
+
+  /** Back to the diagram's tab stop (after the inspector closes). */
+  function focus() {
+    if (current) rove(current, true);
   }
 
   /** @param {Target | null} selected */
@@ -250,6 +360,8 @@ export function createDiagram(root, tooltipRoot, actions) {
     bands.forEach((band, l) => band.classList.toggle('active', stage.layer === l || (stage.phase === 'update' && l > 0)));
     paintEdges(frame, stage);
     paintNodes(frame, stage);
+    nodes.forEach((column, l) => column.forEach((_, k) => name({ kind: 'neuron', layer: l, index: k })));
+    if (current?.kind === 'weight') name(current);
     tooltip.update(frame, lay);
   }
 
@@ -278,5 +390,5 @@ export function createDiagram(root, tooltipRoot, actions) {
     });
   }).observe(root);
 
-  return { update };
+  return { update, focus };
 }

@@ -15,8 +15,8 @@ export function createGradCheck(root) {
     const list = html('ol');
     result.layers.forEach((error, i) => {
       const ok = error !== null && error < result.threshold;
-      const item = html('li', ok ? 'pass' : 'fail', `${t('gradcheck.layer', { l: i + 1 })}: ${num(error ?? NaN, 2)} · ${
-        t(ok ? 'gradcheck.pass' : 'gradcheck.fail', { t: num(result.threshold, 1) })}`);
+      const item = html('li', ok ? 'pass' : 'fail', t('gradcheck.row', { l: i + 1, error: num(error ?? NaN, 2),
+        verdict: t(ok ? 'gradcheck.pass' : 'gradcheck.fail', { t: num(result.threshold, 1) }) }));
       item.dataset.error = String(error);
       list.append(item);
     });

@@ -1,6 +1,7 @@
 // @ts-check
 /** The inspector: the equations of the neuron or weight clicked (equations.js), for the example
  * the server names, and a field to type a new weight or bias while paused. */
+import { num } from '../format.js';
 import { t, tn } from '../i18n.js';
 import { shownStage } from '../shown.js';
 import { changed, html } from './dom.js';
@@ -22,6 +23,12 @@ export function createInspector(root, actions) {
   close.setAttribute('aria-label', t('inspect.close'));
   close.title = t('inspect.close');
   close.addEventListener('click', () => actions.close());
+  // Escape closes the inspector from anywhere but an open dialog (which Escape closes instead).
+  window.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape' || root.hidden || document.querySelector('dialog[open]')) return;
+    event.preventDefault();
+    actions.close();
+  });
   const head = html('div', 'inspector-head');
   head.append(title, close);
   root.replaceChildren(head, context, body);
@@ -36,7 +43,7 @@ export function createInspector(root, actions) {
    * @param {any} detail @param {HTMLInputElement | null} typing @param {boolean} allowed */
   function editRow(detail, typing, allowed) {
     const row = html('form', 'edit-row');
-    const label = html('label', undefined, `${t('inspect.edit')}: ${detail.kind === 'neuron' ? 'b' : 'w'} =`);
+    const label = html('label', undefined, t('inspect.editLabel', { name: detail.kind === 'neuron' ? 'b' : 'w' }));
     const input = typing ?? /** @type {HTMLInputElement} */ (html('input'));
     input.type = 'number';
     input.step = 'any';
@@ -61,6 +68,31 @@ export function createInspector(root, actions) {
     return row;
   }
 
+  /** The numbers of the equations as a table, for reading (and screen readers) apart from them.
+   * @param {any} detail */
+  function numbers(detail) {
+    /** @type {[string, number | null | undefined][]} */
+    const rows = detail.kind === 'neuron'
+      ? [['z', detail.forward.z], ['a', detail.forward.a], ['b', detail.forward.bias],
+        ['δ', detail.backward?.delta], ['∂C/∂b', detail.backward?.delta]]
+      : [['w', detail.weight], ['a_in', detail.a_in], ['δ', detail.delta], ['∂C/∂w', detail.gradient],
+        [t('inspect.batchMean'), detail.batch_gradient], [t('inspect.after'), detail.weight_after]];
+    const table = html('table', 'numbers');
+    const caption = html('caption', '', t('inspect.numbers'));
+    const head = html('tr');
+    head.append(html('th', '', t('inspect.quantity')), html('th', '', t('inspect.value')));
+    head.querySelectorAll('th').forEach((th) => th.setAttribute('scope', 'col'));
+    table.append(caption, head);
+    for (const [name, value] of rows) {
+      const row = html('tr');
+      const th = html('th', '', name);
+      th.setAttribute('scope', 'row');
+      row.append(th, html('td', '', num(value ?? NaN, 6).replace('-', '−')));
+      table.append(row);
+    }
+    return table;
+  }
+
   /** @param {InspectionMessage} message @param {import('../shown.js').Shown} stage @param {number} depth
    * @param {boolean} paused */
   function show(message, stage, depth, paused) {
@@ -75,7 +107,7 @@ export function createInspector(root, actions) {
       ? neuronEquations(detail, message.loss_name, stage, depth)
       : weightEquations(detail, stage);
     title.textContent = heading;
-    body.replaceChildren(...sections, editRow(detail, typing, paused));
+    body.replaceChildren(...sections, numbers(detail), editRow(detail, typing, paused));
     root.hidden = false;
     if (typing) typing.focus();
   }

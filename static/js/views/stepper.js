@@ -37,7 +37,7 @@ export function createStepper(root, actions) {
   gradcheck.addEventListener('click', () => actions.gradcheck());
   window.addEventListener('keydown', (event) => {
     const target = /** @type {HTMLElement} */ (event.target);
-    if (!walking || target.closest('input, select, textarea')) return;
+    if (!walking || target.closest('input, select, textarea, #network')) return;
     if (event.key === 'ArrowRight') actions.walk('next');
     else if (event.key === 'ArrowLeft') actions.walk('previous');
     else return;
@@ -68,7 +68,7 @@ export function createStepper(root, actions) {
     const on = frame.position === null ? t('walk.on.sample', { i: frame.sample })
       : tn('walk.on.batch', batchSize, { m: batchSize, k: frame.position + 1, i: frame.sample });
     stageText.textContent = `${t('walk.stageOf', { s: stage + 1, n: count })} · ${on}`;
-    description.textContent = `${explain(frame, layout)} ${t('walk.keys')}`;
+    description.textContent = t('text.sentences', { a: explain(frame, layout), b: t('walk.keys') });
   }
 
   /** @param {import('../store.js').State} state */
