@@ -83,8 +83,9 @@ class Limits(StrictModel):
         0.5, gt=0, le=1, description="Share of the server's time all the sessions driven from one "
         "client address may use together (a class behind one NAT shares it: raise it there)")
     ws_messages_per_second: float = Field(
-        20, gt=0, description="Messages one WebSocket may send per second (as many at once); "
-        "more are refused with rate_limited")
+        100, gt=0, description="Messages one WebSocket may send per second (as many at once); "
+        "more are refused with rate_limited. Dragging a weight sends one per animation frame "
+        "(up to 60 a second), so the page stays well below it")
     ws_ping_interval_seconds: float = Field(
         20, gt=0, description="How often the server pings each WebSocket (keepalive)")
     ws_ping_timeout_seconds: float = Field(

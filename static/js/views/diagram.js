@@ -151,8 +151,9 @@ export function createDiagram(root, tooltipRoot, actions) {
     holder.appendChild(map);
     const rect = svg('rect', { x, y, width: size, height: size, rx: 4, fill: css(0) }, group);
     nameNode(group, l, k, x, y, size);
-    // The name says the numbers; the printed ones are for the eye.
-    const label = svg('text', { x: x + size / 2, y: y + size + 9, class: 'node-value', 'aria-hidden': 'true' }, group);
+    // The name says the numbers; the printed ones are for the eye, beside the button rather
+    // than in it, so that its visible text stays a part of its name.
+    const label = svg('text', { x: x + size / 2, y: y + size + 9, class: 'node-value', 'aria-hidden': 'true' }, parent);
     /** @type {Target} */
     const target = { kind: 'neuron', layer: l, index: k };
     listen(group, target);
