@@ -222,7 +222,8 @@ class Viewer:
         self.maps_behind = False
         # What this viewer's inspector shows; its numbers follow every frame.
         self.target: NeuronTarget | WeightTarget | None = None
-        # Pays for the frames this viewer builds (a frame is built once per state, for all).
+        # Pays for the frames this viewer builds (a frame is built once per state, for all),
+        # each in a turn at the scheduler.
         self.account: Account | None = None
 
     def reply(self, message: BaseModel) -> None:
@@ -278,11 +279,11 @@ class Viewer:
             self.maps_behind = not maps_due
             if maps_due:
                 self.next_maps = now + 1.0 / self.limits.neuron_map_rate
-            start = perf_counter()
-            frame = encode_frame(session, self.limits.grid_size, self.limits.neuron_map_size,
-                                 with_maps=maps_due)
-            if self.account is not None:
-                self.account.charge(perf_counter() - start)
+            # Built in a turn at the scheduler: a big network's frame costs as much as several
+            # training steps, and many viewers building at once would stall the loop.
+            async with turn(self.account):
+                frame = encode_frame(session, self.limits.grid_size, self.limits.neuron_map_size,
+                                     with_maps=maps_due)
             await self.send_bytes(frame)
             if self.target is not None:
                 await self.send_inspection(self.target)
