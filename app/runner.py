@@ -67,7 +67,8 @@ async def train_steps(session: Session, steps: int, hung_up: Callable[[], bool] 
             chunk -= done
             remaining -= done
             await asyncio.sleep(0)
-        session.record_history()
+        async with turn(account):
+            session.record_history()
 
 
 def turn(account: Account | None) -> contextlib.AbstractAsyncContextManager[None]:
@@ -137,11 +138,12 @@ class TrainingLoop:
                 credit = min(credit + (now - last) * rate, max(1.0, rate * BURST_SECONDS))
                 last = now
                 if credit >= 1.0:
+                    # The loss history evaluates every example: part of the turn it costs.
                     async with turn(self.account):
                         credit -= 0 if self.over else session.train(int(credit), SLICE_SECONDS)
-                    if now - recorded >= HISTORY_SECONDS or session.diverged:
-                        session.record_history()
-                        recorded = now
+                        if now - recorded >= HISTORY_SECONDS or session.diverged:
+                            session.record_history()
+                            recorded = now
                     await asyncio.sleep(0)
                 else:
                     await _wait(wake, (1.0 - credit) / rate)
