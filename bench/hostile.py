@@ -113,6 +113,13 @@ async def heavy_sessions(url: str, stop: asyncio.Event, count: int = 12) -> None
 Attack = Callable[[str, asyncio.Event], Awaitable[None]] | None
 
 
+ATTACKS: dict[str, tuple[str, Attack]] = {
+    "none": ("no attack", None),
+    "configs": ("heavy configs in a loop, one socket", config_flood),
+    "sessions": ("12 max-size sessions at top speed", heavy_sessions),
+}
+
+
 async def measure(base: str, attack: Attack, seconds: float) -> dict[str, float]:
     url, api = f"ws://{base}/ws", f"http://{base}/api"
     stop = asyncio.Event()
@@ -149,11 +156,11 @@ def serve(port: int, root: Path) -> subprocess.Popen:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=12.0, help="per measurement")
+    parser.add_argument("--attacks", nargs="+", choices=list(ATTACKS), default=list(ATTACKS))
     parser.add_argument("--root", type=Path, default=ROOT,
                         help="the checkout to serve (to compare with another version)")
     args = parser.parse_args()
-    attacks: dict[str, Attack] = {"no attack": None, "heavy configs in a loop, one socket":
-                                  config_flood, "12 max-size sessions at top speed": heavy_sessions}
+    attacks = {name: attack for key, (name, attack) in ATTACKS.items() if key in args.attacks}
     port = free_port()
     server = serve(port, args.root)
     try:
