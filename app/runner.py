@@ -67,7 +67,8 @@ async def train_steps(session: Session, steps: int, hung_up: Callable[[], bool] 
             chunk -= done
             remaining -= done
             await asyncio.sleep(0)
-        session.record_history()
+        async with turn(account):
+            session.record_history()
 
 
 def turn(account: Account | None) -> contextlib.AbstractAsyncContextManager[None]:
@@ -137,11 +138,12 @@ class TrainingLoop:
                 credit = min(credit + (now - last) * rate, max(1.0, rate * BURST_SECONDS))
                 last = now
                 if credit >= 1.0:
+                    # The loss history evaluates every example: part of the turn it costs.
                     async with turn(self.account):
                         credit -= 0 if self.over else session.train(int(credit), SLICE_SECONDS)
-                    if now - recorded >= HISTORY_SECONDS or session.diverged:
-                        session.record_history()
-                        recorded = now
+                        if now - recorded >= HISTORY_SECONDS or session.diverged:
+                            session.record_history()
+                            recorded = now
                     await asyncio.sleep(0)
                 else:
                     await _wait(wake, (1.0 - credit) / rate)
@@ -222,7 +224,8 @@ class Viewer:
         self.maps_behind = False
         # What this viewer's inspector shows; its numbers follow every frame.
         self.target: NeuronTarget | WeightTarget | None = None
-        # Pays for the frames this viewer builds (a frame is built once per state, for all).
+        # Pays for the frames this viewer builds (a frame is built once per state, for all),
+        # each in a turn at the scheduler.
         self.account: Account | None = None
 
     def reply(self, message: BaseModel) -> None:
@@ -278,11 +281,11 @@ class Viewer:
             self.maps_behind = not maps_due
             if maps_due:
                 self.next_maps = now + 1.0 / self.limits.neuron_map_rate
-            start = perf_counter()
-            frame = encode_frame(session, self.limits.grid_size, self.limits.neuron_map_size,
-                                 with_maps=maps_due)
-            if self.account is not None:
-                self.account.charge(perf_counter() - start)
+            # Built in a turn at the scheduler: a big network's frame costs as much as several
+            # training steps, and many viewers building at once would stall the loop.
+            async with turn(self.account):
+                frame = encode_frame(session, self.limits.grid_size, self.limits.neuron_map_size,
+                                     with_maps=maps_due)
             await self.send_bytes(frame)
             if self.target is not None:
                 await self.send_inspection(self.target)

@@ -64,6 +64,7 @@ class Scheduler:
         self.waiting: list[Waiter] = []
         self.busy = False
         self.timer: asyncio.TimerHandle | None = None
+        self.timer_loop: asyncio.AbstractEventLoop | None = None
         self.order = itertools.count()
 
     def within_budget(self, payer: Payer) -> bool:
@@ -148,9 +149,11 @@ class Scheduler:
         chosen.turn.set_result(None)
 
     def _wake_at_next_window(self) -> None:
-        if self.timer is None:
+        loop = asyncio.get_running_loop()
+        # A timer of another loop (an app served by one loop, then another) never fires here.
+        if self.timer is None or self.timer_loop is not loop:
             delay = max(0.0, self.window_start + WINDOW_SECONDS - self.clock())
-            self.timer = asyncio.get_running_loop().call_later(delay, self._next_window)
+            self.timer, self.timer_loop = loop.call_later(delay, self._next_window), loop
 
     def _next_window(self) -> None:
         self.timer = None

@@ -216,7 +216,7 @@ async def serve(websocket: WebSocket, session: Session, viewer: Viewer,
     if connection.close_with is not None:
         with contextlib.suppress(*CLOSED):
             await websocket.close(*connection.close_with)
-    # Both tasks may have ended on their own (the client went away while a frame was being
+    # The tasks may have ended on their own (the client went away while a frame was being
     # sent): every exception is looked at, so none is reported as never retrieved.
     failures = [t.exception() for t in tasks if not t.cancelled()]
     for failure in failures:
