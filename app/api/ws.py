@@ -28,11 +28,19 @@ from app.protocol import (
     client_message,
 )
 from app.runner import TrainingLoops, Viewer, check_gradients, train_steps
-from app.sessions import Session
+from app.sessions import Session, SessionRegistry
 
 router = APIRouter()
 # How a send or receive on a socket the client has closed ends.
 CLOSED = (WebSocketDisconnect, RuntimeError, OSError)
+
+
+# What a watcher (a socket without the steering token) may send: these change only what its
+# own socket is shown (inspect) or compute on a copy for it alone (gradcheck). Everything else
+# changes the session that every viewer sees, so it is the steering socket's.
+WATCHER_MESSAGES = (InspectMessage, GradCheckMessage)
+READ_ONLY = Refusal(code="read_only", message="this socket watches only: steering the session "
+                    "needs its token (/ws?session=<id>&token=<token>)")
 
 
 def error(refusal: Refusal) -> ErrorMessage:
@@ -103,7 +111,8 @@ def configure(session: Session, viewer: Viewer, config: SessionConfig, ref: int 
     viewer.applied(ref)
 
 
-async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits: Limits) -> None:
+async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits: Limits,
+                  steering: bool) -> None:
     while True:
         event = await websocket.receive()
         if event["type"] == "websocket.disconnect":
@@ -116,6 +125,8 @@ async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits
         message = parse(text, limits)
         if isinstance(message, ErrorMessage):
             viewer.reply(message)
+        elif not steering and not isinstance(message, WATCHER_MESSAGES):
+            viewer.reply(error(READ_ONLY))
         else:
             await handle(message, session, viewer, limits)
 
@@ -129,29 +140,34 @@ async def refuse_origin(websocket: WebSocket) -> None:
 
 
 @router.websocket("/ws")
-async def training_socket(websocket: WebSocket, session: str | None = None) -> None:
+async def training_socket(websocket: WebSocket, session: str | None = None,
+                          token: str | None = None) -> None:
     """Attach to a session by id (a REST-made one, or this tab's after a reconnect) or start a
-    new one. The first message is "hello" with the session id."""
+    new one. The first message is "hello" with the session id, and with the steering token for
+    the socket that created the session or brought its token; the id alone only watches."""
     app = websocket.app
     limits: Limits = app.state.settings.limits
     await websocket.accept()
     if not origin_allowed(websocket, app.state.settings):
         await refuse_origin(websocket)
         return
-    found = app.state.registry.get(session) if session else None
+    registry: SessionRegistry = app.state.registry
+    found = registry.get(session) if session else None
+    steering = found is None or registry.steers(found, token)
     try:
-        found = found or app.state.registry.create(SessionConfig(), client_address(websocket))
+        found = found or registry.create(SessionConfig(), client_address(websocket))
     except Refused as e:
         await websocket.send_text(error(e.refusal()).model_dump_json())
         await websocket.close(code=1013)
         return
-    await websocket.send_text(
-        HelloMessage(session_id=found.id, config=found.config, limits=limits).model_dump_json())
+    await websocket.send_text(HelloMessage(
+        session_id=found.id, token=found.token if steering else None, config=found.config,
+        limits=limits).model_dump_json())
     viewer = Viewer(found, limits, websocket.send_text, websocket.send_bytes)
     loops: TrainingLoops = app.state.training_loops
     async with loops.watching(found):
         tasks = [asyncio.create_task(viewer.run()),
-                 asyncio.create_task(receive(websocket, found, viewer, limits))]
+                 asyncio.create_task(receive(websocket, found, viewer, limits, steering))]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:

@@ -164,6 +164,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @typedef {object} HelloMessage
  * @property {"hello"} type
  * @property {string} session_id
+ * @property {string | null} token The steering token, to the socket that created the session or brought its token; null: this socket only watches
  * @property {SessionConfig} config
  * @property {Limits} limits
  */
