@@ -49,6 +49,12 @@ class SessionSummary(WireModel):
         description="(update, training loss, test loss) rows, thinned evenly on long runs")
 
 
+class CreatedSession(SessionSummary):
+    token: str = Field(description="Steers this session: send it as `Authorization: Bearer "
+                       "<token>` or `X-Session-Token` to change it over REST, or as `/ws?session="
+                       "<id>&token=<token>`. The id alone only watches. Only this answer has it")
+
+
 Matrix = list[list[float | None]]
 
 

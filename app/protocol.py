@@ -294,6 +294,8 @@ client_message: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 class HelloMessage(WireModel):
     type: Literal["hello"] = "hello"
     session_id: str
+    token: str | None = Field(description="The steering token, to the socket that created the "
+                              "session or brought its token; null: this socket only watches")
     config: SessionConfig
     limits: Limits
 

@@ -28,6 +28,9 @@ FIRST_EXAMPLE = 0
 class Session:
     def __init__(self, session_id: str, config: SessionConfig, now: float) -> None:
         self.id = session_id
+        # Steers the session (REST changes, WebSocket control); the id alone only watches, so
+        # that a projected or shared viewing link cannot steer, reset or delete it.
+        self.token = secrets.token_urlsafe(16)
         self.config = config
         self.upload: Table | None = None  # a CSV file sent to this session, kept nowhere else
         self.address: str | None = None  # the client that made it, for max_sessions_per_address
@@ -312,6 +315,11 @@ class SessionRegistry:
         if session is not None:
             self.touch(session)
         return session
+
+    @staticmethod
+    def steers(session: Session, token: str | None) -> bool:
+        """Whether ``token`` is the session's steering token (compared in constant time)."""
+        return token is not None and secrets.compare_digest(token.encode(), session.token.encode())
 
     def touch(self, session: Session) -> None:
         session.last_active = self.clock()

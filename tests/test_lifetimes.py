@@ -71,9 +71,15 @@ def test_the_training_task_ends_when_woken_as_its_last_viewer_leaves():
         assert asyncio.run(leave_as_the_session_changes()) == (0, 0, [])
 
 
-def post_in_thread(client, url: str, body: dict) -> tuple[threading.Thread, list]:
+def steer(token: str) -> dict[str, str]:
+    """The header that lets a call change the session (the creator's token)."""
+    return {"X-Session-Token": token}
+
+
+def post_in_thread(client, url: str, body: dict, token: str) -> tuple[threading.Thread, list]:
     answers: list = []
-    thread = threading.Thread(target=lambda: answers.append(client.post(url, json=body)))
+    thread = threading.Thread(target=lambda: answers.append(
+        client.post(url, json=body, headers=steer(token))))
     thread.start()
     return thread, answers
 
@@ -83,13 +89,14 @@ def test_rest_training_as_the_socket_closes_leaves_no_task_and_no_training(clien
     sessions = client.app.state.registry.sessions
     for i in range(50):
         with client.websocket_connect("/ws") as ws:
-            sid = json.loads(ws.receive_text())["session_id"]
+            hello = json.loads(ws.receive_text())
+            sid, token = hello["session_id"], hello["token"]
             ws.send_json({"type": "play"})
-            thread, _ = post_in_thread(client, f"/api/sessions/{sid}/train", {"steps": 30_000})
+            thread, _ = post_in_thread(client, f"/api/sessions/{sid}/train", {"steps": 30_000}, token)
             wait_until(lambda sid=sid: sessions[sid].trainer.step_count > 0)
             time.sleep(0.002 * (i % 10))
         wait_until(lambda: not loops.live)
-        assert client.delete(f"/api/sessions/{sid}").status_code == 204  # ends the REST call
+        assert client.delete(f"/api/sessions/{sid}", headers=steer(token)).status_code == 204
         thread.join(BOUND_SECONDS)
         assert not thread.is_alive()
     assert not loops.live and not loops.tasks and not sessions
@@ -99,11 +106,12 @@ def test_rest_training_as_the_socket_closes_leaves_no_task_and_no_training(clien
 
 def test_deleting_a_session_stops_its_rest_training_with_a_404(make_client):
     client = make_client()
-    sid = client.post("/api/sessions", json=HEAVY).json()["id"]
+    made = client.post("/api/sessions", json=HEAVY).json()
+    sid, token = made["id"], made["token"]
     session = client.app.state.registry.sessions[sid]
-    thread, answers = post_in_thread(client, f"/api/sessions/{sid}/train", {"steps": 100_000})
+    thread, answers = post_in_thread(client, f"/api/sessions/{sid}/train", {"steps": 100_000}, token)
     wait_until(lambda: session.trainer.step_count > 0)
-    assert client.delete(f"/api/sessions/{sid}").status_code == 204
+    assert client.delete(f"/api/sessions/{sid}", headers=steer(token)).status_code == 204
     thread.join(BOUND_SECONDS)
     assert not thread.is_alive()
     assert answers[0].status_code == 404
@@ -114,10 +122,11 @@ def test_deleting_a_session_stops_its_rest_training_with_a_404(make_client):
 def test_deleting_a_watched_session_closes_its_sockets_and_ends_its_training(client):
     loops: TrainingLoops = client.app.state.training_loops
     with client.websocket_connect("/ws") as ws, client.websocket_connect("/ws") as other:
-        sid = json.loads(ws.receive_text())["session_id"]
+        hello = json.loads(ws.receive_text())
+        sid = hello["session_id"]
         ws.send_json({"type": "play"})
         assert len(loops.live) == 2
-        assert client.delete(f"/api/sessions/{sid}").status_code == 204
+        assert client.delete(f"/api/sessions/{sid}", headers=steer(hello["token"])).status_code == 204
         while (message := ws.receive())["type"] != "websocket.close":
             pass
         assert message == {"type": "websocket.close", "code": 1000, "reason": "session ended"}
@@ -177,13 +186,15 @@ def served() -> Iterator[str]:
 
 def test_rest_training_stops_when_its_client_hangs_up(served):
     base = f"http://{served}/api/sessions"
-    sid = httpx.post(base, json=HEAVY).json()["id"]
+    made = httpx.post(base, json=HEAVY).json()
+    sid = made["id"]
 
     def step() -> int:
         return httpx.get(f"{base}/{sid}").json()["step"]
 
     with pytest.raises(httpx.ReadTimeout):  # the client gives up and closes its connection
-        httpx.post(f"{base}/{sid}/train", json={"steps": 100_000}, timeout=0.5)
+        httpx.post(f"{base}/{sid}/train", json={"steps": 100_000}, timeout=0.5,
+                   headers=steer(made["token"]))
     wait_until(lambda: stays(step))
     assert 0 < step() < 100_000
 
@@ -198,11 +209,13 @@ def test_sigterm_closes_sockets_with_a_reason_and_exits(tmp_path):
     try:
         wait_until(lambda: up(port))
         base = f"http://127.0.0.1:{port}/api/sessions"
-        sid = httpx.post(base, json=HEAVY).json()["id"]
+        made = httpx.post(base, json=HEAVY).json()
+        sid, token = made["id"], made["token"]
         # A long REST call in flight as well: the server must not wait for it to finish.
-        training = threading.Thread(target=lambda: hang_on(f"{base}/{sid}/train"), daemon=True)
+        training = threading.Thread(target=lambda: hang_on(f"{base}/{sid}/train", token), daemon=True)
         training.start()
-        with websockets.sync.client.connect(f"ws://127.0.0.1:{port}/ws?session={sid}") as ws:
+        with websockets.sync.client.connect(
+                f"ws://127.0.0.1:{port}/ws?session={sid}&token={token}") as ws:
             ws.send(json.dumps({"type": "play"}))
             ws.recv(BOUND_SECONDS)
             server.send_signal(signal.SIGTERM)
@@ -226,9 +239,9 @@ def up(port: int) -> bool:
         return False
 
 
-def hang_on(url: str) -> None:
+def hang_on(url: str, token: str) -> None:
     try:
-        httpx.post(url, json={"steps": 100_000}, timeout=BOUND_SECONDS * 3)
+        httpx.post(url, json={"steps": 100_000}, timeout=BOUND_SECONDS * 3, headers=steer(token))
     except httpx.TransportError:
         pass
 
@@ -238,11 +251,11 @@ def hang_on(url: str) -> None:
 PINGS = {"ws_ping_interval_seconds": 0.1, "ws_ping_timeout_seconds": 1.0}
 
 
-def dead_client(host: str, port: int, session: str) -> socket.socket:
+def dead_client(host: str, port: int, session: str, token: str) -> socket.socket:
     """A WebSocket handshake and a play message, then nothing: no pong will ever come, as
     from a laptop that vanished from the network."""
     sock = socket.create_connection((host, port))
-    sock.sendall((f"GET /ws?session={session} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+    sock.sendall((f"GET /ws?session={session}&token={token} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                   "Sec-WebSocket-Version: 13\r\n\r\n").encode())
     assert sock.recv(1024).startswith(b"HTTP/1.1 101")
@@ -256,9 +269,10 @@ def test_a_connection_that_stops_answering_pings_is_dropped_and_its_session_can_
     app = server.config.app
     base = f"http://{address(server)}/api/sessions"
     try:
-        sid = httpx.post(base).json()["id"]
-        httpx.put(f"{base}/{sid}/config", json=HEAVY)
-        sock = dead_client(server.config.host, server.config.port, sid)
+        made = httpx.post(base).json()
+        sid = made["id"]
+        httpx.put(f"{base}/{sid}/config", json=HEAVY, headers=steer(made["token"]))
+        sock = dead_client(server.config.host, server.config.port, sid, made["token"])
         with websockets.sync.client.connect(f"ws://{address(server)}/ws") as silent:
             wait_until(lambda: len(app.state.connections) == 2)
             session = app.state.registry.sessions[sid]

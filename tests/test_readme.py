@@ -38,8 +38,11 @@ def test_the_rest_example_answers_what_the_readme_says(client):
     steps = json.loads(re.search(r"/train .+?-d '(.+?)'", example).group(1))
     inputs = json.loads(re.search(r"/predict .+?-d '(.+?)'", example).group(1))
     printed = json.loads(re.search(r"# (\{\"outputs\".+?\})", example).group(1))
-    sid = client.post("/api/sessions", json=config).json()["id"]
-    client.post(f"/api/sessions/{sid}/train", json=steps)
+    made = client.post("/api/sessions", json=config).json()
+    sid = made["id"]
+    assert "Authorization: Bearer $TOKEN" in example  # training steers: it needs the token
+    client.post(f"/api/sessions/{sid}/train", json=steps,
+                headers={"Authorization": f"Bearer {made['token']}"})
     answer = client.post(f"/api/sessions/{sid}/predict", json=inputs).json()
     assert answer["classes"] == printed["classes"]
     for [got], [shown] in zip(answer["outputs"], printed["outputs"]):

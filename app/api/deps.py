@@ -51,3 +51,22 @@ async def get_session(session_id: str, registry: RegistryDep) -> Session:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def request_token(request: Request) -> str | None:
+    """The steering token from `Authorization: Bearer <token>` or `X-Session-Token`."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.headers.get("x-session-token")
+
+
+async def get_steered_session(session: SessionDep, request: Request) -> Session:
+    """The session, for a route that changes it: only with its steering token."""
+    if not SessionRegistry.steers(session, request_token(request)):
+        raise Refused("read_only", "changing this session needs its steering token "
+                      "(Authorization: Bearer <token> or X-Session-Token)", status=403)
+    return session
+
+
+SteerDep = Annotated[Session, Depends(get_steered_session)]

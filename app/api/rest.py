@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator, Callable
 import numpy as np
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import AddressDep, LimitsDep, RegistryDep, SessionDep, client_address
+from app.api.deps import AddressDep, LimitsDep, RegistryDep, SessionDep, SteerDep, client_address
 from app.bodies import (
+    CreatedSession,
     GradCheckRequest,
     InspectRequest,
     PredictRequest,
@@ -34,7 +35,7 @@ from app.runner import check_gradients, train_steps
 from app.scheduler import Account, Payer
 
 # Every refusal has the same body; the routes name the statuses they may answer with.
-REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 404, 413, 422, 429, 503)}
+REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 403, 404, 413, 422, 429, 503)}
 router = APIRouter(prefix="/api", tags=["sessions"], responses=REFUSALS)
 
 
@@ -100,11 +101,13 @@ async def get_limits(limits: LimitsDep) -> Limits:
 
 @router.post("/sessions", status_code=201)
 async def create_session(registry: RegistryDep, limits: LimitsDep, address: AddressDep,
-                         config: SessionConfig | None = None) -> SessionSummary:
-    """Start a session: data and network built from the config (defaults where omitted)."""
+                         config: SessionConfig | None = None) -> CreatedSession:
+    """Start a session: data and network built from the config (defaults where omitted). The
+    answer's `token` steers it; routes that change a session need it, reads need only the id."""
     config = config or SessionConfig()
     check_config(config, limits)
-    return summary(registry.create(config, address))
+    session = registry.create(config, address)
+    return CreatedSession(**summary(session).model_dump(), token=session.token)
 
 
 @router.get("/sessions/{session_id}")
@@ -121,13 +124,13 @@ async def get_state(session: SessionDep) -> SessionState:
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
-async def delete_session(session: SessionDep, registry: RegistryDep) -> Response:
+async def delete_session(session: SteerDep, registry: RegistryDep) -> Response:
     registry.delete(session.id)
     return Response(status_code=204)
 
 
 @router.put("/sessions/{session_id}/config")
-async def put_config(config: SessionConfig, session: SessionDep, limits: LimitsDep) -> SessionSummary:
+async def put_config(config: SessionConfig, session: SteerDep, limits: LimitsDep) -> SessionSummary:
     """Change the config. New data, network or seed start over; a new learning rate or batch
     size carries on from the current weights."""
     check_config(config, limits)
@@ -136,7 +139,7 @@ async def put_config(config: SessionConfig, session: SessionDep, limits: LimitsD
 
 
 @router.post("/sessions/{session_id}/train")
-async def train(body: TrainRequest, session: SessionDep, limits: LimitsDep,
+async def train(body: TrainRequest, session: SteerDep, limits: LimitsDep,
                 request: Request) -> SessionSummary:
     """Run gradient-descent updates. A run that diverges stops early with status "diverged";
     one whose session is deleted or expires meanwhile stops and answers 404; one whose client
@@ -151,7 +154,7 @@ async def train(body: TrainRequest, session: SessionDep, limits: LimitsDep,
 
 
 @router.post("/sessions/{session_id}/reset")
-async def reset(session: SessionDep, body: ResetRequest | None = None) -> SessionSummary:
+async def reset(session: SteerDep, body: ResetRequest | None = None) -> SessionSummary:
     """New weights from the seed (the same seed gives the same weights); step count to 0."""
     session.reset(body.seed if body else None)
     return summary(session)
@@ -180,7 +183,7 @@ async def predict(body: PredictRequest, session: SessionDep, limits: LimitsDep) 
 
 @router.put("/sessions/{session_id}/csv", openapi_extra={"requestBody": {
     "required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
-async def upload_csv(request: Request, session: SessionDep, limits: LimitsDep,
+async def upload_csv(request: Request, session: SteerDep, limits: LimitsDep,
                      target: str | None = None, task: Task | None = None) -> SessionSummary:
     """Train on your own table: send a CSV file as the body (numeric columns, a header row
     optional, `,` `;` or tab separated). `target` names the column to predict (by name or
@@ -225,7 +228,7 @@ async def gradcheck(session: SessionDep, body: GradCheckRequest | None = None) -
 
 
 @router.patch("/sessions/{session_id}/params")
-async def edit_param(body: ParamEdit, session: SessionDep) -> SessionSummary:
+async def edit_param(body: ParamEdit, session: SteerDep) -> SessionSummary:
     """Set one weight or bias by hand (training must be paused); losses follow at once."""
     session.edit(body)
     return summary(session)

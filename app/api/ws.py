@@ -33,11 +33,19 @@ from app.protocol import (
 )
 from app.runner import TrainingLoops, Viewer, check_gradients, train_steps
 from app.scheduler import Account, Payer, TokenBucket
-from app.sessions import Session
+from app.sessions import Session, SessionRegistry
 
 router = APIRouter()
 # How a send or receive on a socket the client has closed ends.
 CLOSED = (WebSocketDisconnect, RuntimeError, OSError)
+
+
+# What a watcher (a socket without the steering token) may send: these change only what its
+# own socket is shown (inspect) or compute on a copy for it alone (gradcheck). Everything else
+# changes the session that every viewer sees, so it is the steering socket's.
+WATCHER_MESSAGES = (InspectMessage, GradCheckMessage)
+READ_ONLY = Refusal(code="read_only", message="this socket watches only: steering the session "
+                    "needs its token (/ws?session=<id>&token=<token>)")
 
 
 def error(refusal: Refusal) -> ErrorMessage:
@@ -111,13 +119,14 @@ def configure(session: Session, viewer: Viewer, config: SessionConfig, ref: int 
     viewer.applied(ref)
 
 
-async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits: Limits) -> None:
+async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits: Limits,
+                  steering: bool) -> None:
     bucket = TokenBucket(limits.ws_messages_per_second)
     while True:
         event = await websocket.receive()
         if event["type"] == "websocket.disconnect":
             return
-        refusal = await respond(event.get("text"), session, viewer, limits, bucket)
+        refusal = await respond(event.get("text"), session, viewer, limits, bucket, steering)
         if refusal is not None:
             websocket.app.state.metrics.refused(refusal.code)
             viewer.reply(refusal)
@@ -126,9 +135,10 @@ async def receive(websocket: WebSocket, session: Session, viewer: Viewer, limits
 
 
 async def respond(text: str | None, session: Session, viewer: Viewer, limits: Limits,
-                  bucket: TokenBucket) -> ErrorMessage | None:
+                  bucket: TokenBucket, steering: bool) -> ErrorMessage | None:
     """One message handled, its time charged to the session and the client's address (a
-    step pays slice by slice itself), within the socket's rate; or the refusal."""
+    step pays slice by slice itself), within the socket's rate and its right to steer; or
+    the refusal."""
     if not bucket.take():
         rate = limits.ws_messages_per_second
         return error(Refused("rate_limited", f"at most {rate:g} messages a second "
@@ -140,6 +150,8 @@ async def respond(text: str | None, session: Session, viewer: Viewer, limits: Li
     message = parse(text, limits)
     if isinstance(message, ErrorMessage):
         return message
+    if not steering and not isinstance(message, WATCHER_MESSAGES):
+        return error(READ_ONLY)
     account = viewer.account
     if account is None or isinstance(message, StepMessage | GradCheckMessage):
         return await handle(message, session, viewer, limits)
@@ -160,25 +172,30 @@ async def refuse_origin(websocket: WebSocket) -> None:
 
 
 @router.websocket("/ws")
-async def training_socket(websocket: WebSocket, session: str | None = None) -> None:
+async def training_socket(websocket: WebSocket, session: str | None = None,
+                          token: str | None = None) -> None:
     """Attach to a session by id (a REST-made one, or this tab's after a reconnect) or start a
-    new one. The first message is "hello" with the session id."""
+    new one. The first message is "hello" with the session id, and with the steering token for
+    the socket that created the session or brought its token; the id alone only watches."""
     app = websocket.app
     limits: Limits = app.state.settings.limits
     await websocket.accept()
     if not origin_allowed(websocket, app.state.settings):
         await refuse_origin(websocket)
         return
-    found = app.state.registry.get(session) if session else None
+    registry: SessionRegistry = app.state.registry
+    found = registry.get(session) if session else None
+    steering = found is None or registry.steers(found, token)
     try:
-        found = found or app.state.registry.create(SessionConfig(), client_address(websocket))
+        found = found or registry.create(SessionConfig(), client_address(websocket))
     except Refused as e:
         app.state.metrics.refused(e.code)
         await websocket.send_text(error(e.refusal()).model_dump_json())
         await websocket.close(code=1013)
         return
-    await websocket.send_text(
-        HelloMessage(session_id=found.id, config=found.config, limits=limits).model_dump_json())
+    await websocket.send_text(HelloMessage(
+        session_id=found.id, token=found.token if steering else None, config=found.config,
+        limits=limits).model_dump_json())
     metrics: Metrics = app.state.metrics
 
     async def send_frame(frame: bytes) -> None:
@@ -188,18 +205,19 @@ async def training_socket(websocket: WebSocket, session: str | None = None) -> N
     viewer = Viewer(found, limits, websocket.send_text, send_frame)
     viewer.account = Account(app.state.scheduler, Payer(found.id, client_address(websocket)))
     with app.state.connections.opened() as connection:
-        await serve(websocket, found, viewer, connection)
+        await serve(websocket, found, viewer, connection, steering)
 
 
 async def serve(websocket: WebSocket, session: Session, viewer: Viewer,
-                connection: Connection) -> None:
+                connection: Connection, steering: bool) -> None:
     """Frames out and messages in until the client leaves, the session ends or the server
-    asks the socket to close; then the socket is closed with the reason."""
+    asks the socket to close; then the socket is closed with the reason. Only a steering
+    socket may change the session."""
     app = websocket.app
     loops: TrainingLoops = app.state.training_loops
     async with loops.watching(session, viewer.account):
         tasks = [asyncio.create_task(viewer.run()),
-                 asyncio.create_task(receive(websocket, session, viewer, viewer.limits)),
+                 asyncio.create_task(receive(websocket, session, viewer, viewer.limits, steering)),
                  asyncio.create_task(connection.closing.wait())]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

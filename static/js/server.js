@@ -4,6 +4,9 @@
 
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
 const SESSION_KEY = 'backprop-playground-session';
+// The steering token of this tab's session, kept with its id ({session, token} as JSON). It
+// stays in the tab: the page shows only the id, which watches but cannot steer.
+const TOKEN_KEY = 'backprop-playground-token';
 
 /** @typedef {import('./protocol.js').ServerMessage} ServerMessage */
 /** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
@@ -14,10 +17,34 @@ const SESSION_KEY = 'backprop-playground-session';
  *             onClose: () => void }} Handlers
  */
 
-/** The session this tab asks for: the one in the address (?session=), else its last one. */
+/** The session this tab asks for: the one in the address (?session=), else its last one. A
+ * ?token= beside it (a REST-made session to steer here) is kept in the tab and taken out of the
+ * address, where it could be seen. */
 export function requestedSession() {
-  return new URLSearchParams(window.location.search).get('session')
-    ?? sessionStorage.getItem(SESSION_KEY);
+  const url = new URL(window.location.href);
+  const session = url.searchParams.get('session');
+  const token = url.searchParams.get('token');
+  if (session && token) {
+    keepToken(session, token);
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url);
+  }
+  return session ?? sessionStorage.getItem(SESSION_KEY);
+}
+
+/** @param {string} session @param {string} token */
+function keepToken(session, token) {
+  sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ session, token }));
+}
+
+/** The steering token this tab holds for a session, or null. @param {string | null} session */
+function tokenFor(session) {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? 'null');
+    return kept && kept.session === session && typeof kept.token === 'string' ? kept.token : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The server named this tab's session: keep it for a reload, and drop a stale ?session=. */
@@ -52,6 +79,7 @@ export function connect(sessionId, handlers) {
       current = message.session_id;
       attempt = 0;
       remember(current);
+      if (message.token) keepToken(current, message.token);
     }
     handlers.onMessage(message);
   }
@@ -60,6 +88,8 @@ export function connect(sessionId, handlers) {
     const url = new URL('/ws', window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     if (current) url.searchParams.set('session', current);
+    const token = tokenFor(current);
+    if (token) url.searchParams.set('token', token);
     socket = new WebSocket(url);
     socket.binaryType = 'arraybuffer';
     socket.addEventListener('message', receive);
@@ -85,8 +115,12 @@ export function connect(sessionId, handlers) {
      */
     async uploadCsv(text, target) {
       const query = target ? `?target=${encodeURIComponent(target)}` : '';
+      /** @type {Record<string, string>} */
+      const headers = { 'content-type': 'text/csv' };
+      const token = tokenFor(current);
+      if (token) headers['x-session-token'] = token;
       const response = await fetch(`/api/sessions/${current}/csv${query}`, {
-        method: 'PUT', headers: { 'content-type': 'text/csv' }, body: text });
+        method: 'PUT', headers, body: text });
       return response.ok ? null : refusal(response);
     },
   };

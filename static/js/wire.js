@@ -167,6 +167,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @typedef {object} HelloMessage
  * @property {"hello"} type
  * @property {string} session_id
+ * @property {string | null} token The steering token, to the socket that created the session or brought its token; null: this socket only watches
  * @property {SessionConfig} config
  * @property {Limits} limits
  */
@@ -254,7 +255,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_csv_columns Columns in an uploaded CSV file, inputs and target together
  * @property {number} session_cpu_share Share of the server's time (one core) one session may use for training, frames and messages; past it, it waits for the next 0.1 s window
  * @property {number} address_cpu_share Share of the server's time all the sessions driven from one client address may use together (a class behind one NAT shares it: raise it there)
- * @property {number} ws_messages_per_second Messages one WebSocket may send per second (as many at once); more are refused with rate_limited
+ * @property {number} ws_messages_per_second Messages one WebSocket may send per second (as many at once); more are refused with rate_limited. Dragging a weight sends one per animation frame (up to 60 a second), so the page stays well below it
  * @property {number} ws_ping_interval_seconds How often the server pings each WebSocket (keepalive)
  * @property {number} ws_ping_timeout_seconds How long a ping may go unanswered before the socket is dropped (its session then stops training and can expire)
  * @property {number} max_csv_cell_chars Characters in one cell of an uploaded CSV file, header included

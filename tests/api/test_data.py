@@ -13,6 +13,7 @@ CLASSES_CSV = "a;b;kind\n" + "\n".join(f"{i % 7};{(i * 3) % 5};{i % 3}" for i in
 def create(client, **config) -> str:
     response = client.post("/api/sessions", json=config)
     assert response.status_code == 201, response.text
+    client.headers["X-Session-Token"] = response.json()["token"]  # steer what was made
     return response.json()["id"]
 
 

@@ -37,12 +37,13 @@ def test_health_follows_sessions_sockets_and_tasks(client):
     first = health(client)
     assert counts(first) == (0, 0, 0)
     assert first["memory_rss_bytes"] > 10_000_000 and first["event_loop_lag_ms"] >= 0
-    sid = client.post("/api/sessions").json()["id"]
+    made = client.post("/api/sessions").json()
+    sid = made["id"]
     assert counts(health(client)) == (1, 0, 0)
     with client.websocket_connect(f"/ws?session={sid}"), client.websocket_connect("/ws"):
         assert counts(health(client)) == (2, 2, 2)
     wait_for(lambda: counts(health(client)), (2, 0, 0))
-    client.delete(f"/api/sessions/{sid}")
+    client.delete(f"/api/sessions/{sid}", headers={"X-Session-Token": made["token"]})
     assert counts(health(client)) == (1, 0, 0)
 
 

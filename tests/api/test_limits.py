@@ -20,6 +20,13 @@ with warnings.catch_warnings():
 JSON = {"content-type": "application/json"}
 
 
+def steered(client) -> str:
+    """A new session whose token the client sends from now on."""
+    created = client.post("/api/sessions").json()
+    client.headers["X-Session-Token"] = created["token"]
+    return created["id"]
+
+
 def too_large(limit: int, setting: str) -> dict:
     return {"code": "too_large", "message": f"request body over {limit} bytes ({setting})",
             "params": {"limit": limit, "setting": setting}, "errors": []}
@@ -32,7 +39,7 @@ def too_large(limit: int, setting: str) -> dict:
 ])
 def test_a_body_over_the_limit_is_413_naming_the_setting(make_client, method, path):
     client = make_client(max_body_bytes=2000)
-    sid = client.post("/api/sessions").json()["id"]
+    sid = steered(client)
     response = client.request(method, path.format(sid=sid), content=b"[" * 5000, headers=JSON)
     assert response.status_code == 413
     assert response.json() == too_large(2000, "max_body_bytes")
@@ -48,7 +55,7 @@ def test_a_body_without_a_length_is_counted_as_it_comes(make_client):
 
 def test_the_csv_upload_has_its_own_larger_limit(make_client):
     client = make_client(max_body_bytes=1024, max_csv_bytes=5000)
-    sid = client.post("/api/sessions").json()["id"]
+    sid = steered(client)
     rows = "a,b\n" + "".join(f"{k},{k % 2}\n" for k in range(300))
     assert 1024 < len(rows) < 5000
     assert client.put(f"/api/sessions/{sid}/csv", content=rows).status_code == 200

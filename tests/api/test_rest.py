@@ -23,6 +23,7 @@ def refusal(code: str, message: str, field: str, params: dict | None = None) -> 
 def create(client, config=None) -> dict:
     response = client.post("/api/sessions", json=config)
     assert response.status_code == 201, response.text
+    client.headers["X-Session-Token"] = response.json()["token"]  # steer what was made
     return response.json()
 
 
@@ -33,7 +34,8 @@ def weights(client, sid: str) -> list:
 def test_create_with_defaults(client):
     body = create(client)
     m = body["metrics"]
-    assert body == {"id": body["id"], "config": DEFAULT_CONFIG, "status": "paused", "step": 0,
+    assert body == {"id": body["id"], "token": body["token"], "config": DEFAULT_CONFIG,
+                    "status": "paused", "step": 0,
                     "epoch": 0.0, "metrics": m, "history": [[0, m["train_loss"], m["test_loss"]]]}
     assert 0.5 < m["train_loss"] < 1.0 and 0.0 <= m["test_accuracy"] <= 1.0
 
@@ -54,7 +56,7 @@ def test_get_summary_repeats_what_create_returned(client):
     body = create(client)
     response = client.get(f"/api/sessions/{body['id']}")
     assert response.status_code == 200
-    assert response.json() == body
+    assert response.json() == {key: value for key, value in body.items() if key != "token"}
 
 
 def test_state_has_every_layer_and_the_batch(client):
@@ -549,8 +551,9 @@ def test_edit_validates_its_fields(client, edit, error):
 
 
 def test_edit_while_training_runs_is_422(client):
-    sid = create(client)["id"]
-    with client.websocket_connect(f"/ws?session={sid}") as ws:
+    created = create(client)
+    sid = created["id"]
+    with client.websocket_connect(f"/ws?session={sid}&token={created['token']}") as ws:
         ws.receive()  # hello
         ws.send_json({"type": "play"})
         session = client.app.state.registry.sessions[sid]

@@ -15,6 +15,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app.config import Limits, SessionConfig
 from app.main import create_app
+from app.sessions import Session
 from app.settings import Settings
 
 # Small limits keep each case cheap (a train call of at most 50 steps on at most 200 samples);
@@ -32,10 +33,10 @@ FUZZED_APP = create_app(Settings(limits=FUZZ_LIMITS))
 schema = schemathesis.openapi.from_asgi("/openapi.json", FUZZED_APP)
 
 
-def live_session_id(app: FastAPI) -> str:
+def live_session(app: FastAPI) -> Session:
     """A session that exists now (a fuzzed DELETE may have ended the last one)."""
     registry = app.state.registry
-    return next(iter(registry.sessions), None) or registry.create(SessionConfig()).id
+    return next(iter(registry.sessions.values()), None) or registry.create(SessionConfig())
 
 
 @schema.parametrize()
@@ -43,6 +44,9 @@ def live_session_id(app: FastAPI) -> str:
           suppress_health_check=list(HealthCheck))
 def test_no_request_gets_a_server_error(case: schemathesis.Case) -> None:
     if case.path_parameters and "session_id" in case.path_parameters:
-        case.path_parameters["session_id"] = live_session_id(FUZZED_APP)
+        session = live_session(FUZZED_APP)
+        case.path_parameters["session_id"] = session.id
+        # Steering routes reach the session's code, not only the token check.
+        case.headers = {**(case.headers or {}), "X-Session-Token": session.token}
     response = case.call()
     case.validate_response(response, checks=CHECKS)

@@ -219,9 +219,10 @@ def test_divergence_is_a_status_and_a_frame_flag_until_reset(client):
 
 
 def test_attaching_to_a_rest_session(client):
-    sid = client.post("/api/sessions", json={"network": {"hidden_layers": [5]}}).json()["id"]
-    client.post(f"/api/sessions/{sid}/train", json={"steps": 30})
-    with client.websocket_connect(f"/ws?session={sid}") as ws:
+    created = client.post("/api/sessions", json={"network": {"hidden_layers": [5]}}).json()
+    sid, token = created["id"], created["token"]
+    client.post(f"/api/sessions/{sid}/train", json={"steps": 30}, headers={"X-Session-Token": token})
+    with client.websocket_connect(f"/ws?session={sid}&token={token}") as ws:
         hello, layout, frame = opening(ws)
     assert hello["session_id"] == sid
     assert hello["config"]["network"]["hidden_layers"] == [5]

@@ -1,6 +1,8 @@
 """Every kind of problem in a real browser: several classes, regression, digits, your CSV, and
 the training panel's options."""
 
+import json
+
 import httpx
 import pytest
 
@@ -82,7 +84,11 @@ def test_digits_show_images_predictions_and_a_confusion_matrix(page, server_url,
     current = config(page, server_url)
     current["network"]["hidden_layers"] = [16]
     current["training"].update(optimizer="adam", learning_rate=0.01)
-    assert httpx.put(f"{server_url}/api/sessions/{session}/config", json=current).status_code == 200
+    # Steering over REST takes the token, which the page keeps in the tab and never shows.
+    kept = json.loads(page.evaluate("sessionStorage.getItem('backprop-playground-token')"))
+    assert kept["session"] == session and kept["token"] not in page.content()
+    assert httpx.put(f"{server_url}/api/sessions/{session}/config", json=current,
+                     headers={"X-Session-Token": kept["token"]}).status_code == 200
     page.select_option("#speed", "1000")
     wait_for(page, "() => parseFloat(document.querySelector('#test-accuracy').textContent) >= 85")
     assert "right" in page.inner_text("#gallery")
