@@ -29,9 +29,11 @@ export function createNetworkNotes(root) {
     const frame = state.frame;
     if (!changed(shown, [frame, state.fill, state.config]) || !frame) return;
     const n = state.config?.training.batch_size ?? 0;
-    batch.textContent = frame.position === null
-      ? tn('net.sampleNote', n, { i: frame.sample })
-      : tn('net.positionNote', n, { i: frame.sample, k: frame.position + 1 });
+    // Step by step on one followed example, the update is that example's alone.
+    const alone = frame.position === null && frame.stage !== null;
+    batch.textContent = alone ? t('net.walkSampleNote', { i: frame.sample })
+      : frame.position === null ? tn('net.sampleNote', n, { i: frame.sample })
+        : tn('net.positionNote', n, { i: frame.sample, k: frame.position + 1 });
     fill.textContent = fillNote(state);
   }
 
