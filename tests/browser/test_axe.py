@@ -1,5 +1,6 @@
-"""axe-core on the main views in both languages: no serious or critical violation. The results
-per view are written to test-artifacts/axe-<language>.json."""
+"""axe-core on the main views in both languages and both colour schemes: no serious or critical
+violation (contrast included). The results per view are written to
+test-artifacts/axe-<language>-<scheme>.json."""
 
 import json
 
@@ -23,10 +24,12 @@ def choose(page, language: str, dataset: str, view: str) -> None:
     page.wait_for_timeout(300)
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("language", ["en", "zh-Hans"])
 def test_no_serious_or_critical_violations(browser, server_url, axe, screenshot_dir, tmp_path,
-                                          language):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
+                                          language, scheme):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True,
+                                  color_scheme=scheme)
     page = context.new_page()
     page.goto(f"{server_url}/?lang={language}")
     page.wait_for_function("t => document.querySelector('#status').textContent === t",
@@ -70,8 +73,8 @@ def test_no_serious_or_critical_violations(browser, server_url, axe, screenshot_
     page.screenshot(path=screenshot_dir / f"shortcuts-{language}.png")
     context.close()
 
-    report = ROOT / "test-artifacts" / f"axe-{language}.json"
+    report = ROOT / "test-artifacts" / f"axe-{language}-{scheme}.json"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\naxe ({language}): {report}")
+    print(f"\naxe ({language}, {scheme}): {report}")
     assert {view: found for view, found in results.items() if found} == {}
