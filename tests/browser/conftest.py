@@ -97,3 +97,19 @@ def axe_violations(page, script: Path) -> list[dict]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(script))
     return page.evaluate(AXE_RUN)
+
+
+# What the status line says once the page trains, in each language.
+RUNNING = {"en": "Training", "zh-Hans": "训练中"}
+
+
+def open_training(context, server_url: str, language: str, timeout_ms: int = 60_000):
+    """A new page of the playground in ``language``, once its session trains and its diagram is
+    drawn: where every test that looks at the running page starts."""
+    page = context.new_page()
+    page.goto(f"{server_url}/?lang={language}")
+    page.wait_for_function("t => document.querySelector('#status').textContent === t",
+                           arg=RUNNING[language], timeout=timeout_ms)
+    page.wait_for_selector("#network .node")
+    return page
+

@@ -6,12 +6,11 @@ import json
 
 import pytest
 
-from tests.browser.conftest import ROOT, axe_violations
+from tests.browser.conftest import ROOT, RUNNING, axe_violations, open_training
 
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 90_000
-RUNNING = {"en": "Training", "zh-Hans": "训练中"}
 
 
 def choose(page, language: str, dataset: str, view: str) -> None:
@@ -30,11 +29,7 @@ def test_no_serious_or_critical_violations(browser, server_url, axe, screenshot_
                                           language, scheme):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True,
                                   color_scheme=scheme)
-    page = context.new_page()
-    page.goto(f"{server_url}/?lang={language}")
-    page.wait_for_function("t => document.querySelector('#status').textContent === t",
-                           arg=RUNNING[language], timeout=WAIT_MS)
-    page.wait_for_selector("#network .node")
+    page = open_training(context, server_url, language, WAIT_MS)
     page.wait_for_timeout(500)
     results = {"training": axe_violations(page, axe)}
 

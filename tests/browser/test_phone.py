@@ -4,21 +4,18 @@ without sideways scrolling, and targets are at least 24×24 CSS px."""
 
 import pytest
 
+from tests.browser.conftest import open_training
+
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 60_000
-RUNNING = {"en": "Training", "zh-Hans": "训练中"}
 TARGETS = "button, select, .dataset, #network .node:not(.input)"
 
 
 def open_on(browser, server_url: str, width: int, height: int, language: str):
     context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True,
                                   is_mobile=True, device_scale_factor=2)
-    page = context.new_page()
-    page.goto(f"{server_url}/?lang={language}")
-    page.wait_for_function("t => document.querySelector('#status').textContent === t",
-                           arg=RUNNING[language], timeout=WAIT_MS)
-    page.wait_for_selector("#network .node")
+    page = open_training(context, server_url, language, WAIT_MS)
     return context, page
 
 

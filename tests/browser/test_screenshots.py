@@ -4,12 +4,13 @@ the page and that no label is clipped."""
 
 import pytest
 
+from tests.browser.conftest import open_training
+
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 60_000
 SIZES = {"phone": (390, 844), "tablet": (820, 1180), "tablet-landscape": (1180, 820),
          "laptop": (1366, 768), "projector": (1920, 1080)}
-RUNNING = {"en": "Training", "zh-Hans": "训练中"}
 # Elements whose text would be cut off if it did not fit.
 CLIPPABLE = ("button, label, legend, h1, h2, dt, dd, .column-head, .dataset, .status, "
              ".layer-count, summary, th, figcaption")
@@ -20,11 +21,7 @@ CLIPPABLE = ("button, label, legend, h1, h2, dt, dd, .column-head, .dataset, .st
 def test_main_view_fits(browser, server_url, screenshot_dir, language, size):
     width, height = SIZES[size]
     context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.goto(f"{server_url}/?lang={language}")
-    page.wait_for_function("t => document.querySelector('#status').textContent === t",
-                           arg=RUNNING[language], timeout=WAIT_MS)
-    page.wait_for_selector("#network .node")
+    page = open_training(context, server_url, language, WAIT_MS)
     page.wait_for_timeout(500)
     page.screenshot(path=screenshot_dir / f"main-{size}-{language}.png", full_page=True)
     page.screenshot(path=screenshot_dir / f"main-{size}-{language}-first-screen.png")
@@ -45,11 +42,7 @@ def test_main_view_fits(browser, server_url, screenshot_dir, language, size):
 def test_dark_theme_and_reduced_motion(browser, server_url, screenshot_dir, language):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, color_scheme="dark",
                                   reduced_motion="reduce")
-    page = context.new_page()
-    page.goto(f"{server_url}/?lang={language}")
-    page.wait_for_function("t => document.querySelector('#status').textContent === t",
-                           arg=RUNNING[language], timeout=WAIT_MS)
-    page.wait_for_selector("#network .node")
+    page = open_training(context, server_url, language, WAIT_MS)
     page.wait_for_timeout(500)
     page.screenshot(path=screenshot_dir / f"main-dark-{language}.png", full_page=True)
     background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
@@ -71,11 +64,7 @@ def test_screenshots_under_simulated_colour_blindness(browser, server_url, scree
     """For looking: the weights' signs (orange and dashed against blue and solid) and the classes
     under protanopia and deuteranopia. The page's context bypasses the CSP to add the filter."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    page.goto(f"{server_url}/?lang=zh-Hans")
-    page.wait_for_function("t => document.querySelector('#status').textContent === t",
-                           arg=RUNNING["zh-Hans"], timeout=WAIT_MS)
-    page.wait_for_selector("#network .node")
+    page = open_training(context, server_url, "zh-Hans", WAIT_MS)
     page.evaluate("""matrix => {
         document.body.insertAdjacentHTML('beforeend', `<svg width="0" height="0"
           style="position:absolute"><filter id="cvd"><feColorMatrix type="matrix"
