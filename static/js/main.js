@@ -14,16 +14,20 @@ import { createColumnHeads } from './views/columnheads.js';
 import { createCounters } from './views/counters.js';
 import { createDataPanel } from './views/datapanel.js';
 import { createDiagram } from './views/diagram.js';
+import { createFillLegend } from './views/filllegend.js';
+import { createFirstHint } from './views/firsthint.js';
 import { createFooter } from './views/footer.js';
 import { createGradCheck } from './views/gradcheck.js';
 import { createHyper } from './views/hyper.js';
 import { createInspector } from './views/inspector.js';
 import { createLanguageSwitch, followSavedLanguage } from './views/language.js';
 import { createLossChart } from './views/losschart.js';
+import { createLossFormula } from './views/lossformula.js';
 import { createMetrics } from './views/metrics.js';
 import { createNetworkHead } from './views/networkhead.js';
 import { createNetworkNotes } from './views/networknotes.js';
 import { createPage } from './views/page.js';
+import { createPageLinks } from './views/pagelinks.js';
 import { createResults } from './views/results.js';
 import { createSamplePicker } from './views/samplepicker.js';
 import { createShortcuts } from './views/shortcuts.js';
@@ -56,12 +60,14 @@ const el = (selector) => /** @type {HTMLElement} */ (document.querySelector(sele
 const diagram = createDiagram(el('#network'), el('#tooltip'), { setTarget, edit: sendEdit });
 const views = [
   createPage(document.body, { togglePlay: () => send({ type: store.state.status === 'running' ? 'pause' : 'play' }) }),
+  createPageLinks(el('.topbar .page-links'), { restore }),
   createTransport(el('.topbar .transport'), { send }),
   createCounters(el('.topbar .counters'), { send }),
   createHyper(el('.topbar .hyper'), setup, { send, edit }),
   createStatus(el('#status')),
   createLanguageSwitch(el('.topbar .language'), language),
   createBanner(el('#banner')),
+  createFirstHint(el('#first-hint')),
   createDataPanel(el('.panel.data'), setup, { edit, upload }),
   createTrainingPanel(el('.panel.training'), setup, { edit }),
   createNetworkHead(el('.network-head'), setup, { edit, setFill: (fill) => store.dispatch(act.setFill, fill) }),
@@ -69,6 +75,7 @@ const views = [
     walk: (action) => send({ type: 'walk', action }),
     gradcheck: () => { store.dispatch(act.startGradCheck); send({ type: 'gradcheck' }); },
   }),
+  createFillLegend(el('#fill-legend')),
   createColumnHeads(el('#column-heads'), setup, { edit }),
   diagram,
   createGradCheck(el('#gradcheck-result')),
@@ -84,6 +91,7 @@ const views = [
   createSamplePicker(el('.sample-picker'), {
     pick: (sample, position = 0) => send({ type: 'pick', sample, position }),
   }),
+  createLossFormula(el('#loss-formula')),
   createFooter(el('.footer')),
   createShortcuts(/** @type {HTMLDialogElement} */ (el('#shortcuts')), el('#shortcuts-open')),
   createAnnouncer(el('#announcer'), { lossChart: el('#loss-chart'), plane: el('#boundary') }),
@@ -123,6 +131,19 @@ function onFrame(data) {
   const layout = store.state.layout;
   const frame = layout && decodeFrame(data, layout);
   if (frame) store.dispatch(act.applyFrame, frame);
+}
+
+/** Every setting as a first visit has it, a new untrained network, paused, on the followed
+ * example, with nothing open. The config goes first: the server applies messages in order. */
+function restore() {
+  edit((config) => {
+    for (const key of Object.keys(config)) delete config[/** @type {keyof typeof config} */ (key)];
+    Object.assign(config, structuredClone(setup.defaults));
+  });
+  for (const message of /** @type {ClientMessage[]} */ ([{ type: 'walk', action: 'stop' }, { type: 'pause' },
+    { type: 'reset' }, { type: 'pick', sample: 0, position: 0 }])) send(message);
+  store.dispatch(act.setFill, 'map');
+  setTarget(null);
 }
 
 /** Your own table, sent to this session; the answer is the new layout, or a refusal.

@@ -29,16 +29,21 @@ export function backwardDone(shown, l) {
   return l >= shown.backward;
 }
 
-/** The largest |δ| the diagram shows, which δ colours are relative to (0: none yet).
- * @param {Frame} frame @param {Layout} layout */
-export function deltaScale(frame, layout) {
-  const shown = shownStage(layout, frame.stage);
-  let largest = 0;
-  frame.layers.forEach((values, l) => {
-    if (l === 0 || !backwardDone(shown, l)) return;
-    for (const d of values.delta ?? []) largest = Math.max(largest, Math.abs(d));
-  });
-  return largest;
+/** Decades of |δ| the δ colours span: from 10^−DELTA_DECADES (white) to 1 (full colour). */
+export const DELTA_DECADES = 4;
+
+/** δ on a fixed logarithmic colour scale, t in [-1, 1], the sign by hue: a colour means the same
+ * δ in every frame and every layer (a scale fitted to each frame's largest |δ| flickers, and
+ * turns one neuron's colour over while its δ hardly moves). @param {number} delta */
+export function deltaTone(delta) {
+  const size = Math.abs(delta);
+  if (!(size > 0) || !Number.isFinite(size)) return 0;
+  return Math.sign(delta) * Math.min(1, Math.max(0, 1 + Math.log10(size) / DELTA_DECADES));
+}
+
+/** The δ a tone stands for (the legend's ticks). @param {number} tone in [-1, 1] */
+export function deltaOfTone(tone) {
+  return tone === 0 ? 0 : Math.sign(tone) * 10 ** (DELTA_DECADES * (Math.abs(tone) - 1));
 }
 
 /** The range of layer l's σ when it is bounded, else null. @param {Layout} layout @param {number} l */

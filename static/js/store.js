@@ -66,14 +66,14 @@ export function applyHello(state, message) {
   return { ...next, confirmed: message.config, config: message.config, pending: null };
 }
 
-/** What to tell the server after a hello: a new session starts training at once, and so does
- * the replacement of a lost one that was training; the inspector's target is told again.
+/** What to tell the server after a hello: the replacement of a lost session that was training
+ * trains again (a new one waits, paused, for the learner to look at it first); the inspector's
+ * target is told again.
  * @param {State} state before the hello @param {HelloMessage} message @returns {ClientMessage[]} */
 export function helloCommands(state, message) {
   /** @type {ClientMessage[]} */
   const commands = [];
-  const created = state.sessionId === null && message.session_id !== state.requested;
-  if (created || (lost(state, message) && state.wasRunning)) commands.push({ type: 'play' });
+  if (lost(state, message) && state.wasRunning) commands.push({ type: 'play' });
   if (state.target) commands.push({ type: 'inspect', target: state.target });
   return commands;
 }

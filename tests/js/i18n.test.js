@@ -13,7 +13,8 @@ const zh = translator(catalogue('zh-Hans'), 'zh-Hans');
 test('placeholders are filled, whole numbers grouped the language\'s way', () => {
   assert.equal(en.t('speed.value', { n: 10000 }), '10,000 steps/s');
   assert.equal(zh.t('speed.value', { n: 10000 }), '10,000步/秒');
-  assert.equal(en.t('net.deltaScale', { v: '0.5' }), 'δ colours are scaled to the largest |δ| now: 0.5');
+  assert.equal(en.t('eq.bp1'), 'BP1');
+  assert.equal(zh.t('eq.bp1'), '方程1（BP1）');
   assert.equal(en.t('no.such.key'), 'no.such.key');
 });
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  activationRange, activationTone, backwardDone, deltaScale, forwardDone, shownStage,
+  activationRange, activationTone, backwardDone, deltaOfTone, deltaTone, forwardDone, shownStage,
 } from '../../static/js/shown.js';
 import { layout } from './fixtures.js';
 
@@ -24,14 +24,17 @@ test('the frame\'s stage indexes the layout\'s stages', () => {
   assert.ok(backwardDone(backward2, 2) && !backwardDone(backward2, 1));
 });
 
-test('δ colours are relative to the largest |δ| computed so far', () => {
-  const lay = layout([2, 2, 1]);
-  /** @type {any} */
-  const frame = { stage: null, layers: [{ a: new Float32Array([1, 2]) },
-    { delta: new Float32Array([0.5, -3]) }, { delta: new Float32Array([1]) }] };
-  assert.equal(deltaScale(frame, lay), 3);
-  assert.equal(deltaScale({ ...frame, stage: 4 }, lay), 1); // backward has reached the output only
-  assert.equal(deltaScale({ ...frame, stage: 2 }, lay), 0);
+test('δ colours are fixed: one δ has one colour whatever else the frame holds', () => {
+  assert.equal(deltaTone(0), 0);
+  assert.equal(deltaTone(1e-6), 0); // below the scale: white
+  assert.equal(deltaTone(1e-2), 0.5);
+  assert.equal(deltaTone(-1e-2), -0.5); // the sign by hue
+  assert.equal(deltaTone(5), 1); // beyond the scale: full colour
+  assert.equal(deltaTone(NaN), 0);
+  const sizes = [1e-4, 3e-4, 1e-3, 0.02, 0.3, 1];
+  const tones = sizes.map(deltaTone);
+  assert.ok(tones.every((tone, i) => i === 0 || tone > tones[i - 1])); // larger |δ|, deeper colour
+  for (const tone of [-1, -0.5, 0.25, 1]) assert.ok(Math.abs(deltaTone(deltaOfTone(tone)) - tone) < 1e-12);
 });
 
 test('a bounded activation is drawn on its own range, an unbounded one squashed', () => {

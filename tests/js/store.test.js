@@ -20,9 +20,9 @@ function connected() {
 /** @param {State} state @param {number} rate */
 const withRate = (state, rate) => act.editConfig(state, (c) => { c.training.learning_rate = rate; });
 
-test('a new session starts training; one asked for carries on as it was', () => {
+test('a new session waits, paused, for the learner; one asked for carries on as it was', () => {
   const fresh = act.initialState(null);
-  assert.deepEqual(act.helloCommands(fresh, hello('s')), [{ type: 'play' }]);
+  assert.deepEqual(act.helloCommands(fresh, hello('s')), []);
   assert.deepEqual(act.helloCommands(act.initialState('s'), hello('s')), []);
   const state = act.applyHello(fresh, hello('s'));
   assert.equal(state.sessionId, 's');

@@ -9,8 +9,8 @@
 import { classColor, css, signColor } from '../colors.js';
 import { num } from '../format.js';
 import { t } from '../i18n.js';
-import { activationRange, activationTone, backwardDone, deltaScale, forwardDone, shownStage } from '../shown.js';
-import { curve, geometry, sameTarget, svg } from './diagramshape.js';
+import { activationRange, activationTone, backwardDone, deltaTone, forwardDone, shownStage } from '../shown.js';
+import { curve, geometry, preferredHeight, sameTarget, svg } from './diagramshape.js';
 import { html } from './dom.js';
 import { paintMap, paintPixels, paintWeights, rms, rowOf, weightStyle } from './neuronpaint.js';
 import { createTooltip } from './tooltip.js';
@@ -168,6 +168,7 @@ export function createDiagram(root, tooltipRoot, actions) {
     layout = next;
     tooltip.leave();
     root.replaceChildren();
+    root.style.height = `${preferredHeight(next)}px`;
     const g = geometry(next, root.clientWidth || 600, root.clientHeight || 420);
     const canvas = svg('svg', { viewBox: `0 0 ${g.width} ${g.height}`, width: g.width, height: g.height,
       role: 'group', 'aria-label': t('a11y.diagram'), 'aria-describedby': 'diagram-keys' }, root);
@@ -325,20 +326,18 @@ export function createDiagram(root, tooltipRoot, actions) {
   }
 
   /** A neuron's colour on the diverging scale, t in [-1, 1].
-   * @param {Frame} frame @param {Shown} stage @param {number} scale @param {number} l @param {number} k */
-  function tone(frame, stage, scale, l, k) {
+   * @param {Frame} frame @param {Shown} stage @param {number} l @param {number} k */
+  function tone(frame, stage, l, k) {
     const lay = /** @type {Layout} */ (layout);
     const values = frame.layers[l];
     const fill = state?.fill;
     if (l === 0) return fill === 'delta' ? 0 : (values.a?.[k] ?? 0) / lay.extent;
-    if (fill === 'delta') return scale > 0 && backwardDone(stage, l) ? (values.delta?.[k] ?? 0) / scale : 0;
+    if (fill === 'delta') return backwardDone(stage, l) ? deltaTone(values.delta?.[k] ?? 0) : 0;
     return activationTone(values.a?.[k] ?? 0, activationRange(lay, l));
   }
 
   /** @param {Frame} frame @param {Shown} stage */
   function paintNodes(frame, stage) {
-    const lay = /** @type {Layout} */ (layout);
-    const scale = deltaScale(frame, lay);
     const showValues = frame.sample !== null || frame.stage !== null;
     if (picture) paintPixels(picture, /** @type {Float32Array} */ (frame.layers[0].a));
     nodes.forEach((column, l) => column.forEach((node, k) => {
@@ -349,7 +348,7 @@ export function createDiagram(root, tooltipRoot, actions) {
       node.group.classList.toggle('mapped', mapped);
       if (mapped && weights) paintWeights(node.map, rowOf(frame.layers[1].W, k, 64));
       else if (mapped && frame.maps) paintMap(node.map, frame.maps[l][k]);
-      node.rect.setAttribute('fill', computed ? css(tone(frame, stage, scale, l, k)) : 'none');
+      node.rect.setAttribute('fill', computed ? css(tone(frame, stage, l, k)) : 'none');
       node.label.textContent = showValues && computed ? valueLabel(frame, stage, l, k) : '';
     }));
   }

@@ -29,6 +29,15 @@ export function sameTarget(a, b) {
     && (a.kind === 'neuron' || a.source === /** @type {Target & { kind: 'weight' }} */ (b).source);
 }
 
+/** The diagram's height for a layout: its tallest column at full size, so that a small
+ * network leaves no empty band above and below it, and a large one shrinks to fit.
+ * @param {Layout} layout */
+export function preferredHeight(layout) {
+  const image = layout.input_kind === 'image';
+  const rows = Math.max(...layout.sizes.slice(image ? 1 : 0));
+  return Math.min(640, Math.max(image ? 150 : 160, rows * MAX_NODE * 1.5 + 28));
+}
+
 /** @param {Layout} layout @param {number} width @param {number} height @returns {Geometry} */
 export function geometry(layout, width, height) {
   const sizes = layout.sizes;

@@ -52,3 +52,12 @@ export function setRange(input, range) {
   if (range.min !== undefined) input.min = String(range.min);
   if (range.max !== undefined) input.max = String(range.max);
 }
+
+/** Brings an element that just showed the result of a click into the window, if it is not
+ * wholly there already: a result below the fold looks to the learner as if nothing happened.
+ * @param {Element} element */
+export function reveal(element) {
+  const box = element.getBoundingClientRect();
+  if (box.top >= 0 && box.bottom <= window.innerHeight) return;
+  element.scrollIntoView({ block: 'nearest' });
+}

@@ -3,7 +3,7 @@
  * largest relative error is below the threshold. The server computes it (app/engine/gradcheck.py). */
 import { num } from '../format.js';
 import { t, tn } from '../i18n.js';
-import { html } from './dom.js';
+import { html, reveal } from './dom.js';
 
 /** @param {HTMLElement} root */
 export function createGradCheck(root) {
@@ -31,6 +31,7 @@ export function createGradCheck(root) {
     root.hidden = state.gradcheck === null;
     if (state.gradcheck === 'running') root.replaceChildren(html('p', '', t('gradcheck.running')));
     else if (state.gradcheck) show(state.gradcheck);
+    if (state.gradcheck !== null) reveal(root);
   }
 
   return { update };

@@ -1,9 +1,7 @@
 // @ts-check
 /** The notes under the diagram: which examples its numbers are about, and what the neurons'
- * fill means (with the δ scale, which changes every frame). */
-import { num } from '../format.js';
+ * fill means. */
 import { t, tn } from '../i18n.js';
-import { deltaScale } from '../shown.js';
 import { changed, part } from './dom.js';
 
 /** @param {HTMLElement} root */
@@ -17,9 +15,7 @@ export function createNetworkNotes(root) {
   function fillNote(state) {
     const kind = state.layout?.input_kind;
     if (kind === 'image') return t('net.imageNote');
-    if (state.fill === 'delta' && state.frame && state.layout) {
-      return t('net.deltaScale', { v: num(deltaScale(state.frame, state.layout)) });
-    }
+    if (state.fill === 'delta') return t('net.deltaScale');
     if (kind === 'table') return t('net.tableNote');
     return state.fill === 'map' ? t('net.mapNote') : '';
   }

@@ -7,7 +7,7 @@ import { num, superscript } from '../format.js';
 import { t, tn } from '../i18n.js';
 import { online } from '../store.js';
 import { shownStage } from '../shown.js';
-import { changed, enable, part } from './dom.js';
+import { changed, enable, part, reveal } from './dom.js';
 
 /** @typedef {import('../protocol.js').Frame} Frame */
 /** @typedef {import('../protocol.js').Layout} Layout */
@@ -78,12 +78,14 @@ export function createStepper(root, actions) {
     const live = online(state);
     enable(root.querySelectorAll('button'), live);
     if (!frame || !layout) return;
+    const began = frame.stage !== null && !walking;
     walking = frame.stage !== null;
     start.hidden = walking;
     start.disabled = !live || state.status === 'diverged';
     controls.hidden = !walking;
     description.hidden = !walking;
     if (frame.stage !== null) showStage(frame, layout, state.config?.training.batch_size ?? 0);
+    if (began) reveal(description);
   }
 
   return { update };
