@@ -28,7 +28,7 @@ def test_multiclass_regions_carry_each_cells_class_and_its_probability():
     session = session_on("blobs", "softmax", "categorical_cross_entropy", classes=4)
     arrays, frame, layout = fields(session)
     assert (layout.task, layout.view, layout.class_names) == ("multiclass", "regions",
-                                                               ["0", "1", "2", "3"])
+                                                               ["1", "2", "3", "4"])
     assert layout.sizes[-1] == 4 and layout.grid_bytes == 2 * 100
     grid = np.frombuffer(frame, np.uint8, layout.grid_bytes, layout.grid_offset)
     classes, confidence = grid[:100], grid[100:]

@@ -281,7 +281,7 @@ def make_dataset(
         x, y = GENERATORS[name](n_samples, noise, rng)
     return Dataset(*split(x, y, test_ratio, rng), task=info.task, input_kind=info.input_kind,
                    feature_names=info.feature_names, target_name=info.target_name,
-                   class_names=class_names(info.task, y.shape[0]))
+                   class_names=class_names(info.task, y.shape[0], info.input_kind))
 
 
 def split(x: Array, y: Array, test_ratio: float, rng: np.random.Generator
@@ -294,11 +294,16 @@ def split(x: Array, y: Array, test_ratio: float, rng: np.random.Generator
     return x[:, train], y[:, train], x[:, test], y[:, test]
 
 
-def class_names(task: Task, n_outputs: int) -> tuple[str, ...]:
-    """Generated classes are known by their index; binary ones by its two values."""
+def class_names(task: Task, n_outputs: int, input_kind: InputKind = "plane") -> tuple[str, ...]:
+    """Binary classes by their target value y (0 or 1); several classes numbered from 1 like
+    the output neurons that stand for them (class k is output neuron k), except images of
+    digits, which are known by their digit."""
     if task == "regression":
         return ()
-    return tuple(str(k) for k in range(2 if task == "binary" else n_outputs))
+    if task == "binary":
+        return ("0", "1")
+    first = 0 if input_kind == "image" else 1
+    return tuple(str(first + k) for k in range(n_outputs))
 
 
 def test_count(n_samples: int, test_ratio: float) -> int:

@@ -235,13 +235,15 @@ def test_make_dataset_matches_the_info_given_before_any_data(name):
     classes = {"binary": 2, "regression": 0, "multiclass": 10 if name == "digits" else 4}[info.task]
     outputs = classes if info.task == "multiclass" else 1
     assert data.y_train.shape[0] == data.y_test.shape[0] == outputs
-    assert data.class_names == tuple(str(k) for k in range(classes))
+    # Binary classes by their y, digits by their digit, other classes as their output neuron.
+    first = 1 if info.task == "multiclass" and name != "digits" else 0
+    assert data.class_names == tuple(str(first + k) for k in range(classes))
 
 
 def test_make_dataset_passes_the_class_count_on_and_defaults_to_three():
     assert make_dataset("blobs", 100, 0.0, 0.2, np.random.default_rng(0)).y_train.shape[0] == 3
     five = make_dataset("multi_spiral", 100, 0.0, 0.2, np.random.default_rng(0), classes=5)
-    assert five.y_train.shape[0] == 5 and five.class_names == ("0", "1", "2", "3", "4")
+    assert five.y_train.shape[0] == 5 and five.class_names == ("1", "2", "3", "4", "5")
 
 
 def test_make_dataset_with_digits_splits_all_images_at_most():

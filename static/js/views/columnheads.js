@@ -3,10 +3,13 @@
  * buttons that add or remove a neuron, its neuron count and its own activation. */
 import { t, tn } from '../i18n.js';
 import { online } from '../store.js';
-import { changed, fillSelect, html } from './dom.js';
+import { allowed, changed, fillSelect, html, limited } from './dom.js';
 
 /** @typedef {import('../protocol.js').SessionConfig} SessionConfig */
 /** @typedef {(change: (config: SessionConfig) => void) => void} Edit */
+
+/** "Layer l" above a column. @param {number} l */
+const layerIndex = (l) => html('small', 'layer-index', t('net.layerIndex', { l }));
 
 /**
  * @param {HTMLElement} root
@@ -22,17 +25,17 @@ export function createColumnHeads(root, setup, actions) {
   /** @param {number} index hidden layer index (layer index + 1) @param {number} neurons @param {boolean} live */
   function neuronButtons(index, neurons, live) {
     const l = index + 1;
-    /** @type {[string, string, boolean, number][]} */
-    const kinds = [['+', t('net.addNeuron', { l }), neurons < setup.limits.max_neurons_per_layer, 1],
-      ['−', t('net.removeNeuron', { l }), neurons > 1, -1]];
-    return kinds.map(([text, label, enabled, change]) => {
+    const most = setup.limits.max_neurons_per_layer;
+    /** @type {[string, string, boolean, number, string][]} */
+    const kinds = [['+', t('net.addNeuron', { l }), neurons < most, 1, t('net.maxNeurons', { n: most })],
+      ['−', t('net.removeNeuron', { l }), neurons > 1, -1, t('net.minNeurons')]];
+    return kinds.map(([text, label, enabled, change, limit]) => {
       const button = /** @type {HTMLButtonElement} */ (html('button', 'mini', text));
       button.type = 'button';
-      button.title = label;
-      button.setAttribute('aria-label', label);
-      button.disabled = !live || !enabled;
+      limited(button, live, enabled, label, limit);
       button.dataset.key = `${index}${change}`;
-      button.addEventListener('click', () => actions.edit((c) => { c.network.hidden_layers[index] += change; }));
+      button.addEventListener('click', () => allowed(button)
+        && actions.edit((c) => { c.network.hidden_layers[index] += change; }));
       return button;
     });
   }
@@ -61,7 +64,15 @@ export function createColumnHeads(root, setup, actions) {
   function layerHead(index, neurons, c, live) {
     const head = html('div', 'column-head');
     const caption = html('span', '', tn('net.neurons', neurons));
-    head.append(...neuronButtons(index, neurons, live), caption, layerActivation(index, c, live));
+    head.append(layerIndex(index + 1), ...neuronButtons(index, neurons, live), caption, layerActivation(index, c, live));
+    return head;
+  }
+
+  /** The input's or output's head: its layer number (as the inspector and the equations number
+   * layers) and its name. @param {number} l @param {string} name */
+  function endHead(l, name) {
+    const head = html('div', 'column-head');
+    head.append(layerIndex(l), name);
     return head;
   }
 
@@ -72,9 +83,10 @@ export function createColumnHeads(root, setup, actions) {
     const live = online(state);
     const focused = /** @type {HTMLElement} */ (document.activeElement);
     const refocus = root.contains(focused) ? focused.dataset.key : null;
-    root.replaceChildren(html('div', 'column-head', t('net.input')),
+    const depth = c.network.hidden_layers.length + 1;
+    root.replaceChildren(endHead(0, t('net.input')),
       ...c.network.hidden_layers.map((n, i) => layerHead(i, n, c, live)),
-      html('div', 'column-head', t('net.output')));
+      endHead(depth, t('net.output')));
     if (refocus) /** @type {HTMLElement | null} */ (root.querySelector(`[data-key="${refocus}"]`))?.focus();
   }
 

@@ -61,3 +61,20 @@ export function reveal(element) {
   if (box.top >= 0 && box.bottom <= window.innerHeight) return;
   element.scrollIntoView({ block: 'nearest' });
 }
+
+/** A button that may be at a limit: while online it stays focusable and hoverable (a disabled
+ * button shows no title), marked aria-disabled, its name and title saying which limit.
+ * @param {HTMLButtonElement} button @param {boolean} live @param {boolean} allowed
+ * @param {string} label @param {string} limit what stops it */
+export function limited(button, live, allowed, label, limit) {
+  button.disabled = !live;
+  button.setAttribute('aria-disabled', String(!allowed));
+  const text = allowed ? label : limit;
+  button.title = text;
+  button.setAttribute('aria-label', text);
+}
+
+/** Whether a button set by `limited` may act. @param {Element} button */
+export function allowed(button) {
+  return button.getAttribute('aria-disabled') !== 'true';
+}

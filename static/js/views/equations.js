@@ -51,14 +51,17 @@ function section(heading, ready, lines, tag) {
 
 /** The title, and z = Σ w·a + b and a = σ(z) with every term, then δ, then ∂C/∂b.
  * @param {NeuronDetail} detail @param {string} lossName @param {Shown} stage @param {number} depth
+ * @param {string[]} classes the class each output neuron stands for, if one per class
  * @returns {[string, Element[]]} */
-export function neuronEquations(detail, lossName, stage, depth) {
+export function neuronEquations(detail, lossName, stage, depth, classes) {
   const { layer: l, index } = detail;
   const k = index + 1;
   const f = detail.forward;
   const b = detail.backward;
   const output = l === depth;
-  const title = t(output ? 'inspect.output' : 'inspect.neuron', { l, k, activation: t(`activation.${f.activation}`) });
+  const named = output && classes.length > 0;
+  const title = t(named ? 'inspect.outputClass' : output ? 'inspect.output' : 'inspect.neuron',
+    { l, k, c: classes[index], activation: t(`activation.${f.activation}`) });
   const sigma = t(`fn.${f.activation}`);
   const forward = section(t('inspect.forward'), forwardDone(stage, l), [
     equation(subsup('z', k, sup(l)), op('='), sumOver('j'),

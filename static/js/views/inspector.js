@@ -94,8 +94,8 @@ export function createInspector(root, actions) {
   }
 
   /** @param {InspectionMessage} message @param {import('../shown.js').Shown} stage @param {number} depth
-   * @param {boolean} paused */
-  function show(message, stage, depth, paused) {
+   * @param {boolean} paused @param {string[]} classes */
+  function show(message, stage, depth, paused, classes) {
     const detail = message.detail;
     const i = message.indices[message.example];
     context.textContent = message.sample === null
@@ -104,7 +104,7 @@ export function createInspector(root, actions) {
     // Typing in the editor must survive the next frame's redraw.
     const typing = editor !== null && document.activeElement === editor ? editor : null;
     const [heading, sections] = detail.kind === 'neuron'
-      ? neuronEquations(detail, message.loss_name, stage, depth)
+      ? neuronEquations(detail, message.loss_name, stage, depth, classes)
       : weightEquations(detail, stage);
     title.textContent = heading;
     body.replaceChildren(...sections, numbers(detail), editRow(detail, typing, paused));
@@ -129,7 +129,10 @@ export function createInspector(root, actions) {
     const key = JSON.stringify([inspection, stage, state.status]);
     if (key === shown) return;
     shown = key;
-    show(inspection, shownStage(layout, stage), layout.sizes.length - 1, state.status === 'paused');
+    // Output neuron k stands for a class only where there is one output per class.
+    const outputs = layout.sizes[layout.sizes.length - 1];
+    const classes = outputs > 1 && layout.class_names.length === outputs ? layout.class_names : [];
+    show(inspection, shownStage(layout, stage), layout.sizes.length - 1, state.status === 'paused', classes);
   }
 
   return { update };

@@ -3,7 +3,7 @@
  * neurons are filled with (their map, activation or δ). */
 import { t, tn } from '../i18n.js';
 import { online } from '../store.js';
-import { changed, part } from './dom.js';
+import { allowed, changed, limited, part } from './dom.js';
 
 /** @typedef {import('../protocol.js').SessionConfig} SessionConfig */
 /** @typedef {import('../store.js').Fill} Fill */
@@ -17,11 +17,11 @@ export function createNetworkHead(root, setup, actions) {
   const add = /** @type {HTMLButtonElement} */ (part(root, '#add-layer'));
   const remove = /** @type {HTMLButtonElement} */ (part(root, '#remove-layer'));
   const layerCount = part(root, '#layer-count');
-  add.addEventListener('click', () => actions.edit((c) => {
+  add.addEventListener('click', () => allowed(add) && actions.edit((c) => {
     c.network.hidden_layers.push(c.network.hidden_layers.at(-1) ?? 2);
     c.network.hidden_activations?.push(c.network.hidden_activations.at(-1) ?? c.network.activation);
   }));
-  remove.addEventListener('click', () => actions.edit((c) => {
+  remove.addEventListener('click', () => allowed(remove) && actions.edit((c) => {
     c.network.hidden_layers.pop();
     c.network.hidden_activations?.pop();
     if (c.network.hidden_activations?.length === 0) c.network.hidden_activations = null;
@@ -41,8 +41,9 @@ export function createNetworkHead(root, setup, actions) {
       layerCount.textContent = layers === 0 ? t('net.noHiddenLayer') : tn('net.hiddenLayers', layers);
     }
     const live = online(state);
-    add.disabled = !live || layers >= setup.limits.max_hidden_layers;
-    remove.disabled = !live || layers === 0;
+    const most = setup.limits.max_hidden_layers;
+    limited(add, live, layers < most, t('net.addLayer'), t('net.maxLayers', { n: most }));
+    limited(remove, live, layers > 0, t('net.removeLayer'), t('net.noLayerToRemove'));
   }
 
   return { update };
