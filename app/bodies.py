@@ -46,7 +46,8 @@ class SessionSummary(WireModel):
     epoch: float
     metrics: Metrics
     history: list[HistoryRow] = Field(
-        description="(update, training loss, test loss) rows, thinned evenly on long runs")
+        description="(update, training loss, test loss) rows, thinned evenly on long runs; "
+        "a train call answers with the rows it recorded only")
 
 
 class CreatedSession(SessionSummary):

@@ -25,12 +25,14 @@ def finite(values: Array | float) -> Any:
     return np.where(np.isfinite(arr), arr, np.full(arr.shape, None, dtype=object)).tolist()
 
 
-def history_rows(session: Session, start: int = 0) -> list[HistoryRow]:
+def history_rows(session: Session, start: int = 0, after_step: int = -1) -> list[HistoryRow]:
     return [(step, finite(train), finite(test))
-            for step, train, test in session.trainer.history.rows[start:]]
+            for step, train, test in session.trainer.history.rows[start:] if step > after_step]
 
 
-def summary(session: Session) -> SessionSummary:
+def summary(session: Session, after_step: int = -1) -> SessionSummary:
+    """``after_step``: only the history rows recorded after that update (a train call answers
+    with the rows it added, not the whole curve again)."""
     trainer = session.trainer
     return SessionSummary(
         id=session.id,
@@ -39,7 +41,7 @@ def summary(session: Session) -> SessionSummary:
         step=trainer.step_count,
         epoch=trainer.epoch,
         metrics=session.metrics(),
-        history=history_rows(session),
+        history=history_rows(session, after_step=after_step),
     )
 
 

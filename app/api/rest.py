@@ -143,14 +143,16 @@ async def train(body: TrainRequest, session: SteerDep, limits: LimitsDep,
                 request: Request) -> SessionSummary:
     """Run gradient-descent updates. A run that diverges stops early with status "diverged";
     one whose session is deleted or expires meanwhile stops and answers 404; one whose client
-    hangs up stops."""
+    hangs up stops. The answer's history has only the rows this run recorded (GET the session
+    for the whole curve)."""
     check_at_most("steps", body.steps, limits.max_steps_per_request, "max_steps_per_request")
+    before = session.trainer.step_count
     async with hang_up_watch(request) as hung_up:
         account = Account(request.app.state.scheduler, Payer(session.id, client_address(request)))
         await train_steps(session, body.steps, hung_up, account)
     if session.closed:
         raise Refused("session_not_found", "the session ended during training", status=404)
-    return summary(session)
+    return summary(session, after_step=before)
 
 
 @router.post("/sessions/{session_id}/reset")

@@ -65,6 +65,7 @@ def page(browser, server_url: str) -> Iterator[object]:
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(server_url + "/")
+    start_training(page)
     # A test that provokes an error on purpose (a refused upload logs its HTTP 422) lists the
     # message's text here; everything else still fails the test.
     page.expected_console_errors = []
@@ -103,11 +104,19 @@ def axe_violations(page, script: Path) -> list[dict]:
 RUNNING = {"en": "Training", "zh-Hans": "训练中"}
 
 
+def start_training(page, timeout_ms: int = 60_000) -> None:
+    """A new session waits, paused, with its untrained network: press Play once it is there."""
+    page.wait_for_selector("#status[data-status='paused']", timeout=timeout_ms)
+    page.click("#play")
+    page.wait_for_selector("#status[data-status='running']", timeout=timeout_ms)
+
+
 def open_training(context, server_url: str, language: str, timeout_ms: int = 60_000):
     """A new page of the playground in ``language``, once its session trains and its diagram is
     drawn: where every test that looks at the running page starts."""
     page = context.new_page()
     page.goto(f"{server_url}/?lang={language}")
+    start_training(page, timeout_ms)
     page.wait_for_function("t => document.querySelector('#status').textContent === t",
                            arg=RUNNING[language], timeout=timeout_ms)
     page.wait_for_selector("#network .node")

@@ -8,7 +8,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 60_000
-ZH_TRAINING = "训练中"
+ZH_PAUSED = "已暂停"  # a new session waits, paused
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_lang_in_the_address_chooses_chinese(open_page):
     assert language(page) == "zh-Hans"
     assert page.inner_text("h1") == "反向传播游乐场"
     assert page.input_value("#language") == "zh-Hans"
-    training(page, ZH_TRAINING)
+    training(page, ZH_PAUSED)
     page.wait_for_selector("#column-heads .column-head span")
     assert "个神经元" in page.inner_text("#column-heads")
     assert "隐藏层" in page.inner_text("#layer-count")
@@ -55,18 +55,18 @@ def test_lang_in_the_address_chooses_chinese(open_page):
 def test_the_browser_languages_choose_chinese(open_page):
     page = open_page("/", locale="zh-CN")
     assert language(page) == "zh-Hans"
-    training(page, ZH_TRAINING)
+    training(page, ZH_PAUSED)
     assert language(open_page("/", locale="en-GB")) == "en"
 
 
 def test_the_switch_keeps_the_session_and_survives_reloads_and_links(open_page, server_url):
     page = open_page("/")
-    training(page, "Training")
+    training(page, "Paused")
     session = page.inner_text("#session-id")
     with page.expect_navigation():
         page.select_option("#language", "zh-Hans")
     assert language(page) == "zh-Hans" and "lang=zh-Hans" in page.url
-    training(page, ZH_TRAINING)
+    training(page, ZH_PAUSED)
     assert page.inner_text("#session-id") == session
     page.reload()
     assert language(page) == "zh-Hans"
@@ -78,19 +78,19 @@ def test_the_switch_keeps_the_session_and_survives_reloads_and_links(open_page, 
     third = open_page("/", context=page.context)
     third.wait_for_url("**lang=zh-Hans**", timeout=WAIT_MS)
     assert language(third) == "zh-Hans"
-    training(third, ZH_TRAINING)
+    training(third, ZH_PAUSED)
     # A shared link carries the language to a browser that never chose it.
     shared = open_page(f"/?lang=zh-Hans&session={session}")
     assert language(shared) == "zh-Hans"
     with third.expect_navigation():
         third.select_option("#language", "en")
     assert language(third) == "en"
-    training(third, "Training")
+    training(third, "Paused")
 
 
 def test_a_refusal_is_said_in_chinese(open_page, tmp_path):
     page = open_page("/?lang=zh-Hans")
-    training(page, ZH_TRAINING)
+    training(page, ZH_PAUSED)
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b,y\n1,2,0\n3,oops,1\n4,5,0\n", encoding="utf-8")
     page.click(".upload summary")
