@@ -1,12 +1,14 @@
 // @ts-check
-/** Training and test loss against the step count, on a y axis from 0 to the largest loss, and
+/** Training and test loss against the step count, on axes from 0 to the largest loss and from
+ * the first recorded update to the last, and
  * under it the penalty that training adds to the data loss. */
-import { num } from '../format.js';
+import { count, num } from '../format.js';
 import { t } from '../i18n.js';
 import { changed, part } from './dom.js';
 
 const TRAIN = '#1f2933';
 const TEST = '#0877bd';
+const AXIS = '#52606d';
 
 /** @typedef {import('../protocol.js').HistoryRow} HistoryRow */
 
@@ -37,13 +39,17 @@ export function createLossChart(root) {
     context.clearRect(0, 0, width, height);
     const finite = /** @type {[number, number, number][]} */ (rows.filter((r) => Number.isFinite(r[1]) && Number.isFinite(r[2])));
     if (finite.length === 0) return;
-    const pad = 4 * ratio;
-    const labelSpace = 14 * ratio;
     const top = Math.max(...finite.map((r) => Math.max(r[1], r[2]))) * 1.05 || 1;
     const first = finite[0][0];
-    const span = Math.max(1, finite[finite.length - 1][0] - first);
-    const x = (/** @type {number} */ step) => pad + ((step - first) / span) * (width - 2 * pad);
-    const y = (/** @type {number} */ loss) => height - pad - (loss / top) * (height - pad - labelSpace);
+    const last = finite[finite.length - 1][0];
+    const font = 10 * ratio;
+    context.font = `${font}px system-ui, sans-serif`;
+    const left = Math.max(...[top, top / 2].map((v) => context.measureText(num(v, 3)).width)) + 6 * ratio;
+    const box = { left, right: width - 4 * ratio, top: font, bottom: height - font - 6 * ratio };
+    const x = (/** @type {number} */ step) => box.left + ((step - first) / Math.max(1, last - first)) * (box.right - box.left);
+    const y = (/** @type {number} */ loss) => box.bottom - (loss / top) * (box.bottom - box.top);
+    const steps = /** @type {[number, number][]} */ (last > first ? [[first, x(first)], [last, x(last)]] : [[first, x(first)]]);
+    axes(box, ratio, [[0, y(0)], [top / 2, y(top / 2)], [top, y(top)]], steps);
     for (const [column, color] of /** @type {[1 | 2, string][]} */ ([[2, TEST], [1, TRAIN]])) {
       context.beginPath();
       finite.forEach((row, i) => (i ? context.lineTo : context.moveTo).call(context, x(row[0]), y(row[column])));
@@ -51,9 +57,30 @@ export function createLossChart(root) {
       context.lineWidth = 1.5 * ratio;
       context.stroke();
     }
-    context.fillStyle = '#52606d';
-    context.font = `${10 * ratio}px system-ui, sans-serif`;
-    context.fillText(num(top, 3), pad, labelSpace - 3 * ratio);
+  }
+
+  /** The axes: loss C from 0 up (left), updates from the first row to the last (below).
+   * @param {{ left: number, right: number, top: number, bottom: number }} box @param {number} ratio
+   * @param {[number, number][]} yTicks value and position @param {[number, number][]} xTicks */
+  function axes(box, ratio, yTicks, xTicks) {
+    context.strokeStyle = AXIS;
+    context.fillStyle = AXIS;
+    context.lineWidth = ratio;
+    context.beginPath();
+    context.moveTo(box.left, box.top);
+    context.lineTo(box.left, box.bottom);
+    context.lineTo(box.right, box.bottom);
+    context.stroke();
+    context.textBaseline = 'middle';
+    context.textAlign = 'right';
+    for (const [value, at] of yTicks) context.fillText(num(value, 3), box.left - 3 * ratio, at);
+    context.textBaseline = 'top';
+    xTicks.forEach(([step, at], i) => {
+      context.textAlign = i === 0 ? 'left' : 'right';
+      context.fillText(i === 0 ? count(step) : t('out.axisSteps', { n: count(step) }), at, box.bottom + 3 * ratio);
+    });
+    context.textAlign = 'left';
+    context.textBaseline = 'alphabetic';
   }
 
   /** @param {import('../store.js').State} state */
