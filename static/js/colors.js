@@ -2,7 +2,8 @@
 /** One diverging palette for weights, neurons and the boundary: orange for negative or class 0,
  * blue for positive or class 1, pale grey at zero. NaN is a darker grey. */
 
-const NEGATIVE = [245, 147, 34];
+// Dark enough to stand 3:1 on white as a line (WCAG non-text contrast; tests/js/contrast.test.js).
+const NEGATIVE = [217, 108, 0];
 const POSITIVE = [8, 119, 189];
 const MIDDLE = [236, 238, 240];
 const INVALID = [150, 150, 150];

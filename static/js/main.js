@@ -9,6 +9,7 @@ import { language } from './i18n.js';
 import { connect, requestedSession } from './server.js';
 import * as act from './store.js';
 import { createAnnouncer } from './views/announcer.js';
+import { arrangeColumns } from './views/arrangement.js';
 import { createBanner } from './views/banner.js';
 import { createColumnHeads } from './views/columnheads.js';
 import { createCounters } from './views/counters.js';
@@ -58,6 +59,7 @@ const sendEdit = latestPerFrame((/** @type {Omit<Extract<ClientMessage, { type: 
 /** @param {string} selector */
 const el = (selector) => /** @type {HTMLElement} */ (document.querySelector(selector));
 const diagram = createDiagram(el('#network'), el('#tooltip'), { setTarget, edit: sendEdit });
+arrangeColumns(el('main.columns'));
 const views = [
   createPage(document.body, { togglePlay: () => send({ type: store.state.status === 'running' ? 'pause' : 'play' }) }),
   createPageLinks(el('.topbar .page-links'), { restore }),

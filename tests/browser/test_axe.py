@@ -38,6 +38,7 @@ def test_no_serious_or_critical_violations(browser, server_url, axe, screenshot_
     results["inspector"] = axe_violations(page, axe)
     page.screenshot(path=screenshot_dir / f"inspector-{language}.png", full_page=True)
     page.click("#inspector .close")
+    page.wait_for_selector("#inspector", state="hidden")  # the data column comes back
 
     page.click("#walk-start")
     page.wait_for_selector("#walk-controls:not([hidden])", timeout=WAIT_MS)

@@ -61,3 +61,30 @@ def test_a_tablet_in_both_orientations(browser, server_url, size):
     page.wait_for_selector("#inspector:not([hidden]) math", timeout=WAIT_MS)
     assert sideways(page) <= 0
     context.close()
+
+
+def test_a_phones_reading_and_keyboard_order_is_its_visual_order(browser, server_url, screenshot_dir):
+    context, page = open_on(browser, server_url, 390, 844, "en")
+    # One column: the panels in the document are the panels down the screen.
+    tops = page.eval_on_selector_all("main.columns .panel", "els => els.map(e => [e.className, e.getBoundingClientRect().top])")
+    assert [name for name, _ in tops][:2] == ["panel network", "panel data"]
+    assert [top for _, top in tops] == sorted(top for _, top in tops)
+    # Tab order (document order, no positive tabindex) goes down the screen, panel by panel.
+    focusable = page.evaluate("""() => [...document.querySelectorAll('main.columns button, main.columns select,'
+        + ' main.columns input, main.columns summary')]
+        .filter(e => e.offsetParent !== null && !e.disabled)
+        .map(e => e.closest('.panel').getBoundingClientRect().top)""")
+    assert focusable == sorted(focusable) and len(focusable) > 10
+    # The settings beyond the essential ones are folded, and open with a tap.
+    assert page.eval_on_selector_all("details.fold", "els => els.map(e => e.open)") == [False, False]
+    assert not page.is_visible("#noise")
+    page.locator("#data-fold > summary").tap()
+    page.wait_for_selector("#noise", state="visible")
+    page.screenshot(path=screenshot_dir / "phone-folds-en.png", full_page=True)
+    context.close()
+
+
+def test_wide_screens_show_every_setting_unfolded(page):
+    assert page.eval_on_selector_all("details.fold", "els => els.map(e => e.open)") == [True, True]
+    assert page.is_visible("#noise") and page.is_visible("#optimizer")
+    assert not page.is_visible("#data-fold > summary")

@@ -11,7 +11,7 @@ import { AXIS, FONT, GRID, INK, MUTED, fitToScreen, line, tickLabel, ticks, wide
  */
 
 const TEST = '#0877bd';
-const CURVE = '#f59322';
+const CURVE = '#d96c00';
 // Plot margins in CSS pixels: legend on top, tick labels left and below, the x name under them.
 const MARGIN = { top: 22, right: 10, bottom: 34, left: 28 };
 

@@ -84,11 +84,11 @@ export function neuronEquations(detail, lossName, stage, depth, classes) {
  * @param {Forward} f @param {number} l @param {number} k */
 function softmaxLines(f, l, k) {
   const zs = f.layer_z ?? [];
-  const power = (/** @type {N} */ z) => m('msup', 'e', value(z));
+  const power = (/** @type {N} */ z, name = 'layer-z') => m('msup', 'e', value(z, name));
   return [
     equation(subsup('a', k, sup(l)), op('='), m('mfrac', m('msup', 'e', subsup('z', k, sup(l))),
       m('mrow', sumOver('i'), m('msup', 'e', subsup('z', 'i', sup(l)))))),
-    equation(op('='), m('mfrac', power(f.z), joined(zs.map(power), '+')), op('='), value(f.a, 'a')),
+    equation(op('='), m('mfrac', power(f.z, 'z-own'), joined(zs.map((z) => power(z)), '+')), op('='), value(f.a, 'a')),
   ];
 }
 
