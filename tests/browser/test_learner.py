@@ -206,7 +206,8 @@ def test_the_result_of_every_click_is_in_the_window(browser, server_url, screens
     page.wait_for_selector("#network .node-value", timeout=WAIT_MS)
     assert in_window(page, "#network svg")
     open_node(page, 3)
-    assert in_window(page, "#inspector") and in_window(page, "#network svg")
+    # The numbers and the neuron they are about, both in view.
+    assert in_window(page, "#inspector") and in_window(page, "#network .node.selected")
     page.screenshot(path=screenshot_dir / f"in-view-inspector-{width}.png")
     page.click("#inspector .close")
     page.wait_for_selector("#inspector", state="hidden")

@@ -77,7 +77,7 @@ def test_delta_fill_and_hover_show_backprop_numbers(page, screenshot_dir):
     page.wait_for_selector("#network .node")
     wait_for_steps(page, 5)
     page.check("input[name='fill'][value='delta']")
-    page.wait_for_function("() => document.querySelector('#fill-note').textContent.includes('largest |δ|')",
+    page.wait_for_function("() => document.querySelector('#fill-note').textContent.includes('logarithmic scale')",
                            timeout=WAIT_MS)
     page.locator("#network .node").nth(3).hover()
     tooltip = page.locator("#tooltip")

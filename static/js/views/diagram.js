@@ -167,6 +167,8 @@ export function createDiagram(root, tooltipRoot, actions) {
   function build(next) {
     layout = next;
     tooltip.leave();
+    // Rebuilt (a resize, the inspector's column opening): the keyboard stays where it was.
+    const focused = root.contains(document.activeElement);
     root.replaceChildren();
     root.style.height = `${preferredHeight(next)}px`;
     const g = geometry(next, root.clientWidth || 600, root.clientHeight || 420);
@@ -183,7 +185,7 @@ export function createDiagram(root, tooltipRoot, actions) {
     nodes = next.sizes.map((n, l) => (l === 0 && image ? []
       : Array.from({ length: n }, (_, k) => buildNode(g, l, k, nodeLayer))));
     markSelected(state?.target ?? null);
-    rove(current && elementOf(current) ? current : first(), false);
+    rove(current && elementOf(current) ? current : first(), focused);
   }
 
   /** The first neuron the keyboard lands on: the first input (or first hidden neuron). @returns {Target} */

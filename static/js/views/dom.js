@@ -55,11 +55,12 @@ export function setRange(input, range) {
 
 /** Brings an element that just showed the result of a click into the window, if it is not
  * wholly there already: a result below the fold looks to the learner as if nothing happened.
- * @param {Element} element */
-export function reveal(element) {
+ * @param {Element} element @param {ScrollLogicalPosition} [block] 'start' for the head of a
+ * longer text, which is read from there */
+export function reveal(element, block = 'nearest') {
   const box = element.getBoundingClientRect();
   if (box.top >= 0 && box.bottom <= window.innerHeight) return;
-  element.scrollIntoView({ block: 'nearest' });
+  element.scrollIntoView({ block });
 }
 
 /** A button that may be at a limit: while online it stays focusable and hoverable (a disabled

@@ -4,7 +4,7 @@
 import { num } from '../format.js';
 import { t, tn } from '../i18n.js';
 import { shownStage } from '../shown.js';
-import { changed, html } from './dom.js';
+import { changed, html, reveal } from './dom.js';
 import { neuronEquations, weightEquations } from './equations.js';
 
 /** @typedef {import('../protocol.js').InspectionMessage} InspectionMessage */
@@ -108,8 +108,10 @@ export function createInspector(root, actions) {
       : weightEquations(detail, stage);
     title.textContent = heading;
     body.replaceChildren(...sections, numbers(detail), editRow(detail, typing, paused));
+    const opening = root.hidden;
     root.hidden = false;
     if (typing) typing.focus();
+    if (opening) reveal(head, 'start');
   }
 
   /** @param {import('../store.js').State} state */
