@@ -63,6 +63,12 @@ class Limits(StrictModel):
         262_144, ge=1024, description="Size of a REST request body (the CSV upload excepted), "
         "checked before it is parsed")
     session_ttl_seconds: float = Field(1800, gt=0, description="Idle time before a session ends")
+    max_rooms: int = Field(100, ge=1, description="Rooms (presented sessions) open at once")
+    max_room_followers: int = Field(
+        300, ge=1, description="Students following one room at once (each a watching socket)")
+    room_grace_seconds: float = Field(
+        600, gt=0, description="How long a room stays open after its teacher's last steering "
+        "socket closed, so that a teacher whose laptop slept comes back to it")
     max_frame_rate: float = Field(30, gt=0, le=120, description="Frames per second per viewer")
     max_steps_per_second: int = Field(
         100_000, ge=1, description="Top training speed; also what \"as fast as possible\" means")

@@ -8,12 +8,13 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.api import docs, health, pages, refusals, rest, ws
+from app.api import docs, health, pages, refusals, rest, rooms, ws
 from app.api.limits import BodyLimit
 from app.api.web import HeadAsGet
 from app.connections import GOING_AWAY, Connections
 from app.health import Metrics
 from app.paths import resource_dir
+from app.rooms import RoomRegistry
 from app.runner import TrainingLoops
 from app.scheduler import Scheduler
 from app.sessions import SessionRegistry
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     limits = settings.limits
     app.state.scheduler = Scheduler(limits.session_cpu_share, limits.address_cpu_share)
     app.state.registry.on_close.append(app.state.scheduler.forget)
+    app.state.rooms = RoomRegistry(settings.limits)
+    app.state.registry.on_close.append(app.state.rooms.session_ended)
     app.state.metrics = Metrics({
         "sessions": lambda: len(app.state.registry.sessions),
         "sockets": lambda: len(app.state.connections),
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.i18n_dir = resource_dir("static") / "i18n"
     refusals.install(app)
     app.include_router(rest.router)
+    app.include_router(rooms.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(docs.router)

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+from collections.abc import Iterator
 from time import perf_counter
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -31,6 +32,7 @@ from app.protocol import (
     WalkMessage,
     client_message,
 )
+from app.rooms import Room, RoomRegistry
 from app.runner import TrainingLoops, Viewer, check_gradients, train_steps
 from app.scheduler import Account, Payer, TokenBucket
 from app.sessions import Session, SessionRegistry
@@ -173,10 +175,11 @@ async def refuse_origin(websocket: WebSocket) -> None:
 
 @router.websocket("/ws")
 async def training_socket(websocket: WebSocket, session: str | None = None,
-                          token: str | None = None) -> None:
-    """Attach to a session by id (a REST-made one, or this tab's after a reconnect) or start a
-    new one. The first message is "hello" with the session id, and with the steering token for
-    the socket that created the session or brought its token; the id alone only watches."""
+                          token: str | None = None, room: str | None = None) -> None:
+    """Attach to a session by id (a REST-made one, or this tab's after a reconnect), follow a
+    room's session by its code, or start a new session. The first message is "hello" with the
+    session id, and with the steering token for the socket that created the session or brought
+    its token; the id alone, and a room's code, only watch."""
     app = websocket.app
     limits: Limits = app.state.settings.limits
     await websocket.accept()
@@ -184,9 +187,11 @@ async def training_socket(websocket: WebSocket, session: str | None = None,
         await refuse_origin(websocket)
         return
     registry: SessionRegistry = app.state.registry
-    found = registry.get(session) if session else None
-    steering = found is None or registry.steers(found, token)
     try:
+        followed = joined_room(app.state.rooms, registry, room) if room is not None else None
+        wanted = followed.session_id if followed else session
+        found = registry.get(wanted) if wanted else None
+        steering = found is None or registry.steers(found, token)
         found = found or registry.create(SessionConfig(), client_address(websocket))
     except Refused as e:
         app.state.metrics.refused(e.code)
@@ -204,8 +209,37 @@ async def training_socket(websocket: WebSocket, session: str | None = None,
 
     viewer = Viewer(found, limits, websocket.send_text, send_frame)
     viewer.account = Account(app.state.scheduler, Payer(found.id, client_address(websocket)))
-    with app.state.connections.opened() as connection:
+    with app.state.connections.opened() as connection, attendance(app.state.rooms, found, connection,
+                                                                   followed, steering):
         await serve(websocket, found, viewer, connection, steering)
+
+
+def joined_room(rooms: RoomRegistry, registry: SessionRegistry, code: str) -> Room:
+    """The room a student joins with its code, if it exists (with its session) and takes
+    followers."""
+    found = rooms.get(code)
+    if found is None or found.session_id not in registry.sessions:
+        raise Refused("room_not_found", "no room with this code; it may have ended", status=404)
+    rooms.check_joining(found)
+    return found
+
+
+@contextlib.contextmanager
+def attendance(rooms: RoomRegistry, session: Session, connection: Connection, followed: Room | None,
+               steering: bool) -> Iterator[None]:
+    """Who is in a room while this socket is open: a follower (counted, and closed when the room
+    ends), or the teacher (the room waits for a teacher away less than its grace period)."""
+    if followed is not None:
+        followed.followers.add(connection)
+    elif steering:
+        rooms.teacher_came(session.id)
+    try:
+        yield
+    finally:
+        if followed is not None:
+            followed.followers.discard(connection)
+        elif steering:
+            rooms.teacher_left(session.id)
 
 
 async def serve(websocket: WebSocket, session: Session, viewer: Viewer,

@@ -1,0 +1,120 @@
+"""Rooms: a teacher's session presented to a class. Students join with a short code read off the
+projector and follow the teacher's network live and read-only (their sockets watch the teacher's
+session without its steering token); the teacher, and only the teacher's token, locks joining
+or ends the room. A room lives while a steering socket of its session is open and for a grace
+period after, so that a teacher whose laptop sleeps comes back to the same room."""
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from app.config import Limits
+from app.connections import Connection
+from app.errors import Refused
+
+# Read aloud and typed on a phone: no 0/O, 1/I/L, and no vowels that could spell words.
+CODE_ALPHABET = "BCDFGHJKMNPQRSTVWXZ23456789"
+CODE_LENGTH = 6
+ROOM_ENDED = (1000, "room ended")
+
+
+@dataclass
+class Room:
+    code: str
+    session_id: str
+    teacher_token: str
+    joining_locked: bool = False
+    # Follower sockets, to count them and to close them when the room ends.
+    followers: set[Connection] = field(default_factory=set)
+    teachers: int = 0  # steering sockets of the session open now
+    teacher_left_at: float | None = None
+
+
+def normalize(code: str) -> str:
+    """What a student typed, as the code is stored: case, spaces and dashes do not matter."""
+    return "".join(code.split()).replace("-", "").upper()
+
+
+class RoomRegistry:
+    """Opens, finds and ends rooms; a session has at most one."""
+
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self.clock = clock
+        self.rooms: dict[str, Room] = {}
+
+    def open(self, session_id: str) -> Room:
+        """The session's room, opened now unless it has one."""
+        self.expire()
+        existing = self.of_session(session_id)
+        if existing is not None:
+            return existing
+        if len(self.rooms) >= self.limits.max_rooms:
+            raise Refused("room_limit", f"at most {self.limits.max_rooms} rooms at once (max_rooms)",
+                          params={"limit": self.limits.max_rooms, "setting": "max_rooms"}, status=503)
+        code = self._new_code()
+        room = Room(code=code, session_id=session_id, teacher_token=secrets.token_urlsafe(24),
+                    teacher_left_at=self.clock())
+        self.rooms[code] = room
+        return room
+
+    def _new_code(self) -> str:
+        while True:
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            if code not in self.rooms:
+                return code
+
+    def get(self, code: str) -> Room | None:
+        self.expire()
+        return self.rooms.get(normalize(code))
+
+    def of_session(self, session_id: str) -> Room | None:
+        return next((r for r in self.rooms.values() if r.session_id == session_id), None)
+
+    @staticmethod
+    def teaches(room: Room, token: str | None) -> bool:
+        """Whether ``token`` is the room's teacher token (compared in constant time)."""
+        return token is not None and secrets.compare_digest(token.encode(), room.teacher_token.encode())
+
+    def check_joining(self, room: Room) -> None:
+        if room.joining_locked:
+            raise Refused("room_locked", "the teacher has locked joining this room", status=423)
+        if len(room.followers) >= self.limits.max_room_followers:
+            limit = self.limits.max_room_followers
+            raise Refused("room_full", f"at most {limit} followers in a room (max_room_followers)",
+                          params={"limit": limit, "setting": "max_room_followers"}, status=503)
+
+    def teacher_came(self, session_id: str) -> None:
+        room = self.of_session(session_id)
+        if room is not None:
+            room.teachers += 1
+            room.teacher_left_at = None
+
+    def teacher_left(self, session_id: str) -> None:
+        room = self.of_session(session_id)
+        if room is not None:
+            room.teachers = max(0, room.teachers - 1)
+            if room.teachers == 0:
+                room.teacher_left_at = self.clock()
+
+    def end(self, code: str) -> bool:
+        """End a room: its followers' sockets close with the reason."""
+        room = self.rooms.pop(normalize(code), None)
+        if room is None:
+            return False
+        for follower in list(room.followers):
+            follower.close(*ROOM_ENDED)
+        return True
+
+    def session_ended(self, session_id: str) -> None:
+        room = self.of_session(session_id)
+        if room is not None:
+            self.end(room.code)
+
+    def expire(self) -> None:
+        """End the rooms whose teacher has been away longer than the grace period."""
+        cutoff = self.clock() - self.limits.room_grace_seconds
+        for room in list(self.rooms.values()):
+            if room.teachers == 0 and room.teacher_left_at is not None and room.teacher_left_at < cutoff:
+                self.end(room.code)

@@ -1,0 +1,163 @@
+"""Rooms: a teacher presents a session; students join with the code and follow it read-only;
+only the teacher's token locks joining or ends the room; a room outlives a sleeping laptop by
+its grace period and no longer."""
+
+import contextlib
+import json
+
+from app.config import Limits
+from app.rooms import CODE_ALPHABET, CODE_LENGTH, RoomRegistry, normalize
+from tests.api.test_ws import header, receive_until
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def teacher_session(client) -> dict:
+    return client.post("/api/sessions", json={}).json()
+
+
+def open_room(client, made: dict) -> dict:
+    response = client.post(f"/api/sessions/{made['id']}/room", headers=bearer(made["token"]))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def close_message(ws) -> dict:
+    while (message := ws.receive())["type"] != "websocket.close":
+        pass
+    return message
+
+
+def test_a_room_has_a_short_unambiguous_code_a_join_address_and_a_qr_code(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    code = room["code"]
+    assert len(code) == CODE_LENGTH and set(code) <= set(CODE_ALPHABET)
+    assert not set(code) & set("0O1IL")
+    assert room["join_url"].endswith(f"/?room={code}") and room["session_id"] == made["id"]
+    assert room["teacher_token"] != made["token"] and len(room["teacher_token"]) >= 24
+    assert open_room(client, made)["code"] == code  # one room per session
+    public = client.get(f"/api/rooms/{code.lower()}").json()  # typed in lower case
+    assert public == {k: v for k, v in room.items() if k != "teacher_token"}
+    qr = client.get(f"/api/rooms/{code}/qr.svg")
+    assert qr.headers["content-type"] == "image/svg+xml" and qr.text.startswith("<svg")
+    assert "<path" in qr.text
+
+
+def test_only_the_sessions_steering_token_presents_it(client):
+    made = teacher_session(client)
+    refused = client.post(f"/api/sessions/{made['id']}/room")
+    assert (refused.status_code, refused.json()["code"]) == (403, "read_only")
+    assert client.get("/api/rooms/BCDFGH").json()["code"] == "room_not_found"
+
+
+def test_followers_watch_the_teachers_session_and_cannot_steer_it(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    with client.websocket_connect(f"/ws?room={room['code']}") as follower:
+        hello = json.loads(follower.receive_text())
+        assert hello["session_id"] == made["id"] and hello["token"] is None
+        assert client.get(f"/api/rooms/{room['code']}").json()["followers"] == 1
+        follower.send_json({"type": "play"})
+        assert receive_until(follower, "error")["code"] == "read_only"
+        client.post(f"/api/sessions/{made['id']}/train", json={"steps": 7}, headers=bearer(made["token"]))
+        follower.send_json({"type": "speed", "steps_per_second": 10})  # refused, but the socket lives
+        frame = receive_until(follower, "frame")
+        for _ in range(20):
+            if header(frame)["step"] == 7:
+                break
+            frame = receive_until(follower, "frame")
+        assert header(frame)["step"] == 7  # the teacher's network, as it trains
+    assert client.get(f"/api/rooms/{room['code']}").json()["followers"] == 0
+
+
+def test_the_teacher_locks_joining_and_ends_the_room(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    code, path = room["code"], f"/api/rooms/{room['code']}"
+    for token in (None, made["token"]):  # the session's token is not the room's
+        refused = client.patch(path, json={"joining_locked": True}, headers=bearer(token) if token else {})
+        assert (refused.status_code, refused.json()["code"]) == (403, "not_teacher")
+    locked = client.patch(path, json={"joining_locked": True}, headers=bearer(room["teacher_token"]))
+    assert locked.json()["joining_locked"] is True
+    with client.websocket_connect(f"/ws?room={code}") as late:
+        assert json.loads(late.receive_text())["code"] == "room_locked"
+    client.patch(path, json={"joining_locked": False}, headers=bearer(room["teacher_token"]))
+    with client.websocket_connect(f"/ws?room={code}") as follower:
+        json.loads(follower.receive_text())
+        assert client.delete(path, headers=bearer(made["token"])).status_code == 403
+        assert client.delete(path, headers=bearer(room["teacher_token"])).status_code == 204
+        assert close_message(follower) == {"type": "websocket.close", "code": 1000, "reason": "room ended"}
+    assert client.get(path).status_code == 404
+    assert client.get(f"/api/sessions/{made['id']}").status_code == 200  # the session goes on
+
+
+def test_a_room_ends_with_its_session(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    with client.websocket_connect(f"/ws?room={room['code']}") as follower:
+        json.loads(follower.receive_text())
+        client.delete(f"/api/sessions/{made['id']}", headers=bearer(made["token"]))
+        assert close_message(follower)["type"] == "websocket.close"
+    assert client.get(f"/api/rooms/{room['code']}").status_code == 404
+
+
+def test_a_full_room_and_a_full_server_say_which_limit(make_client):
+    client = make_client(max_room_followers=2, max_rooms=1)
+    made = teacher_session(client)
+    room = open_room(client, made)
+    with contextlib.ExitStack() as stack:
+        for _ in range(2):
+            json.loads(stack.enter_context(client.websocket_connect(f"/ws?room={room['code']}")).receive_text())
+        with client.websocket_connect(f"/ws?room={room['code']}") as third:
+            refused = json.loads(third.receive_text())
+            assert (refused["code"], refused["params"]["setting"]) == ("room_full", "max_room_followers")
+    other = teacher_session(client)
+    second = client.post(f"/api/sessions/{other['id']}/room", headers=bearer(other["token"]))
+    assert (second.status_code, second.json()["params"]["setting"]) == (503, "max_rooms")
+
+
+def test_sixty_followers_all_receive_the_teachers_frames(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    with contextlib.ExitStack() as stack:
+        followers = [stack.enter_context(client.websocket_connect(f"/ws?room={room['code']}"))
+                     for _ in range(60)]
+        for follower in followers:
+            json.loads(follower.receive_text())
+        assert client.get(f"/api/rooms/{room['code']}").json()["followers"] == 60
+        client.post(f"/api/sessions/{made['id']}/train", json={"steps": 3}, headers=bearer(made["token"]))
+        steps = []
+        for follower in followers:
+            frame = receive_until(follower, "frame")
+            while header(frame)["step"] < 3:
+                frame = receive_until(follower, "frame")
+            steps.append(header(frame)["step"])
+        assert steps == [3] * 60
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_room_waits_its_grace_period_for_a_teacher_who_left():
+    clock = Clock()
+    rooms = RoomRegistry(Limits(room_grace_seconds=60), clock)
+    room = rooms.open("s")
+    rooms.teacher_came("s")
+    rooms.teacher_left("s")
+    clock.now = 59
+    assert rooms.get(room.code) is room  # the laptop slept; the teacher comes back in time
+    rooms.teacher_came("s")
+    clock.now = 500
+    assert rooms.get(room.code) is room  # present: no grace counts
+    rooms.teacher_left("s")
+    clock.now = 561
+    assert rooms.get(room.code) is None
+    assert normalize(" bcd-fgh ") == "BCDFGH"
