@@ -66,7 +66,8 @@ def test_a_tablet_in_both_orientations(browser, server_url, size):
 def test_a_phones_reading_and_keyboard_order_is_its_visual_order(browser, server_url, screenshot_dir):
     context, page = open_on(browser, server_url, 390, 844, "en")
     # One column: the panels in the document are the panels down the screen.
-    tops = page.eval_on_selector_all("main.columns .panel", "els => els.map(e => [e.className, e.getBoundingClientRect().top])")
+    tops = page.eval_on_selector_all(
+        "main.columns .panel", "els => els.map(e => [e.className, e.getBoundingClientRect().top])")
     assert [name for name, _ in tops][:2] == ["panel network", "panel data"]
     assert [top for _, top in tops] == sorted(top for _, top in tops)
     # Tab order (document order, no positive tabindex) goes down the screen, panel by panel.
