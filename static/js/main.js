@@ -6,7 +6,7 @@ import { readSetup } from './boot.js';
 import { decodeFrame } from './protocol.js';
 import { latestPerFrame, oncePerFrame } from './schedule.js';
 import { language } from './i18n.js';
-import { connect, requestedSession } from './server.js';
+import { connect, requestedRoom, requestedSession } from './server.js';
 import * as act from './store.js';
 import { createAnnouncer } from './views/announcer.js';
 import { arrangeColumns } from './views/arrangement.js';
@@ -17,6 +17,7 @@ import { createDataPanel } from './views/datapanel.js';
 import { createDiagram } from './views/diagram.js';
 import { createFillLegend } from './views/filllegend.js';
 import { createFirstHint } from './views/firsthint.js';
+import { createFollowerBar } from './views/follower.js';
 import { createFooter } from './views/footer.js';
 import { createGradCheck } from './views/gradcheck.js';
 import { createHyper } from './views/hyper.js';
@@ -29,6 +30,7 @@ import { createNetworkHead } from './views/networkhead.js';
 import { createNetworkNotes } from './views/networknotes.js';
 import { createPage } from './views/page.js';
 import { createPageLinks } from './views/pagelinks.js';
+import { createPresent } from './views/present.js';
 import { createResults } from './views/results.js';
 import { createSamplePicker } from './views/samplepicker.js';
 import { createShortcuts } from './views/shortcuts.js';
@@ -38,15 +40,18 @@ import { createTrainingPanel } from './views/training.js';
 import { createTransport } from './views/transport.js';
 
 /** @typedef {import('./protocol.js').ServerMessage} ServerMessage */
+// How often the teacher's page reads its room's number of followers again.
+const ROOM_POLL_MS = 3000;
 /** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
 
 // A page opened in another language than the one chosen here loads again in the chosen one;
 // this one then stops before it connects (a promise that never settles).
 if (followSavedLanguage(language)) await new Promise(() => {});
 const setup = readSetup();
-const requested = requestedSession();
-const store = act.createStore(act.initialState(requested));
-const server = connect(requested, { onMessage, onFrame, onClose: () => store.dispatch(act.disconnected) });
+const room = requestedRoom();
+const requested = room ? null : requestedSession();
+const store = act.createStore(act.initialState(requested, room));
+const server = connect(requested, { onMessage, onFrame, onClose: () => store.dispatch(act.disconnected) }, room);
 /** @param {ClientMessage} message */
 const send = (message) => server.send(message);
 /** @param {(config: import('./protocol.js').SessionConfig) => void} change */
@@ -61,7 +66,8 @@ const el = (selector) => /** @type {HTMLElement} */ (document.querySelector(sele
 const diagram = createDiagram(el('#network'), el('#tooltip'), { setTarget, edit: sendEdit });
 arrangeColumns(el('main.columns'));
 const views = [
-  createPage(document.body, { togglePlay: () => send({ type: store.state.status === 'running' ? 'pause' : 'play' }) }),
+  createPage(document.body, { togglePlay: () => store.state.steering
+    && send({ type: store.state.status === 'running' ? 'pause' : 'play' }) }),
   createPageLinks(el('.topbar .page-links'), { restore }),
   createTransport(el('.topbar .transport'), { send }),
   createCounters(el('.topbar .counters'), { send }),
@@ -70,6 +76,13 @@ const views = [
   createLanguageSwitch(el('.topbar .language'), language),
   createBanner(el('#banner')),
   createFirstHint(el('#first-hint')),
+  createFollowerBar(el('#follower-bar')),
+  createPresent(/** @type {HTMLDialogElement} */ (el('#present')), el('#present-open'), {
+    open: () => present(server.openRoom(), true),
+    show: (shown) => store.dispatch(act.showJoinScreen, shown),
+    lock: (locked) => present(server.lockRoom(locked)),
+    end: () => { server.endRoom().then(() => store.dispatch(act.roomEnded)); },
+  }),
   createDataPanel(el('.panel.data'), setup, { edit, upload }),
   createTrainingPanel(el('.panel.training'), setup, { edit }),
   createNetworkHead(el('.network-head'), setup, { edit, setFill: (fill) => store.dispatch(act.setFill, fill) }),
@@ -114,8 +127,11 @@ function onMessage(message) {
   switch (message.type) {
     case 'hello': {
       const commands = act.helloCommands(store.state, message);
+      const first = store.state.sessionId === null;
       store.dispatch(act.applyHello, message);
       commands.forEach(send);
+      // A teacher's reload finds the room still open, its join screen put away.
+      if (first && message.token) present(server.readRoom(), false);
       break;
     }
     case 'layout': store.dispatch(act.applyLayout, message); break;
@@ -147,6 +163,20 @@ function restore() {
   store.dispatch(act.setFill, 'map');
   setTarget(null);
 }
+
+/** The teacher's room as the server answers (opened, locked, read again), or why not; while a
+ * room is open its number of followers is read again every few seconds.
+ * @param {Promise<import('./server.js').RoomReply | null>} reply @param {boolean} [shown] */
+async function present(reply, shown) {
+  const answer = await reply;
+  if (answer === null) store.dispatch(act.roomEnded);
+  else if (answer.refusal) store.dispatch(act.refused, answer.refusal);
+  else if (answer.room) {
+    store.dispatch(act.applyRoom, answer.room);
+    if (shown !== undefined) store.dispatch(act.showJoinScreen, shown);
+  }
+}
+setInterval(() => { if (store.state.presenting) present(server.readRoom()); }, ROOM_POLL_MS);
 
 /** Your own table, sent to this session; the answer is the new layout, or a refusal.
  * @param {File} file @param {string} target */

@@ -1,16 +1,23 @@
 // @ts-check
 /** The only module that talks to the server: one WebSocket (resumed after a drop, on the same
- * session) and the CSV upload. It remembers the session in the tab, so a reload carries on. */
+ * session or room), the CSV upload and the teacher's room. It remembers the session in the
+ * tab, so a reload carries on. */
 
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
 const SESSION_KEY = 'backprop-playground-session';
 // The steering token of this tab's session, kept with its id ({session, token} as JSON). It
 // stays in the tab: the page shows only the id, which watches but cannot steer.
 const TOKEN_KEY = 'backprop-playground-token';
+// The room this tab's session is presented in, with its teacher token ({session, code, token}).
+const ROOM_KEY = 'backprop-playground-room';
+// Refusals of a room that another try would only repeat: the page stops and says why.
+const FINAL = new Set(['room_not_found', 'room_locked', 'room_full']);
 
 /** @typedef {import('./protocol.js').ServerMessage} ServerMessage */
 /** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
 /** @typedef {import('./protocol.js').Refusal} Refusal */
+/** @typedef {{ code: string, join_url: string, followers: number, joining_locked: boolean }} Room
+ * @typedef {{ room?: Room, refusal?: Refusal }} RoomReply */
 
 /**
  * @typedef {{ onMessage: (message: ServerMessage) => void, onFrame: (data: ArrayBuffer) => void,
@@ -30,6 +37,11 @@ export function requestedSession() {
     window.history.replaceState(null, '', url);
   }
   return session ?? sessionStorage.getItem(SESSION_KEY);
+}
+
+/** The room this tab follows (?room=CODE in its address), or null. */
+export function requestedRoom() {
+  return new URL(window.location.href).searchParams.get('room');
 }
 
 /** @param {string} session @param {string} token */
@@ -57,14 +69,27 @@ function remember(/** @type {string} */ sessionId) {
   }
 }
 
+/** The teacher token this tab holds for its session's room. @param {string | null} session
+ * @returns {{ code: string, token: string } | null} */
+function roomFor(session) {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(ROOM_KEY) ?? 'null');
+    return kept && kept.session === session ? { code: kept.code, token: kept.token } : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Connect, and reconnect to the same session if the connection drops.
+ * Connect, and reconnect to the same session (or room) if the connection drops.
  * @param {string | null} sessionId a session to attach to, or null for a new one
  * @param {Handlers} handlers
+ * @param {string | null} [room] a room to follow instead, by its code
  */
-export function connect(sessionId, handlers) {
+export function connect(sessionId, handlers, room = null) {
   let current = sessionId;
   let attempt = 0;
+  let stopped = false;
   /** @type {WebSocket} */
   let socket;
 
@@ -78,23 +103,27 @@ export function connect(sessionId, handlers) {
     if (message.type === 'hello') {
       current = message.session_id;
       attempt = 0;
-      remember(current);
+      // A follower's session is the teacher's: a reload follows the room again, not it.
+      if (!room) remember(current);
       if (message.token) keepToken(current, message.token);
     }
+    if (message.type === 'error' && FINAL.has(message.code)) stopped = true;
     handlers.onMessage(message);
   }
 
   function open() {
     const url = new URL('/ws', window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    if (current) url.searchParams.set('session', current);
-    const token = tokenFor(current);
+    if (room) url.searchParams.set('room', room);
+    else if (current) url.searchParams.set('session', current);
+    const token = room ? null : tokenFor(current);
     if (token) url.searchParams.set('token', token);
     socket = new WebSocket(url);
     socket.binaryType = 'arraybuffer';
     socket.addEventListener('message', receive);
     socket.addEventListener('close', () => {
       handlers.onClose();
+      if (stopped) return;
       setTimeout(open, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]);
       attempt += 1;
     });
@@ -123,7 +152,49 @@ export function connect(sessionId, handlers) {
         method: 'PUT', headers, body: text });
       return response.ok ? null : refusal(response);
     },
+    /** Present this tab's session to a class (opening it again answers the same room); the
+     * teacher token stays in the tab. @returns {Promise<RoomReply>} */
+    async openRoom() {
+      /** @type {Record<string, string>} */
+      const headers = {};
+      const token = tokenFor(current);
+      if (token) headers['x-session-token'] = token;
+      const response = await fetch(`/api/sessions/${current}/room`, { method: 'POST', headers });
+      if (!response.ok) return { refusal: await refusal(response) };
+      const room = await response.json();
+      sessionStorage.setItem(ROOM_KEY, JSON.stringify({ session: current, code: room.code, token: room.teacher_token }));
+      return { room };
+    },
+    /** The room this tab presents, as it is now (followers); null if it has ended.
+     * @returns {Promise<RoomReply | null>} */
+    async readRoom() {
+      const kept = roomFor(current);
+      if (!kept) return null;
+      const response = await fetch(`/api/rooms/${kept.code}`);
+      if (response.status === 404) return null;
+      return response.ok ? { room: await response.json() } : { refusal: await refusal(response) };
+    },
+    /** Lock or reopen joining (teacher token). @param {boolean} locked @returns {Promise<RoomReply>} */
+    async lockRoom(locked) {
+      return teacherCall('PATCH', JSON.stringify({ joining_locked: locked }));
+    },
+    /** End the room (teacher token): every follower's page is told. @returns {Promise<RoomReply>} */
+    async endRoom() {
+      const reply = await teacherCall('DELETE');
+      sessionStorage.removeItem(ROOM_KEY);
+      return reply;
+    },
   };
+
+  /** @param {string} method @param {string} [body] @returns {Promise<RoomReply>} */
+  async function teacherCall(method, body) {
+    const kept = roomFor(current);
+    if (!kept) return { refusal: { code: 'room_not_found', message: '', params: {}, errors: [] } };
+    const response = await fetch(`/api/rooms/${kept.code}`, { method, body,
+      headers: { authorization: `Bearer ${kept.token}`, 'content-type': 'application/json' } });
+    if (!response.ok) return { refusal: await refusal(response) };
+    return response.status === 204 ? {} : { room: await response.json() };
+  }
 }
 
 /** A REST refusal: its body is the same {code, message, errors} as the socket's errors; an

@@ -16,6 +16,8 @@
 /** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
 /** @typedef {'connecting' | 'running' | 'paused' | 'diverged' | 'disconnected'} Status */
 /** @typedef {'map' | 'activation' | 'delta'} Fill */
+/** @typedef {{ code: string, join_url: string, followers: number, joining_locked: boolean,
+ *   shown: boolean }} Presenting a room as its teacher sees it; shown: the join screen is up */
 /**
  * @typedef {{ phase: 'idle' } | { phase: 'sending', name: string }
  *   | { phase: 'failed', refusal: Refusal } | { phase: 'sent', name: string }
@@ -32,14 +34,20 @@
  *   history: HistoryRow[], inspection: InspectionMessage | null,
  *   gradcheck: GradCheckReply | 'running' | null, notice: Notice | null, upload: Upload,
  *   uploaded: boolean, fill: Fill, showTest: boolean, target: Target | null,
+ *   room: string | null, steering: boolean, presenting: Presenting | null,
  * }} State
+ * room: the room this tab follows (its code), null in a tab of its own; steering: whether this
+ * tab's socket steers its session (a follower's only watches); presenting: the room this tab's
+ * session is presented in, as the teacher sees it.
  * confirmed: the config as the server last confirmed it; config: what the controls show, the
  * confirmed one or an edit on its way (pending, with the ref the server echoes when applied).
  */
 
-/** @param {string | null} requested the session this tab asks for @returns {State} */
-export function initialState(requested) {
+/** @param {string | null} requested the session this tab asks for
+ * @param {string | null} [room] the room this tab follows @returns {State} */
+export function initialState(requested, room = null) {
   return {
+    room, steering: false, presenting: null,
     requested, sessionId: null, status: 'connecting', wasRunning: false,
     confirmed: null, config: null, pending: null, nextRef: 1, stepsPerSecond: 100,
     layout: null, frame: null, history: [], inspection: null, gradcheck: null, notice: null,
@@ -47,9 +55,10 @@ export function initialState(requested) {
   };
 }
 
-/** Connected and told which session: only then do controls mean anything. @param {State} state */
+/** Connected, told which session, and steering it: only then do controls mean anything (a
+ * follower's page shows the teacher's network and offers none). @param {State} state */
 export function online(state) {
-  return state.config !== null && ['running', 'paused', 'diverged'].includes(state.status);
+  return state.steering && state.config !== null && ['running', 'paused', 'diverged'].includes(state.status);
 }
 
 /** Whether a hello names another session than the one this page had: the server lost it
@@ -61,7 +70,7 @@ function lost(state, message) {
 /** A session we asked for carries on as it was. A replacement for a lost one gets the old setup
  * (sent again as a new edit). @param {State} state @param {HelloMessage} message @returns {State} */
 export function applyHello(state, message) {
-  const next = { ...state, sessionId: message.session_id };
+  const next = { ...state, sessionId: message.session_id, steering: message.token !== null };
   if (lost(state, message) && state.confirmed) return withEdit(next, state.confirmed);
   return { ...next, confirmed: message.config, config: message.config, pending: null };
 }
@@ -212,6 +221,30 @@ export function uploadFinished(state, name, refusal) {
   const upload = state.layout?.input_kind === 'table' ? described(name, state.layout)
     : /** @type {Upload} */ ({ phase: 'sent', name });
   return { ...state, uploaded: true, upload };
+}
+
+/** The teacher's room, as the server last described it; the join screen comes up when the
+ * room opens. @param {State} state @param {Omit<Presenting, 'shown'>} room @returns {State} */
+export function applyRoom(state, room) {
+  const { code, join_url, followers, joining_locked } = room;
+  return { ...state, presenting: { code, join_url, followers, joining_locked,
+    shown: state.presenting?.shown ?? true } };
+}
+
+/** @param {State} state @param {boolean} shown @returns {State} */
+export function showJoinScreen(state, shown) {
+  return state.presenting ? { ...state, presenting: { ...state.presenting, shown } } : state;
+}
+
+/** The room ended (the teacher ended it). @param {State} state @returns {State} */
+export function roomEnded(state) {
+  return { ...state, presenting: null };
+}
+
+/** A room refused (ended, locked, full) or another refusal outside a reply to this tab's own
+ * message: said in the banner. @param {State} state @param {Refusal} refusal @returns {State} */
+export function refused(state, refusal) {
+  return notify(state, 'error.refused', refusalOf(refusal));
 }
 
 /**

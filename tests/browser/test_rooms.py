@@ -1,0 +1,59 @@
+"""A class in a real browser: the teacher presents (the join screen with its code, address, QR
+code and count), a student on a phone follows read-only with no control it would be refused,
+sees the teacher's training, and is told when the room ends."""
+
+import pytest
+
+from tests.browser.conftest import axe_violations
+
+pytestmark = pytest.mark.browser
+
+WAIT_MS = 60_000
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+def test_a_teacher_presents_and_a_student_follows(browser, server_url, axe, screenshot_dir, language):
+    teacher_context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    teacher = teacher_context.new_page()
+    teacher.goto(f"{server_url}/?lang={language}")
+    teacher.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
+    teacher.click("#present-open")
+    teacher.wait_for_selector("#present[open]")
+    code = teacher.inner_text("#present-code").replace(" ", "")
+    assert len(code) == 6 and teacher.inner_text("#present-url").endswith(f"/?room={code}")
+    teacher.wait_for_function("() => document.querySelector('#present-qr').naturalWidth > 0")
+    assert axe_violations(teacher, axe) == []
+
+    student_context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                          has_touch=True, bypass_csp=True)
+    student = student_context.new_page()
+    student.goto(f"{server_url}/?room={code.lower()}&lang={language}")
+    student.wait_for_selector("#network .node", timeout=WAIT_MS)
+    assert student.evaluate("document.body.dataset.role") == "follower"
+    assert student.is_visible("#follower-bar")
+    for control in ["#play", "#step", "#learning-rate", "#present-open", "#walk-start", "#add-layer",
+                    "#datasets", "#restore-defaults"]:
+        assert not student.is_visible(control), control
+    teacher.wait_for_function("() => /[1１]/.test(document.querySelector('#present-count').textContent)",
+                              timeout=WAIT_MS)
+    teacher.screenshot(path=screenshot_dir / f"room-join-screen-{language}.png")
+
+    teacher.click("#present-hide")
+    teacher.click("#play")
+    student.wait_for_function("() => Number(document.querySelector('#step-count').textContent.replace(/,/g, '')) > 20",
+                              timeout=WAIT_MS)
+    student.locator("#network .node:not(.input)").first.tap()  # looking is allowed
+    student.wait_for_selector("#inspector:not([hidden]) math", timeout=WAIT_MS)
+    assert not student.is_visible("#inspector .edit-row")
+    assert axe_violations(student, axe) == []
+    student.screenshot(path=screenshot_dir / f"room-student-{language}.png")
+    assert student.inner_text("#banner") == ""  # nothing it did was refused
+
+    teacher.click("#present-open")  # the badge brings the join screen back
+    teacher.wait_for_selector("#present[open]")
+    teacher.click("#present-end")
+    teacher.wait_for_selector("#present", state="hidden")
+    student.wait_for_selector("#banner:not([hidden])", timeout=WAIT_MS)
+    assert student.evaluate("document.querySelector('#status').dataset.status") == "disconnected"
+    teacher_context.close()
+    student_context.close()
