@@ -245,6 +245,9 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_sessions_per_address Sessions alive at once from one client address (behind a proxy, the address its trusted header gives); a class behind one NAT shares one address
  * @property {number} max_body_bytes Size of a REST request body (the CSV upload excepted), checked before it is parsed
  * @property {number} session_ttl_seconds Idle time before a session ends
+ * @property {number} max_rooms Rooms (presented sessions) open at once
+ * @property {number} max_room_followers Students following one room at once (each a watching socket)
+ * @property {number} room_grace_seconds How long a room stays open after its teacher's last steering socket closed, so that a teacher whose laptop slept comes back to it
  * @property {number} max_frame_rate Frames per second per viewer
  * @property {number} max_steps_per_second Top training speed; also what "as fast as possible" means
  * @property {number} grid_size Decision-boundary cells per side
