@@ -51,9 +51,11 @@ def steps(page, n: int) -> None:
                                arg=i, timeout=WAIT_MS)
 
 
-def open_node(page, index: int) -> None:
+def open_node(page, index: int, ready: str = "delta") -> None:
+    """Click a neuron; wait until its inspector prints ``ready`` (δ, or a before the backward
+    pass of step by step has reached it)."""
     page.locator("#network .node").nth(index).click()
-    page.wait_for_selector("#inspector:not([hidden]) mn[data-name='delta']", timeout=WAIT_MS)
+    page.wait_for_selector(f"#inspector:not([hidden]) mn[data-name='{ready}']", timeout=WAIT_MS)
 
 
 def labels(page) -> list[str]:
@@ -241,3 +243,29 @@ def test_delta_colours_keep_their_scale_while_training(paused_page):
     channels = [[int(c) for c in rgb[4:-1].split(",")] for rgb in (expected, drawn)]
     assert all(abs(p - q) <= 3 for p, q in zip(*channels)), (expected, drawn, value)
 
+
+
+def test_each_step_by_step_stage_shows_numbers_that_satisfy_their_equations(paused_page):
+    """The stage's diagram labels and the inspector are one example's numbers: forward, a = σ(z)
+    once layer 1 is computed; backward, δ of layer 1 = (Σ w·δ of layer 2) · σ′(z) with layer 2's
+    δ as the diagram prints them."""
+    page = paused_page
+    steps(page, 2)
+    page.click("#walk-start")
+    page.wait_for_selector("#walk-controls:not([hidden])", timeout=WAIT_MS)
+    page.keyboard.press("ArrowRight")  # stage 2: forward through layer 1
+    page.wait_for_function("() => document.querySelectorAll('#network .node.pending').length === 3")
+    open_node(page, 2, ready="a")
+    _, a = check_forward(page, "tanh")
+    assert close(displayed(labels(page)[2]), a)
+    assert "BP2" in page.inner_text("#inspector")  # its section waits for the backward pass
+    for _ in range(6):  # on to stage 8: backward through layer 1 (the arrows now move in the diagram)
+        page.click("#walk-next")
+    page.wait_for_function("() => [...document.querySelectorAll('#network .node-value')][2]"
+                           ".textContent.startsWith('δ')", timeout=WAIT_MS)
+    page.wait_for_selector("#inspector mn[data-name='upstream-sum']", timeout=WAIT_MS)
+    shown = labels(page)
+    delta = check_hidden(page, "tanh")
+    assert close(displayed(shown[2].replace("δ", "")), delta)
+    printed_up = [displayed(text.replace("δ", "")) for text in shown[6:8]]  # layer 2's δ in the diagram
+    assert all(close(p, q) for p, q in zip(printed_up, named(page, "delta-up")))
