@@ -83,7 +83,8 @@ def used_keys() -> set[str]:
         "lang": list(CATALOGUES),
         # index.html: the shortcut list, each key's name and what it does
         "keys": [f"{name}{part}" for name in ["space", "tab", "arrows", "enter", "escape", "walk",
-                                               "help"] for part in ("", "Key")],
+                                               "reset", "fullscreen", "joinCode", "help"]
+                 for part in ("", "Key")],
         # refusals.js: a code's message, a CSV refusal's forms, how field messages join
         "refusal": [*server_codes(), *PYDANTIC_CODES, "csv.row", "csv.file", "csv.named", "join", "fieldMessage"],
         "field": [f"{section}.{name}" for section, model in

@@ -66,8 +66,11 @@ const el = (selector) => /** @type {HTMLElement} */ (document.querySelector(sele
 const diagram = createDiagram(el('#network'), el('#tooltip'), { setTarget, edit: sendEdit });
 arrangeColumns(el('main.columns'));
 const views = [
-  createPage(document.body, { togglePlay: () => store.state.steering
-    && send({ type: store.state.status === 'running' ? 'pause' : 'play' }) }),
+  createPage(document.body, {
+    togglePlay: () => store.state.steering && send({ type: store.state.status === 'running' ? 'pause' : 'play' }),
+    reset: () => store.state.steering && send({ type: 'reset' }),
+    toggleJoinCode: () => store.dispatch(act.showJoinScreen, !store.state.presenting?.shown),
+  }),
   createPageLinks(el('.topbar .page-links'), { restore }),
   createTransport(el('.topbar .transport'), { send }),
   createCounters(el('.topbar .counters'), { send }),

@@ -1,18 +1,30 @@
 // @ts-check
 /** The page as a whole: which result view is up (body data-view, for styles and for tests that
  * wait for a new kind of problem), whose page it is (body data-role: a follower's offers no
- * controls), and Space to play or pause, as in video players. */
+ * controls), Space to play or pause as in video players, and the presenter's keys: R reset,
+ * F full screen (with large type), C the join code. */
 
 /**
  * @param {HTMLElement} root the body
- * @param {{ togglePlay: () => void }} actions
+ * @param {{ togglePlay: () => void, reset: () => void, toggleJoinCode: () => void }} actions
  */
 export function createPage(root, actions) {
+  /** The presenter's keys, as a clicker or a keyboard at the lectern sends them. */
+  const keys = /** @type {Record<string, () => void>} */ ({
+    r: actions.reset,
+    f: () => (document.fullscreenElement ? document.exitFullscreen() : root.requestFullscreen()),
+    c: actions.toggleJoinCode,
+  });
   window.addEventListener('keydown', (event) => {
     const target = /** @type {HTMLElement} */ (event.target);
-    if (event.code !== 'Space' || target.closest('input, select, button, textarea')) return;
-    event.preventDefault();
-    actions.togglePlay();
+    if (target.closest('input, select, textarea') || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.code === 'Space' && !target.closest('button')) {
+      event.preventDefault();
+      actions.togglePlay();
+    } else if (keys[event.key.toLowerCase()] && !document.querySelector('dialog[open]:not(#present)')) {
+      event.preventDefault();
+      keys[event.key.toLowerCase()]();
+    }
   });
 
   /** @param {import('../store.js').State} state */
