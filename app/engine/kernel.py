@@ -159,36 +159,63 @@ def softmax_columns(z: np.ndarray, a: np.ndarray) -> None:
 
 
 @njit(**ELEMENTWISE)
-def pairwise_sum(x: np.ndarray, start: int, n: int) -> float:
-    """Σ x[start:start + n] in NumPy's order for a contiguous sum: eight running sums below 128
-    terms, halves above, so that BP3's ∂C/∂b rounds as delta.sum(axis=1) does."""
+def block_sum(x: np.ndarray, start: int, n: int) -> float:
+    """Σ x[start:start + n], n ≤ 128, in NumPy's order: eight running sums, then the rest."""
     if n < 8:
         total = 0.0
         for i in range(start, start + n):
             total += x[i]
         return total
+    r0, r1, r2, r3 = x[start], x[start + 1], x[start + 2], x[start + 3]
+    r4, r5, r6, r7 = x[start + 4], x[start + 5], x[start + 6], x[start + 7]
+    i = 8
+    while i < n - n % 8:
+        k = start + i
+        r0 += x[k]
+        r1 += x[k + 1]
+        r2 += x[k + 2]
+        r3 += x[k + 3]
+        r4 += x[k + 4]
+        r5 += x[k + 5]
+        r6 += x[k + 6]
+        r7 += x[k + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for k in range(start + i, start + n):
+        total += x[k]
+    return total
+
+
+@njit(**ELEMENTWISE)
+def pairwise_sum(x: np.ndarray, n: int) -> float:
+    """Σ x[:n] as NumPy sums a contiguous row (so BP3's ∂C/∂b rounds as delta.sum(axis=1)
+    does): blocks of up to 128, halved at multiples of 8 above that. NumPy recurses; this walks
+    the same tree with a stack, since numba cannot cache a recursive function."""
     if n <= 128:
-        r0, r1, r2, r3 = x[start], x[start + 1], x[start + 2], x[start + 3]
-        r4, r5, r6, r7 = x[start + 4], x[start + 5], x[start + 6], x[start + 7]
-        i = 8
-        while i < n - n % 8:
-            k = start + i
-            r0 += x[k]
-            r1 += x[k + 1]
-            r2 += x[k + 2]
-            r3 += x[k + 3]
-            r4 += x[k + 4]
-            r5 += x[k + 5]
-            r6 += x[k + 6]
-            r7 += x[k + 7]
-            i += 8
-        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        for k in range(start + i, start + n):
-            total += x[k]
-        return total
-    half = n // 2
-    half -= half % 8
-    return pairwise_sum(x, start, half) + pairwise_sum(x, start + half, n - half)
+        return block_sum(x, 0, n)
+    starts, counts, stage = np.zeros(64, np.int64), np.zeros(64, np.int64), np.zeros(64, np.int64)
+    sums = np.zeros(64)
+    top, done = 0, 0
+    counts[0] = n
+    while top >= 0:
+        half = counts[top] // 2
+        half -= half % 8
+        if counts[top] <= 128:
+            sums[done] = block_sum(x, starts[top], counts[top])
+            done += 1
+            top -= 1
+        elif stage[top] < 2:
+            first = stage[top] == 0
+            stage[top] += 1
+            starts[top + 1] = starts[top] + (0 if first else half)
+            counts[top + 1] = half if first else counts[top] - half
+            stage[top + 1] = 0
+            top += 1
+        else:
+            sums[done - 2] = sums[done - 2] + sums[done - 1]
+            done -= 1
+            top -= 1
+    return sums[0]
 
 
 @njit(**ELEMENTWISE)
@@ -415,7 +442,7 @@ def train_steps(params, sizes, codes, slopes, loss, fused, x_t, y, order, starts
             dW = grad[start:w_end].reshape((n_out, n_in))
             db = grad[w_end:offsets[l]]
             for i in range(n_out):  # BP3
-                db[i] = pairwise_sum(delta[i], 0, batch) / batch
+                db[i] = pairwise_sum(delta[i], batch) / batch
             weight_gradient(delta, acts_t[rows[l - 1]:rows[l]].reshape((batch, n_in)), dW)  # BP4
             for i in range(n_out):
                 for k in range(n_in):
