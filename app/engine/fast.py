@@ -6,7 +6,7 @@ returning to Python. It implements network.py's equations with the same operatio
 parameters agree with the readable engine's to rounding; the batches come from the trainer's own
 generator, drawn the same way, so the runs are the same runs.
 
-It is used when numba is importable, BACKPROP_KERNEL is not "numpy", and ``plan`` finds the
+It is used when numba is importable, BPP_KERNEL is not "numpy", and ``plan`` finds the
 configuration supported; otherwise ``train`` returns None and the trainer steps in NumPy.
 """
 
@@ -15,13 +15,14 @@ from __future__ import annotations
 import functools
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.engine.activations import ACTIVATIONS, leaky_relu
+from app.engine.activations import ACTIVATIONS, Activation, leaky_relu
 from app.engine.losses import HUBER_DELTA, LOSSES
 from app.engine.optimizers import Adam, GradientDescent, Momentum, Nesterov, Optimizer, RMSProp
 from app.engine.schedules import Schedule
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from app.engine.trainer import Trainer
 
 Array = np.ndarray
-ENV = "BACKPROP_KERNEL"  # "numpy" turns the kernel off
+ENV = "BPP_KERNEL"  # "numpy" turns the kernel off
 # Names in the kernel's code order (kernel.SIGMOID == 0, ...).
 ACTIVATION_CODES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "linear", "softmax")
 LOSS_CODES = ("mse", "mae", "huber", "binary_cross_entropy", "categorical_cross_entropy")
@@ -45,7 +46,7 @@ MAX_CHUNK_EXAMPLES = 1 << 20  # bounds the batch-order buffer of one call
 
 
 def enabled() -> bool:
-    """Whether the environment allows the kernel (BACKPROP_KERNEL=numpy forbids it)."""
+    """Whether the environment allows the kernel (BPP_KERNEL=numpy forbids it)."""
     return os.environ.get(ENV, "").strip().lower() != "numpy"
 
 
@@ -75,7 +76,7 @@ class Plan:
     penalty: int
 
 
-def activation_code(act: Any) -> tuple[int, float] | None:
+def activation_code(act: Activation) -> tuple[int, float] | None:
     """(code, leaky slope) of a registry activation; None for anything the kernel does not know."""
     if act.name == "leaky_relu":
         slope = float(act.df(np.array([-1.0]))[0])
@@ -176,7 +177,7 @@ def draw_orders(trainer: Trainer, steps: int) -> Orders:
     return Orders(np.concatenate(orders), np.concatenate(starts), segments, orders)
 
 
-def settle_orders(trainer: Trainer, orders: Orders, rng_state: dict[str, Any], stop: int,
+def settle_orders(trainer: Trainer, orders: Orders, rng_state: Mapping[str, Any], stop: int,
                   used: bool) -> None:
     """Leave the batch order where the readable trainer would: at step ``stop`` of the stretch,
     either after it (``used``) or before it (a diverged step, whose batch is not used up). The

@@ -15,7 +15,7 @@ buffer, W^l ([n_l, n_(l-1)], row-major) then b^l, layer after layer.
 import math
 
 import numpy as np
-from numba import njit  # type: ignore[import-untyped]
+from numba import njit
 
 # Codes shared with fast.py, which translates the engine's names into them.
 SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SOFTPLUS, LINEAR, SOFTMAX = range(8)
@@ -31,11 +31,11 @@ LN2 = math.log(2.0)
 
 # Products sum in the inner index's order with a fused multiply-add, as BLAS kernels do; the
 # elementwise code keeps NumPy's separate rounding of each * and +, so only products contract.
-PRODUCT = {"cache": True, "fastmath": {"contract"}}
-ELEMENTWISE = {"cache": True}
+product = njit(cache=True, fastmath={"contract"})
+elementwise = njit(cache=True)
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def logaddexp0(z: float) -> float:
     """ln(1 + e^z), as NumPy's logaddexp(0, z) computes it."""
     if z == 0.0:
@@ -47,13 +47,13 @@ def logaddexp0(z: float) -> float:
     return z  # NaN
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def sigmoid(z: float) -> float:
     e = math.exp(-abs(z))
     return (1.0 if z >= 0.0 else e) / (1.0 + e)
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def activate(code: int, slope: float, z: float) -> float:
     """σ(z) for an elementwise activation."""
     if code == SIGMOID:
@@ -71,7 +71,7 @@ def activate(code: int, slope: float, z: float) -> float:
     return z
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def derivative(code: int, slope: float, z: float) -> float:
     """σ'(z), as activations.py writes each one."""
     if code == SIGMOID:
@@ -92,7 +92,7 @@ def derivative(code: int, slope: float, z: float) -> float:
     return 1.0
 
 
-@njit(**PRODUCT)
+@product
 def affine(W: np.ndarray, b: np.ndarray, a: np.ndarray, z: np.ndarray) -> None:
     """z = W a + b: each z_ij summed over k in order, then b_i added, as (W @ a) + b."""
     n_out, n_in = W.shape
@@ -110,7 +110,7 @@ def affine(W: np.ndarray, b: np.ndarray, a: np.ndarray, z: np.ndarray) -> None:
             z[i, j] = z[i, j] + b[i]
 
 
-@njit(**PRODUCT)
+@product
 def back_product(W: np.ndarray, delta: np.ndarray, out: np.ndarray) -> None:
     """out = Wᵀ δ, summed over the upper layer's neurons in order (BP2's product)."""
     n_out, n_in = W.shape
@@ -125,7 +125,7 @@ def back_product(W: np.ndarray, delta: np.ndarray, out: np.ndarray) -> None:
                 row[j] += w * src[j]
 
 
-@njit(**PRODUCT)
+@product
 def weight_gradient(delta: np.ndarray, a_in_t: np.ndarray, dW: np.ndarray) -> None:
     """dW = δ (a^(l-1))ᵀ, from a^(l-1) stored one example per row so the inner loop runs along
     a row of dW; each entry sums over the examples in order."""
@@ -140,7 +140,7 @@ def weight_gradient(delta: np.ndarray, a_in_t: np.ndarray, dW: np.ndarray) -> No
                 row[k] += d * src[k]
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def softmax_columns(z: np.ndarray, a: np.ndarray) -> None:
     """e^(z − max) / Σ e^(z − max) per column, the sum taken row after row as NumPy's axis-0 sum."""
     n, m = z.shape
@@ -158,7 +158,7 @@ def softmax_columns(z: np.ndarray, a: np.ndarray) -> None:
             a[i, j] = a[i, j] / total
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def block_sum(x: np.ndarray, start: int, n: int) -> float:
     """Σ x[start:start + n], n ≤ 128, in NumPy's order: eight running sums, then the rest."""
     if n < 8:
@@ -186,7 +186,7 @@ def block_sum(x: np.ndarray, start: int, n: int) -> float:
     return total
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def pairwise_sum(x: np.ndarray, n: int) -> float:
     """Σ x[:n] as NumPy sums a contiguous row (so BP3's ∂C/∂b rounds as delta.sum(axis=1)
     does): blocks of up to 128, halved at multiples of 8 above that. NumPy recurses; this walks
@@ -218,7 +218,7 @@ def pairwise_sum(x: np.ndarray, n: int) -> float:
     return sums[0]
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def activate_layer(code: int, slope: float, z: np.ndarray, a: np.ndarray) -> None:
     if code == SOFTMAX:
         softmax_columns(z, a)
@@ -229,7 +229,7 @@ def activate_layer(code: int, slope: float, z: np.ndarray, a: np.ndarray) -> Non
             a[i, j] = activate(code, slope, z[i, j])
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def loss_grad(loss: int, a: float, y: float) -> float:
     """∂C_x/∂a for the losses that may meet any output activation."""
     r = a - y
@@ -240,7 +240,7 @@ def loss_grad(loss: int, a: float, y: float) -> float:
     return r
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def output_delta(loss: int, fused: bool, code: int, slope: float, z: np.ndarray, a: np.ndarray,
                  y: np.ndarray, delta: np.ndarray) -> None:
     """BP1: a − y where σ' cancels, else ∇_a C ⊙ σ'(z), or softmax's Jacobian product."""
@@ -263,7 +263,7 @@ def output_delta(loss: int, fused: bool, code: int, slope: float, z: np.ndarray,
             delta[i, j] = a[i, j] * (delta[i, j] - dot)
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def entry_loss(loss: int, fused: bool, z: float, a: float, y: float) -> float:
     """One output neuron's share of C_x, as losses.py's values compute it."""
     if loss == BCE:
@@ -277,7 +277,7 @@ def entry_loss(loss: int, fused: bool, z: float, a: float, y: float) -> float:
     return 0.5 * (q * q) + HUBER_DELTA * (abs(r) - q)
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def batch_loss(loss: int, fused: bool, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
     """The data loss C of the batch; only whether it is finite decides anything here."""
     n, m = z.shape
@@ -299,7 +299,7 @@ def batch_loss(loss: int, fused: bool, z: np.ndarray, a: np.ndarray, y: np.ndarr
     return total / m
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def learning_rate(schedule: int, base: float, rate: float, every: int, step: int) -> float:
     """schedules.Schedule.learning_rate, with Python's own operations (float ** float is pow)."""
     periods = step / every
@@ -312,13 +312,13 @@ def learning_rate(schedule: int, base: float, rate: float, every: int, step: int
     return base
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def bias_correction(beta: float, t: int) -> float:
     """1 − β^t, with β^t from pow as Python's float ** int takes it."""
     return 1.0 - beta ** float(t)
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def update(opt: int, hyper: np.ndarray, lr: float, t: int, params: np.ndarray, grad: np.ndarray,
            s1: np.ndarray, s2: np.ndarray) -> bool:
     """θ ← θ + Δθ for every parameter, Δθ as optimizers.py proposes it; whether θ stayed finite."""
@@ -351,7 +351,7 @@ def update(opt: int, hyper: np.ndarray, lr: float, t: int, params: np.ndarray, g
     return finite
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def penalize(penalty: int, rate: float, W: np.ndarray, dW: np.ndarray) -> None:
     """dW += λ ∂R/∂W (L1: λ sign(W), L2: λ W)."""
     n, k = W.shape
@@ -360,7 +360,7 @@ def penalize(penalty: int, rate: float, W: np.ndarray, dW: np.ndarray) -> None:
             dW[i, c] = dW[i, c] + rate * (np.sign(W[i, c]) if penalty == L1 else W[i, c])
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def layer_offsets(sizes: np.ndarray) -> np.ndarray:
     """Where W^l starts in the flat buffer, for l = 1..L, then the buffer's end."""
     offsets = np.zeros(sizes.size, dtype=np.int64)
@@ -369,7 +369,7 @@ def layer_offsets(sizes: np.ndarray) -> np.ndarray:
     return offsets
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def row_offsets(sizes: np.ndarray, m: int) -> np.ndarray:
     """Where layer l's [n_l, m] block starts in a buffer holding every layer's, l = 0..L."""
     offsets = np.zeros(sizes.size + 1, dtype=np.int64)
@@ -378,7 +378,7 @@ def row_offsets(sizes: np.ndarray, m: int) -> np.ndarray:
     return offsets
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def gather(x_t: np.ndarray, y: np.ndarray, indices: np.ndarray, a0: np.ndarray, a0_t: np.ndarray,
            yb: np.ndarray) -> None:
     """The batch's examples: x as columns (a^0) and as rows (for BP4), y as columns."""
@@ -391,7 +391,7 @@ def gather(x_t: np.ndarray, y: np.ndarray, indices: np.ndarray, a0: np.ndarray, 
             yb[i, j] = y[i, indices[j]]
 
 
-@njit(**ELEMENTWISE)
+@elementwise
 def train_steps(params, sizes, codes, slopes, loss, fused, x_t, y, order, starts, batch,
                 opt, hyper, base_lr, schedule, decay_rate, decay_every, steps_taken, s1, s2,
                 penalty, penalty_rate):

@@ -2,6 +2,8 @@
 every activation, loss/output pair, optimizer, penalty and schedule, the same parameters (to
 1e-12), the same optimizer state, batch order and counts, and divergence at the same step."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -19,11 +21,12 @@ pytest.importorskip("numba", reason="the kernel needs numba; without it the NumP
 
 STEPS = 2000
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "linear"]
-# (output activation, loss): every pairing the app offers a task, and softmax under MSE, whose
-# BP1 takes the full Jacobian product.
+# (output activation, loss): every loss, the fused pairs, and softmax under MSE, whose BP1 takes
+# the full Jacobian product. MAE's sign jumps, so it meets only exact functions: a last-bit
+# difference in tanh (see ``tolerance``) can flip the sign of a − y near 0, and the runs part.
 PAIRS = [("sigmoid", "binary_cross_entropy"), ("softmax", "categorical_cross_entropy"),
-         ("linear", "mse"), ("sigmoid", "mse"), ("softmax", "mse"), ("tanh", "mae"),
-         ("linear", "huber"), ("relu", "mse")]
+         ("linear", "mse"), ("sigmoid", "mse"), ("softmax", "mse"), ("linear", "mae"),
+         ("tanh", "huber"), ("linear", "huber"), ("relu", "mse")]
 OPTIMIZERS = {"sgd": 0.05, "momentum": 0.02, "nesterov": 0.02, "rmsprop": 0.003, "adam": 0.003}
 
 
@@ -39,7 +42,7 @@ def dataset(task: Task, outputs: int) -> Dataset:
 
 
 def trainer(hidden: str, output: str, loss: str, optimizer: str, *, kernel: bool,
-            lr: float | None = None, batch: int = 7, **options: object) -> Trainer:
+            lr: float | None = None, batch: int = 7, **options: Any) -> Trainer:
     outputs = 3 if output == "softmax" else 1
     task: Task = "multiclass" if outputs > 1 else "binary" if loss.endswith("entropy") else "regression"
     if loss == "mse" and output in ("sigmoid", "relu"):
@@ -49,7 +52,7 @@ def trainer(hidden: str, output: str, loss: str, optimizer: str, *, kernel: bool
     opt = make_optimizer(optimizer, learning_rate=OPTIMIZERS[optimizer] if lr is None else lr,
                          schedule=options.pop("schedule", Schedule()))
     t = Trainer(net, get_loss(loss), opt, dataset(task, outputs), batch, np.random.default_rng(2),
-                **options)  # type: ignore[arg-type]
+                **options)
     t.kernel = kernel
     return t
 
@@ -79,7 +82,7 @@ def assert_same_run(readable: Trainer, compiled: Trainer) -> None:
                                    rtol=1e-9, atol=1e-13)
 
 
-def run_both(*args: str, steps: int = STEPS, **options: object) -> tuple[Trainer, Trainer, int, int]:
+def run_both(*args: str, steps: int = STEPS, **options: Any) -> tuple[Trainer, Trainer, int, int]:
     readable = trainer(*args, kernel=False, **dict(options))
     compiled = trainer(*args, kernel=True, **dict(options))
     done_r, done_c = readable.train(steps), compiled.train(steps)
