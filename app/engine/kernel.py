@@ -72,15 +72,14 @@ def activate(code: int, slope: float, z: float) -> float:
 
 
 @elementwise
-def derivative(code: int, slope: float, z: float) -> float:
-    """σ'(z), as activations.py writes each one."""
+def derivative(code: int, slope: float, z: float, a: float) -> float:
+    """σ'(z), as activations.py writes each one; tanh's from a = tanh(z), the same number."""
     if code == SIGMOID:
         e = math.exp(-abs(z))
         d = 1.0 + e
         return e / (d * d)
     if code == TANH:
-        t = math.tanh(z)
-        return 1.0 - t * t
+        return 1.0 - a * a
     if code == RELU:
         return 1.0 if z > 0.0 else 0.0
     if code == LEAKY_RELU:
@@ -93,20 +92,36 @@ def derivative(code: int, slope: float, z: float) -> float:
 
 
 @product
+def accumulate(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> None:
+    """C = A B, row by row: C_i += A_ir B_r for r in order, so each entry sums over r in
+    order with one fused multiply-add per term, as OpenBLAS's kernels do, while the inner loop
+    runs along contiguous rows (SIMD). Two rows of C at a time share each row of B."""
+    rows, inner = A.shape
+    C[:] = 0.0
+    for i in range(0, rows - 1, 2):
+        c0, c1 = C[i], C[i + 1]
+        for r in range(inner):
+            w0, w1 = A[i, r], A[i + 1, r]
+            src = B[r]
+            for j in range(src.size):
+                x = src[j]
+                c0[j] += w0 * x
+                c1[j] += w1 * x
+    if rows % 2:
+        last = C[rows - 1]
+        for r in range(inner):
+            w = A[rows - 1, r]
+            src = B[r]
+            for j in range(src.size):
+                last[j] += w * src[j]
+
+
+@product
 def affine(W: np.ndarray, b: np.ndarray, a: np.ndarray, z: np.ndarray) -> None:
     """z = W a + b: each z_ij summed over k in order, then b_i added, as (W @ a) + b."""
-    n_out, n_in = W.shape
-    m = a.shape[1]
-    for i in range(n_out):
-        row = z[i]
-        row[:] = 0.0
-        for k in range(n_in):
-            w = W[i, k]
-            src = a[k]
-            for j in range(m):
-                row[j] += w * src[j]
-    for i in range(n_out):
-        for j in range(m):
+    accumulate(W, a, z)
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
             z[i, j] = z[i, j] + b[i]
 
 
@@ -114,30 +129,21 @@ def affine(W: np.ndarray, b: np.ndarray, a: np.ndarray, z: np.ndarray) -> None:
 def back_product(W: np.ndarray, delta: np.ndarray, out: np.ndarray) -> None:
     """out = Wᵀ δ, summed over the upper layer's neurons in order (BP2's product)."""
     n_out, n_in = W.shape
-    m = delta.shape[1]
     out[:] = 0.0
     for i in range(n_out):
         src = delta[i]
         for k in range(n_in):
             w = W[i, k]
             row = out[k]
-            for j in range(m):
+            for j in range(src.size):
                 row[j] += w * src[j]
 
 
 @product
 def weight_gradient(delta: np.ndarray, a_in_t: np.ndarray, dW: np.ndarray) -> None:
-    """dW = δ (a^(l-1))ᵀ, from a^(l-1) stored one example per row so the inner loop runs along
-    a row of dW; each entry sums over the examples in order."""
-    n_out, m = delta.shape
-    dW[:] = 0.0
-    for i in range(n_out):
-        row = dW[i]
-        for j in range(m):
-            d = delta[i, j]
-            src = a_in_t[j]
-            for k in range(row.size):
-                row[k] += d * src[k]
+    """dW = δ (a^(l-1))ᵀ, from a^(l-1) stored one example per row; each entry sums over the
+    examples in order."""
+    accumulate(delta, a_in_t, dW)
 
 
 @elementwise
@@ -220,13 +226,41 @@ def pairwise_sum(x: np.ndarray, n: int) -> float:
 
 @elementwise
 def activate_layer(code: int, slope: float, z: np.ndarray, a: np.ndarray) -> None:
+    """a = σ(z) over a layer; one loop per activation, so that each inlines its own formula."""
     if code == SOFTMAX:
         softmax_columns(z, a)
         return
-    n, m = z.shape
-    for i in range(n):
-        for j in range(m):
-            a[i, j] = activate(code, slope, z[i, j])
+    zf, af = z.ravel(), a.ravel()
+    if code == TANH:
+        for p in range(zf.size):
+            af[p] = math.tanh(zf[p])
+    elif code == SIGMOID:
+        for p in range(zf.size):
+            af[p] = sigmoid(zf[p])
+    elif code == RELU:
+        for p in range(zf.size):
+            af[p] = 0.0 if zf[p] <= 0.0 else zf[p]
+    else:
+        for p in range(zf.size):
+            af[p] = activate(code, slope, zf[p])
+
+
+@elementwise
+def times_derivative(code: int, slope: float, z: np.ndarray, a: np.ndarray, delta: np.ndarray) -> None:
+    """δ ⊙= σ'(z) over a layer (BP2's factor, and BP1's where the loss does not cancel it)."""
+    zf, af, df = z.ravel(), a.ravel(), delta.ravel()
+    if code == TANH:
+        for p in range(zf.size):
+            df[p] = df[p] * (1.0 - af[p] * af[p])
+    elif code == RELU:
+        for p in range(zf.size):
+            df[p] = df[p] * (1.0 if zf[p] > 0.0 else 0.0)
+    elif code == LINEAR:
+        for p in range(zf.size):
+            df[p] = df[p] * 1.0
+    else:
+        for p in range(zf.size):
+            df[p] = df[p] * derivative(code, slope, zf[p], af[p])
 
 
 @elementwise
@@ -251,9 +285,7 @@ def output_delta(loss: int, fused: bool, code: int, slope: float, z: np.ndarray,
     if fused:
         return
     if code != SOFTMAX:
-        for i in range(n):
-            for j in range(m):
-                delta[i, j] = delta[i, j] * derivative(code, slope, z[i, j])
+        times_derivative(code, slope, z, a, delta)
         return
     for j in range(m):
         dot = 0.0
@@ -429,15 +461,14 @@ def train_steps(params, sizes, codes, slopes, loss, fused, x_t, y, order, starts
         for l in range(depth, 0, -1):
             n_in, n_out = sizes[l - 1], sizes[l]
             z = zs[rows[l]:rows[l + 1]].reshape((n_out, batch))
+            a = acts[rows[l]:rows[l + 1]].reshape((n_out, batch))
             delta = deltas[rows[l]:rows[l + 1]].reshape((n_out, batch))
             if l == depth:
                 output_delta(loss, fused, codes[l - 1], slopes[l - 1], z, top_a, yb, delta)  # BP1
             else:
                 upper = params[offsets[l]:offsets[l] + sizes[l + 1] * n_out].reshape((sizes[l + 1], n_out))
                 back_product(upper, deltas[rows[l + 1]:rows[l + 2]].reshape((sizes[l + 1], batch)), delta)
-                for i in range(n_out):  # BP2
-                    for j in range(batch):
-                        delta[i, j] = delta[i, j] * derivative(codes[l - 1], slopes[l - 1], z[i, j])
+                times_derivative(codes[l - 1], slopes[l - 1], z, a, delta)  # BP2
             start, w_end = offsets[l - 1], offsets[l - 1] + n_out * n_in
             dW = grad[start:w_end].reshape((n_out, n_in))
             db = grad[w_end:offsets[l]]
