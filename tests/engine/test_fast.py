@@ -189,6 +189,8 @@ def test_what_the_kernel_does_not_compute_falls_back():
     t.batch_size = t.data.x_train.shape[1] + 1  # a batch larger than the training set
     assert fast.plan(t) is None
     t.batch_size = 7
+    wide = Network([784, 100, 1], [get_activation("relu"), get_activation("sigmoid")], np.random.default_rng(0))
+    assert fast.plan(Trainer(wide, t.loss, t.optimizer, t.data, 7, t.rng)) is None  # BLAS is faster
     t.data = Dataset(t.data.x_train.astype(np.float32), t.data.y_train, t.data.x_test, t.data.y_test)
     assert fast.plan(t) is None
 
