@@ -193,16 +193,16 @@ def block_sum(x: np.ndarray, start: int, n: int) -> float:
 
 
 @elementwise
-def pairwise_sum(x: np.ndarray, n: int) -> float:
+def pairwise_sum(x: np.ndarray, n: int, stack: np.ndarray, sums: np.ndarray) -> float:
     """Σ x[:n] as NumPy sums a contiguous row (so BP3's ∂C/∂b rounds as delta.sum(axis=1)
     does): blocks of up to 128, halved at multiples of 8 above that. NumPy recurses; this walks
-    the same tree with a stack, since numba cannot cache a recursive function."""
+    the same tree with a stack ([3, 64] ints: start, count, stage; ``sums`` 64 floats, both
+    scratch from the caller), since numba cannot cache a recursive function."""
     if n <= 128:
         return block_sum(x, 0, n)
-    starts, counts, stage = np.zeros(64, np.int64), np.zeros(64, np.int64), np.zeros(64, np.int64)
-    sums = np.zeros(64)
+    starts, counts, stage = stack[0], stack[1], stack[2]
     top, done = 0, 0
-    counts[0] = n
+    starts[0], counts[0], stage[0] = 0, n, 0
     while top >= 0:
         half = counts[top] // 2
         half -= half % 8
@@ -438,6 +438,7 @@ def train_steps(params, sizes, codes, slopes, loss, fused, x_t, y, order, starts
     deltas = np.empty(rows[-1])
     yb = np.empty((sizes[depth], batch))
     grad = np.empty(params.size)
+    stack, sums = np.zeros((3, 64), np.int64), np.zeros(64)
     for s in range(starts.size):
         a0 = acts[rows[0]:rows[1]].reshape((sizes[0], batch))
         a0_t = acts_t[rows[0]:rows[1]].reshape((batch, sizes[0]))
@@ -473,7 +474,7 @@ def train_steps(params, sizes, codes, slopes, loss, fused, x_t, y, order, starts
             dW = grad[start:w_end].reshape((n_out, n_in))
             db = grad[w_end:offsets[l]]
             for i in range(n_out):  # BP3
-                db[i] = pairwise_sum(delta[i], batch) / batch
+                db[i] = pairwise_sum(delta[i], batch, stack, sums) / batch
             weight_gradient(delta, acts_t[rows[l - 1]:rows[l]].reshape((batch, n_in)), dW)  # BP4
             for i in range(n_out):
                 for k in range(n_in):

@@ -203,3 +203,14 @@ def test_the_kernels_schedules_and_bias_corrections_are_pythons():
                    == schedule.learning_rate(0.03, t) for t in range(0, 5000, 7))
     assert all(kernel.bias_correction(beta, t) == 1.0 - beta**t
                for beta in (0.9, 0.999, 0.95) for t in range(1, 5000, 3))
+
+
+@pytest.mark.parametrize("m", [1, 7, 8, 10, 64, 129, 250, 1000, 1797])
+def test_the_kernels_bias_gradient_sums_as_numpy_does(m):
+    """BP3's Σ over the batch in NumPy's pairwise order, so ∂C/∂b agrees to the last bit."""
+    kernel = fast.load_kernel()
+    delta = np.random.default_rng(m).normal(size=(3, m))
+    expected = np.empty((3, 1))
+    delta.sum(axis=1, keepdims=True, out=expected)
+    got = [kernel.pairwise_sum(row, m, np.zeros((3, 64), np.int64), np.zeros(64)) for row in delta]
+    assert got == list(expected[:, 0])
