@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,6 +55,46 @@ MAX_LAYER_WEIGHTS = 16_384
 def enabled() -> bool:
     """Whether the environment allows the kernel (BPP_KERNEL=numpy forbids it)."""
     return os.environ.get(ENV, "").strip().lower() != "numpy"
+
+
+_warming: list[threading.Thread] = []  # the server's warm-up, while it runs
+
+
+def warm_up_in_background() -> None:
+    """Have the kernel compiled before anyone trains, without making them wait: the first
+    compile takes half a minute, which the server's first Play would otherwise spend frozen.
+    A child process compiles into numba's on-disk cache (on the other core, away from this
+    process's GIL); then this process loads it. Until then Trainer.train steps in NumPy."""
+    if enabled() and not _warming:
+        _warming.append(threading.Thread(target=warm_up, args=(True,), name="kernel-warm-up", daemon=True))
+        _warming[0].start()
+
+
+def warm_up(compile_elsewhere: bool = False) -> None:
+    """Compile the kernel (or load it from the cache) by training a tiny network two steps."""
+    if compile_elsewhere:
+        subprocess.run([sys.executable, "-c", "from app.engine.fast import warm_up; warm_up()"],
+                       check=False, capture_output=True, timeout=600)
+    if load_kernel() is not None:
+        train(tiny_trainer(), 2, float("inf"), wait=True)
+
+
+def tiny_trainer() -> Trainer:
+    """A 2-2-1 network on four points: every call of the kernel has the same argument types,
+    so training this compiles it for every network."""
+    from app.engine.datasets import Dataset
+    from app.engine.losses import get_loss
+    from app.engine.network import Network
+    from app.engine.trainer import Trainer
+
+    rng = np.random.default_rng(0)
+    net = Network([2, 2, 1], [ACTIVATIONS["tanh"], ACTIVATIONS["sigmoid"]], rng)
+    x, y = rng.normal(size=(2, 4)), np.array([[0.0, 1.0, 1.0, 0.0]])
+    return Trainer(net, get_loss("binary_cross_entropy"), GradientDescent(), Dataset(x, y, x, y), 2, rng)
+
+
+def still_warming() -> bool:
+    return bool(_warming) and _warming[0].is_alive()
 
 
 @functools.cache
@@ -237,9 +280,12 @@ def chunk_steps(trainer: Trainer, seconds_per_step: float, left: int, budget: fl
     return max(1, min(left, fit, cap))
 
 
-def train(trainer: Trainer, steps: int, budget_seconds: float) -> int | None:
+def train(trainer: Trainer, steps: int, budget_seconds: float, wait: bool = False) -> int | None:
     """Trainer.train through the kernel: the same updates, divergence and counts; None when
-    the kernel is unavailable or the configuration is not one it computes."""
+    the kernel is unavailable, still being compiled by the warm-up (unless ``wait``), or the
+    configuration is not one it computes."""
+    if still_warming() and not wait:
+        return None
     p = plan(trainer)
     kernel = load_kernel() if p is not None else None
     if p is None or kernel is None:

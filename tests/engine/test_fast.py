@@ -182,6 +182,22 @@ def test_without_numba_the_readable_engine_trains(monkeypatch):
     assert t.train(10) == 10 and t.step_count == 10
 
 
+def test_while_the_server_warms_the_kernel_up_numpy_trains(monkeypatch):
+    monkeypatch.setattr(fast, "still_warming", lambda: True)
+    t = trainer("relu", "sigmoid", "binary_cross_entropy", "sgd", kernel=True)
+    assert fast.train(t, 5, float("inf")) is None
+    assert t.train(5) == 5
+    assert fast.train(t, 5, float("inf"), wait=True) == 5 and t.step_count == 10
+
+
+def test_the_warm_up_compiles_in_a_child_process_then_loads_the_cache(monkeypatch):
+    commands: list[list[str]] = []
+    monkeypatch.setattr(fast.subprocess, "run", lambda command, **_: commands.append(command))
+    fast.warm_up(compile_elsewhere=True)
+    assert commands[0][-1] == "from app.engine.fast import warm_up; warm_up()"
+    assert fast.train(fast.tiny_trainer(), 3, float("inf")) == 3
+
+
 def test_what_the_kernel_does_not_compute_falls_back():
     t = trainer("relu", "sigmoid", "binary_cross_entropy", "sgd", kernel=True)
     t.batch_size = t.data.x_train.shape[1] + 1  # a batch larger than the training set
