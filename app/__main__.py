@@ -27,8 +27,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
     settings = Settings.from_env()
-    warm_up_in_background()  # the training kernel compiles while the server starts
-    server(create_app(settings), settings, args.host, args.port).run()
+    serving = server(create_app(settings), settings, args.host, args.port)
+    warm_up_in_background(lambda: serving.started)  # the training kernel, once it listens
+    serving.run()
 
 
 if __name__ == "__main__":

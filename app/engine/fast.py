@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -60,18 +60,22 @@ def enabled() -> bool:
 _warming: list[threading.Thread] = []  # the server's warm-up, while it runs
 
 
-def warm_up_in_background() -> None:
+def warm_up_in_background(ready: Callable[[], bool] = lambda: True) -> None:
     """Have the kernel compiled before anyone trains, without making them wait: the first
     compile takes half a minute, which the server's first Play would otherwise spend frozen.
-    A child process compiles into numba's on-disk cache (on the other core, away from this
-    process's GIL); then this process loads it. Until then Trainer.train steps in NumPy."""
+    Once ``ready`` (the server listens, so its start is not slowed), a child process compiles
+    into numba's on-disk cache (on the other core, away from this process's GIL); then this
+    process loads it. Until then Trainer.train steps in NumPy."""
     if enabled() and not _warming:
-        _warming.append(threading.Thread(target=warm_up, args=(True,), name="kernel-warm-up", daemon=True))
+        _warming.append(threading.Thread(target=warm_up, args=(True, ready), name="kernel-warm-up",
+                                         daemon=True))
         _warming[0].start()
 
 
-def warm_up(compile_elsewhere: bool = False) -> None:
+def warm_up(compile_elsewhere: bool = False, ready: Callable[[], bool] = lambda: True) -> None:
     """Compile the kernel (or load it from the cache) by training a tiny network two steps."""
+    while not ready():
+        time.sleep(0.05)
     if compile_elsewhere:
         subprocess.run([sys.executable, "-c", "from app.engine.fast import warm_up; warm_up()"],
                        check=False, capture_output=True, timeout=600)
