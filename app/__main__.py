@@ -17,6 +17,7 @@ def pin_blas() -> None:
 
 def main() -> None:
     pin_blas()
+    from app.engine.fast import warm_up_in_background
     from app.main import create_app
     from app.serve import server
     from app.settings import Settings
@@ -26,7 +27,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
     settings = Settings.from_env()
-    server(create_app(settings), settings, args.host, args.port).run()
+    serving = server(create_app(settings), settings, args.host, args.port)
+    warm_up_in_background(lambda: serving.started)  # the training kernel, once it listens
+    serving.run()
 
 
 if __name__ == "__main__":

@@ -15,10 +15,18 @@ from app.__main__ import pin_blas
 
 pin_blas()  # as the server does, before NumPy loads
 
+import numpy as np  # noqa: E402
 import uvicorn  # noqa: E402
 import websockets  # noqa: E402
 
 from app.config import SessionConfig  # noqa: E402
+from app.engine import fast  # noqa: E402
+from app.engine.activations import get_activation  # noqa: E402
+from app.engine.datasets import Dataset, make_dataset  # noqa: E402
+from app.engine.losses import get_loss  # noqa: E402
+from app.engine.network import Network  # noqa: E402
+from app.engine.optimizers import GradientDescent  # noqa: E402
+from app.engine.trainer import Trainer  # noqa: E402
 from app.frames import encode_frame  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.serve import server_options  # noqa: E402
@@ -47,13 +55,68 @@ def session(batch_size: int | None = None) -> Session:
     return s
 
 
+def wide_inputs() -> Dataset:
+    """MNIST's shape without MNIST: 784 inputs in [0, 1], ten one-hot classes, 2,000 examples."""
+    rng = np.random.default_rng(0)
+    x, labels = rng.uniform(0.0, 1.0, (784, 2000)), rng.integers(0, 10, 2000)
+    y = np.eye(10)[labels].T
+    return Dataset(x[:, :1000], y[:, :1000], x[:, 1000:], y[:, 1000:], task="multiclass")
+
+
+def shape_trainer(data: Dataset, hidden: list[int], batch: int) -> Trainer:
+    """tanh hidden layers; sigmoid and cross-entropy for one output, softmax for several."""
+    outputs = data.y_train.shape[0]
+    output, loss = ("sigmoid", "binary_cross_entropy") if outputs == 1 else ("softmax", "categorical_cross_entropy")
+    sizes = [data.x_train.shape[0], *hidden, outputs]
+    activations = [get_activation("tanh")] * len(hidden) + [get_activation(output)]
+    net = Network(sizes, activations, np.random.default_rng(0))
+    return Trainer(net, get_loss(loss), GradientDescent(0.01), data, min(batch, data.x_train.shape[1]),
+                   np.random.default_rng(1))
+
+
+def engine_shapes() -> list[tuple[str, Trainer]]:
+    """The five shapes of issue 13."""
+    spiral = make_dataset("spiral", 500, 0.0, 0.5, np.random.default_rng(0))
+    digits = make_dataset("digits", 1797, 0.0, 0.2, np.random.default_rng(0))
+    return [("2-8-8-1 spiral, batch 10", shape_trainer(spiral, [8, 8], 10)),
+            ("2-8-8-1 spiral, full batch 250", shape_trainer(spiral, [8, 8], 250)),
+            ("2-8x6-1 spiral, batch 32", shape_trainer(spiral, [8] * 6, 32)),
+            ("digits 64-32-10, batch 64", shape_trainer(digits, [32], 64)),
+            ("784-100-40-10, batch 32", shape_trainer(wide_inputs(), [100, 40], 32))]
+
+
+def cpu_rate(fn: Callable[[], object], seconds: float) -> float:
+    """Calls per second of this process's CPU time: on a machine that other work shares, the
+    rate the engine reaches when it has a core to itself, which wall time would understate."""
+    fn()
+    calls, start = 0, time.process_time()
+    while (elapsed := time.process_time() - start) < seconds:
+        fn()
+        calls += 1
+    return calls / elapsed
+
+
+def kernel_rate(trainer: Trainer, seconds: float) -> float:
+    """Updates per CPU second of Trainer.train, which uses the compiled kernel where it applies
+    (compiled or loaded from the cache beforehand)."""
+    trainer.kernel = True
+    trainer.train(1)
+    done, start = 0, time.process_time()
+    while (elapsed := time.process_time() - start) < seconds:
+        done += trainer.train(1000)
+    return done / elapsed
+
+
 def engine_rows(seconds: float) -> list[tuple[str, str]]:
+    """Updates per CPU second, the readable NumPy engine (one Trainer.step per call) beside the
+    kernel."""
     rows = []
-    for label, batch in (("batch 10", 10), ("full batch", None)):
-        s = session(batch)
-        steps = rate(s.trainer.step, seconds)
-        rows.append((f"training steps/s, 2-8-8-1 spiral, {label} ({s.trainer.batch_size})",
-                     f"{steps:,.0f}  ({1e6 / steps:.1f} µs/step)"))
+    for label, trainer in engine_shapes():
+        readable = cpu_rate(trainer.step, seconds)
+        compiled = kernel_rate(trainer, seconds) if fast.load_kernel() else float("nan")
+        path = "kernel" if fast.plan(trainer) else "NumPy"
+        rows.append((f"engine updates per CPU second, {label}: readable / train ({path})",
+                     f"{readable:,.0f} / {compiled:,.0f}  ({compiled / readable:.1f}x)"))
     s = session(10)
     limits = Settings().limits
     grid, maps = limits.grid_size, limits.neuron_map_size
@@ -126,8 +189,9 @@ def delivery_rows(seconds: float) -> list[tuple[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
+    parser.add_argument("--engine", action="store_true", help="only the engine's updates/s")
     args = parser.parse_args()
-    rows = engine_rows(args.seconds) + delivery_rows(args.seconds)
+    rows = engine_rows(args.seconds) + ([] if args.engine else delivery_rows(args.seconds))
     width = max(len(name) for name, _ in rows)
     print(f"{'measurement':<{width}}  value")
     print(f"{'-' * width}  {'-' * 30}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.engine import fast
 from app.engine.datasets import Dataset, Task
 from app.engine.losses import Loss
 from app.engine.network import Gradients, LayerTrace, Network, tolerates_divergence
@@ -101,6 +102,10 @@ class Trainer:
         self.loss_diverged = False
         self._order = np.empty(0, dtype=int)
         self._cursor = 0
+        # Whether train() may use the compiled kernel (app/engine/fast.py) where it applies.
+        self.kernel = fast.enabled()
+        self.fast_cache: tuple[Array, Array] | None = None  # x_train and its transpose
+        self.fast_seconds_per_step = 0.0  # measured, to size the kernel's calls
 
     @property
     def epoch(self) -> float:
@@ -151,7 +156,10 @@ class Trainer:
 
     def train(self, steps: int, budget_seconds: float = float("inf")) -> int:
         """Up to ``steps`` updates, fewer if the time budget runs out or the parameters stop
-        being finite; returns how many ran. The budget lets a caller share its thread."""
+        being finite; returns how many ran. The budget lets a caller share its thread. The
+        compiled kernel runs them where it can: the same updates, several times faster."""
+        if self.kernel and (ran := fast.train(self, steps, budget_seconds)) is not None:
+            return ran
         deadline = time.perf_counter() + budget_seconds
         done = 0
         while done < steps and not self.diverged:

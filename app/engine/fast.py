@@ -1,0 +1,309 @@
+"""The fast path of Trainer.train: many updates per call of a compiled kernel (app/engine/kernel.py).
+
+A tiny network's step is some forty NumPy calls of about a microsecond each, so NumPy alone
+cannot go much faster however it is written; the kernel runs whole stretches of steps without
+returning to Python. It implements network.py's equations with the same operations, so its
+parameters agree with the readable engine's to rounding; the batches come from the trainer's own
+generator, drawn the same way, so the runs are the same runs.
+
+It is used when numba is importable, BPP_KERNEL is not "numpy", and ``plan`` finds the
+configuration supported; otherwise ``train`` returns None and the trainer steps in NumPy.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.engine.activations import ACTIVATIONS, Activation, leaky_relu
+from app.engine.losses import HUBER_DELTA, LOSSES
+from app.engine.optimizers import Adam, GradientDescent, Momentum, Nesterov, Optimizer, RMSProp
+from app.engine.schedules import Schedule
+
+if TYPE_CHECKING:
+    from app.engine.trainer import Trainer
+
+Array = np.ndarray
+ENV = "BPP_KERNEL"  # "numpy" turns the kernel off
+# Names in the kernel's code order (kernel.SIGMOID == 0, ...).
+ACTIVATION_CODES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "linear", "softmax")
+LOSS_CODES = ("mse", "mae", "huber", "binary_cross_entropy", "categorical_cross_entropy")
+OPTIMIZER_CODES: tuple[type[Optimizer], ...] = (GradientDescent, Momentum, Nesterov, RMSProp, Adam)
+PENALTY_CODES = ("none", "l1", "l2")
+SCHEDULE_CODES = ("none", "exponential", "inverse_time", "step")
+# A call runs steps for about this long, then returns to check the time budget and the caller:
+# long enough that Python's share is a few percent, short enough to keep the server responsive.
+CHUNK_SECONDS = 0.004
+MAX_CHUNK_STEPS = 4096
+MAX_CHUNK_EXAMPLES = 1 << 20  # bounds the batch-order buffer of one call
+# Past this many weights in one layer OpenBLAS's blocked products outrun the kernel's loops
+# (784-100-40-10 at batch 32: about half NumPy's rate), so such networks train in NumPy. The
+# app's own limits (16 neurons a layer, 64 inputs) stay far below it.
+MAX_LAYER_WEIGHTS = 16_384
+
+
+def enabled() -> bool:
+    """Whether the environment allows the kernel (BPP_KERNEL=numpy forbids it)."""
+    return os.environ.get(ENV, "").strip().lower() != "numpy"
+
+
+_warming: list[threading.Thread] = []  # the server's warm-up, while it runs
+
+
+def warm_up_in_background(ready: Callable[[], bool] = lambda: True) -> None:
+    """Have the kernel compiled before anyone trains, without making them wait: the first
+    compile takes half a minute, which the server's first Play would otherwise spend frozen.
+    Once ``ready`` (the server listens, so its start is not slowed), a child process compiles
+    into numba's on-disk cache (on the other core, away from this process's GIL); then this
+    process loads it. Until then Trainer.train steps in NumPy."""
+    if enabled() and not _warming:
+        _warming.append(threading.Thread(target=warm_up, args=(True, ready), name="kernel-warm-up",
+                                         daemon=True))
+        _warming[0].start()
+
+
+def warm_up(compile_elsewhere: bool = False, ready: Callable[[], bool] = lambda: True) -> None:
+    """Compile the kernel (or load it from the cache) by training a tiny network two steps."""
+    while not ready():
+        time.sleep(0.05)
+    if compile_elsewhere:
+        subprocess.run([sys.executable, "-c", "from app.engine.fast import warm_up; warm_up()"],
+                       check=False, capture_output=True, timeout=600)
+    if load_kernel() is not None:
+        train(tiny_trainer(), 2, float("inf"), wait=True)
+
+
+def tiny_trainer() -> Trainer:
+    """A 2-2-1 network on four points: every call of the kernel has the same argument types,
+    so training this compiles it for every network."""
+    from app.engine.datasets import Dataset
+    from app.engine.losses import get_loss
+    from app.engine.network import Network
+    from app.engine.trainer import Trainer
+
+    rng = np.random.default_rng(0)
+    net = Network([2, 2, 1], [ACTIVATIONS["tanh"], ACTIVATIONS["sigmoid"]], rng)
+    x, y = rng.normal(size=(2, 4)), np.array([[0.0, 1.0, 1.0, 0.0]])
+    return Trainer(net, get_loss("binary_cross_entropy"), GradientDescent(), Dataset(x, y, x, y), 2, rng)
+
+
+def still_warming() -> bool:
+    return bool(_warming) and _warming[0].is_alive()
+
+
+@functools.cache
+def load_kernel() -> ModuleType | None:
+    """The compiled kernel's module, or None without numba. Imported on first use, since numba
+    itself takes a second to import and a server that never trains should not pay it."""
+    try:
+        from app.engine import kernel
+    except ImportError:
+        return None
+    return kernel
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The trainer's configuration in the kernel's terms."""
+
+    sizes: Array
+    codes: Array
+    slopes: Array
+    loss: int
+    fused: bool
+    optimizer: int
+    hyper: Array
+    schedule: int
+    penalty: int
+
+
+def activation_code(act: Activation) -> tuple[int, float] | None:
+    """(code, leaky slope) of a registry activation; None for anything the kernel does not know."""
+    if act.name == "leaky_relu":
+        slope = float(act.df(np.array([-1.0]))[0])
+        return (ACTIVATION_CODES.index("leaky_relu"), slope) if act is leaky_relu(slope) else None
+    if ACTIVATIONS.get(act.name) is not act:
+        return None
+    return ACTIVATION_CODES.index(act.name), 0.0
+
+
+def hyperparameters(opt: Optimizer) -> Array:
+    """(β | ρ | β1, β2, ε) as kernel.update reads them."""
+    if isinstance(opt, Momentum | Nesterov):
+        return np.array([opt.beta, 0.0, 0.0])
+    if isinstance(opt, RMSProp):
+        return np.array([opt.rho, 0.0, opt.eps])
+    if isinstance(opt, Adam):
+        return np.array([opt.beta1, opt.beta2, opt.eps])
+    return np.zeros(3)
+
+
+def plan(trainer: Trainer) -> Plan | None:
+    """The kernel's view of the trainer, or None where it would not compute the same thing."""
+    net, data, opt, loss = trainer.network, trainer.data, trainer.optimizer, trainer.loss
+    codes = [activation_code(layer.activation) for layer in net.layers]
+    supported = (
+        all(c is not None for c in codes)
+        and all(layer.activation.elementwise for layer in net.layers[:-1])
+        and LOSSES.get(loss.name) is loss
+        and type(opt) in OPTIMIZER_CODES
+        and type(opt.schedule) is Schedule
+        and net.params.dtype == data.x_train.dtype == data.y_train.dtype == np.float64
+        and 1 <= trainer.batch_size <= data.x_train.shape[1]
+        and max(layer.W.size for layer in net.layers) <= MAX_LAYER_WEIGHTS
+        and HUBER_DELTA == 1.0
+    )
+    if not supported:
+        return None
+    fused = net.layers[-1].activation.name == loss.fused_with
+    if loss.fused_with is not None and not fused:  # cross-entropy off its own output: NumPy's
+        return None
+    return Plan(
+        sizes=np.array(net.sizes, dtype=np.int64),
+        codes=np.array([c[0] for c in codes if c is not None], dtype=np.int64),
+        slopes=np.array([c[1] for c in codes if c is not None]),
+        loss=LOSS_CODES.index(loss.name), fused=fused,
+        optimizer=OPTIMIZER_CODES.index(type(opt)), hyper=hyperparameters(opt),
+        schedule=SCHEDULE_CODES.index(opt.schedule.name),
+        penalty=PENALTY_CODES.index(trainer.regularizer.name) if trainer.regularizer.active else 0,
+    )
+
+
+def state_buffers(opt: Optimizer, size: int) -> tuple[Array, Array]:
+    """The optimizer's state as two arrays the kernel updates in place (zeros before the first
+    step, which is what the optimizers' 0.0 stands for); fresh copies, so that nothing holding
+    the old state sees it change."""
+    if opt.state is None:
+        return np.zeros(size), np.zeros(size)
+    if isinstance(opt.state, tuple):
+        return np.array(opt.state[0], dtype=float), np.array(opt.state[1], dtype=float)
+    return np.array(opt.state, dtype=float), np.zeros(size)
+
+
+def store_state(opt: Optimizer, s1: Array, s2: Array) -> None:
+    if isinstance(opt, Adam):
+        opt.state = (s1, s2)
+    elif not isinstance(opt, GradientDescent):
+        opt.state = s1
+
+
+@dataclass
+class Orders:
+    """The batches of a stretch of steps, drawn as Trainer.upcoming_indices draws them: each
+    step's examples are ``flat[starts[s]:starts[s] + batch]``."""
+
+    flat: Array
+    starts: Array
+    segments: list[tuple[int, int, bool]]  # (first step, cursor, whether its order was drawn)
+    orders: list[Array]
+
+
+def draw_orders(trainer: Trainer, steps: int) -> Orders:
+    """Permutations for ``steps`` batches: the rest of the current one, then new ones."""
+    batch, n = trainer.batch_size, trainer.data.x_train.shape[1]
+    order, cursor = trainer._order, trainer._cursor
+    orders: list[Array] = []
+    starts: list[Array] = []
+    segments: list[tuple[int, int, bool]] = []
+    offset, done, drawn = 0, 0, False
+    while done < steps:
+        if cursor + batch > order.size:
+            order, cursor, drawn = trainer.rng.permutation(n), 0, True
+        count = min((order.size - cursor) // batch, steps - done)
+        segments.append((done, cursor, drawn))
+        orders.append(order)
+        starts.append(np.arange(count, dtype=np.int64) * batch + (offset + cursor))
+        offset += order.size
+        cursor += count * batch
+        done += count
+    return Orders(np.concatenate(orders), np.concatenate(starts), segments, orders)
+
+
+def settle_orders(trainer: Trainer, orders: Orders, rng_state: Mapping[str, Any], stop: int,
+                  used: bool) -> None:
+    """Leave the batch order where the readable trainer would: at step ``stop`` of the stretch,
+    either after it (``used``) or before it (a diverged step, whose batch is not used up). The
+    generator goes back to the state in which only the orders up to that step were drawn."""
+    seg = max(i for i, (first, _, _) in enumerate(orders.segments) if first <= stop)
+    first, cursor, _ = orders.segments[seg]
+    trainer._order = orders.orders[seg]
+    trainer._cursor = cursor + (stop - first + used) * trainer.batch_size
+    draws = sum(drawn for _, _, drawn in orders.segments[: seg + 1])
+    if draws < sum(drawn for _, _, drawn in orders.segments):
+        trainer.rng.bit_generator.state = rng_state
+        for _ in range(draws):
+            trainer.rng.permutation(trainer.data.x_train.shape[1])
+
+
+def transposed_inputs(trainer: Trainer) -> Array:
+    """x_train one example per row, made once per data set: a batch is then rows to copy."""
+    cached = trainer.fast_cache
+    if cached is None or cached[0] is not trainer.data.x_train:
+        cached = trainer.fast_cache = (trainer.data.x_train, np.ascontiguousarray(trainer.data.x_train.T))
+    return cached[1]
+
+
+def run_chunk(trainer: Trainer, p: Plan, kernel: ModuleType, steps: int) -> tuple[int, bool]:
+    """Up to ``steps`` updates in one kernel call; (steps the train loop counts, diverged)."""
+    rng_state = trainer.rng.bit_generator.state
+    orders = draw_orders(trainer, steps)
+    opt, reg, data = trainer.optimizer, trainer.regularizer, trainer.data
+    s1, s2 = state_buffers(opt, trainer.network.params.size)
+    done, status = kernel.train_steps(
+        trainer.network.params, p.sizes, p.codes, p.slopes, p.loss, p.fused,
+        transposed_inputs(trainer), np.ascontiguousarray(data.y_train), orders.flat,
+        orders.starts, trainer.batch_size, p.optimizer, p.hyper, float(opt.learning_rate),
+        p.schedule, float(opt.schedule.rate), int(opt.schedule.every), opt.steps_taken, s1, s2,
+        p.penalty, float(reg.rate))
+    store_state(opt, s1, s2)
+    opt.steps_taken += done
+    trainer.step_count += done
+    trainer.examples_seen += done * trainer.batch_size
+    if status == kernel.LOSS_DIVERGED:
+        trainer.loss_diverged = True
+        settle_orders(trainer, orders, rng_state, done, used=False)
+        return done + 1, True
+    settle_orders(trainer, orders, rng_state, done - 1, used=True)
+    return done, status == kernel.PARAMS_DIVERGED
+
+
+def chunk_steps(trainer: Trainer, seconds_per_step: float, left: int, budget: float) -> int:
+    """How many steps the next call runs: about CHUNK_SECONDS' worth, within the budget."""
+    fit = int(min(CHUNK_SECONDS, max(budget, 0.0)) / seconds_per_step) if seconds_per_step else 1
+    cap = max(1, min(MAX_CHUNK_STEPS, MAX_CHUNK_EXAMPLES // trainer.batch_size))
+    return max(1, min(left, fit, cap))
+
+
+def train(trainer: Trainer, steps: int, budget_seconds: float, wait: bool = False) -> int | None:
+    """Trainer.train through the kernel: the same updates, divergence and counts; None when
+    the kernel is unavailable, still being compiled by the warm-up (unless ``wait``), or the
+    configuration is not one it computes."""
+    if still_warming() and not wait:
+        return None
+    p = plan(trainer)
+    kernel = load_kernel() if p is not None else None
+    if p is None or kernel is None:
+        return None
+    deadline = time.perf_counter() + budget_seconds
+    done = 0
+    per_step = trainer.fast_seconds_per_step
+    while done < steps and not trainer.diverged:
+        start = time.perf_counter()
+        n = chunk_steps(trainer, per_step, steps - done, deadline - start)
+        ran, diverged = run_chunk(trainer, p, kernel, n)
+        done += ran
+        now = time.perf_counter()
+        per_step = trainer.fast_seconds_per_step = (now - start) / max(ran, 1)
+        if diverged or now > deadline:
+            break
+    return done

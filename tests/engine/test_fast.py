@@ -1,0 +1,230 @@
+"""The compiled kernel against the readable engine it reimplements: after thousands of steps of
+every activation, loss/output pair, optimizer, penalty and schedule, the same parameters (to
+1e-12), the same optimizer state, batch order and counts, and divergence at the same step."""
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.engine import fast
+from app.engine.activations import get_activation
+from app.engine.datasets import Dataset, Task
+from app.engine.losses import get_loss
+from app.engine.network import Network
+from app.engine.optimizers import make_optimizer
+from app.engine.regularization import Regularizer
+from app.engine.schedules import Schedule
+from app.engine.trainer import Trainer
+
+pytest.importorskip("numba", reason="the kernel needs numba; without it the NumPy engine trains")
+
+STEPS = 2000
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "linear"]
+# (output activation, loss): every loss, the fused pairs, and softmax under MSE, whose BP1 takes
+# the full Jacobian product. MAE's sign jumps, so it meets only exact functions: a last-bit
+# difference in tanh (see ``tolerance``) can flip the sign of a − y near 0, and the runs part.
+PAIRS = [("sigmoid", "binary_cross_entropy"), ("softmax", "categorical_cross_entropy"),
+         ("linear", "mse"), ("sigmoid", "mse"), ("softmax", "mse"), ("linear", "mae"),
+         ("tanh", "huber"), ("linear", "huber"), ("relu", "mse")]
+OPTIMIZERS = {"sgd": 0.05, "momentum": 0.02, "nesterov": 0.02, "rmsprop": 0.003, "adam": 0.003}
+
+
+def dataset(task: Task, outputs: int) -> Dataset:
+    """60 training points on the playground's square; classes split by a curve, or a sine."""
+    x = np.random.default_rng(7).uniform(-6.0, 6.0, (2, 100))
+    if task == "regression":
+        y = (np.sin(x[0]) + x[1] / 6.0)[None, :]
+    else:
+        label = ((x[1] > 3.0 * np.sin(x[0])).astype(int) + (x[0] > 2.0)) % outputs
+        y = np.eye(outputs)[label].T if outputs > 1 else label[None, :].astype(float)
+    return Dataset(x[:, :60] / 6.0, y[:, :60], x[:, 60:] / 6.0, y[:, 60:], task=task)
+
+
+def trainer(hidden: str, output: str, loss: str, optimizer: str, *, kernel: bool,
+            lr: float | None = None, batch: int = 7, **options: Any) -> Trainer:
+    outputs = 3 if output == "softmax" else 1
+    task: Task = "multiclass" if outputs > 1 else "binary" if loss.endswith("entropy") else "regression"
+    if loss == "mse" and output in ("sigmoid", "relu"):
+        task = "binary"
+    activations = [get_activation(hidden, 0.1), get_activation(hidden, 0.1), get_activation(output)]
+    net = Network([2, 5, 4, outputs], activations, np.random.default_rng(1))
+    opt = make_optimizer(optimizer, learning_rate=OPTIMIZERS[optimizer] if lr is None else lr,
+                         schedule=options.pop("schedule", Schedule()))
+    t = Trainer(net, get_loss(loss), opt, dataset(task, outputs), batch, np.random.default_rng(2),
+                **options)
+    t.kernel = kernel
+    return t
+
+
+def tolerance(readable: Trainer) -> float:
+    """1e-12 of the largest parameter; 1e-10 with tanh, the one function NumPy computes with its
+    own SIMD polynomial where the kernel has the C library's: they differ in the last bit of
+    some values, which thousands of steps carry up to about 1e-12 (every other function and
+    product the kernel rounds exactly as NumPy and OpenBLAS do)."""
+    scale = max(1.0, float(np.abs(readable.network.params).max()))
+    tanh = any(layer.activation.name == "tanh" for layer in readable.network.layers)
+    return (1e-10 if tanh else 1e-12) * scale
+
+
+def assert_same_run(readable: Trainer, compiled: Trainer) -> None:
+    np.testing.assert_allclose(compiled.network.params, readable.network.params, rtol=0,
+                               atol=tolerance(readable))
+    assert (compiled.step_count, compiled.examples_seen, compiled.optimizer.steps_taken) == (
+        readable.step_count, readable.examples_seen, readable.optimizer.steps_taken)
+    assert compiled.loss_diverged == readable.loss_diverged
+    np.testing.assert_array_equal(compiled.upcoming_indices(), readable.upcoming_indices())
+    assert compiled.rng.random() == readable.rng.random()
+    if readable.optimizer.state is None:
+        assert compiled.optimizer.state is None
+    else:
+        np.testing.assert_allclose(np.ravel(compiled.optimizer.state), np.ravel(readable.optimizer.state),
+                                   rtol=1e-9, atol=1e-13)
+
+
+def run_both(*args: str, steps: int = STEPS, **options: Any) -> tuple[Trainer, Trainer, int, int]:
+    readable = trainer(*args, kernel=False, **dict(options))
+    compiled = trainer(*args, kernel=True, **dict(options))
+    done_r, done_c = readable.train(steps), compiled.train(steps)
+    assert fast.plan(compiled) is not None
+    return readable, compiled, done_r, done_c
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_every_hidden_activation_and_optimizer_trains_as_the_readable_engine(hidden, optimizer):
+    readable, compiled, done_r, done_c = run_both(hidden, "sigmoid", "binary_cross_entropy", optimizer)
+    assert done_r == done_c == STEPS
+    assert_same_run(readable, compiled)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+@pytest.mark.parametrize(("output", "loss"), PAIRS)
+def test_every_loss_and_output_trains_as_the_readable_engine(output, loss, optimizer):
+    readable, compiled, done_r, done_c = run_both("elu", output, loss, optimizer)
+    assert done_r == done_c == STEPS
+    assert_same_run(readable, compiled)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize(("penalty", "schedule"), [
+    ("l1", Schedule("exponential", 0.5, 300)), ("l2", Schedule("inverse_time", 0.5, 200)),
+    ("l2", Schedule("step", 0.5, 700))])
+def test_penalties_and_schedules_train_as_the_readable_engine(penalty, schedule, optimizer):
+    readable, compiled, done_r, done_c = run_both(
+        "relu", "sigmoid", "binary_cross_entropy", optimizer, schedule=schedule,
+        regularizer=Regularizer(penalty, 0.003))
+    assert done_r == done_c == STEPS
+    assert_same_run(readable, compiled)
+
+
+@pytest.mark.parametrize(("hidden", "output", "loss", "lr"), [
+    ("linear", "linear", "mse", 2.0), ("linear", "linear", "huber", 10.0), ("relu", "linear", "mse", 10.0),
+    ("elu", "sigmoid", "mse", 1e305)])
+def test_divergence_stops_at_the_same_step(hidden, output, loss, lr):
+    readable, compiled, done_r, done_c = run_both(hidden, output, loss, "sgd", lr=lr, steps=500)
+    assert readable.diverged and compiled.diverged
+    assert done_c == done_r < 500
+    np.testing.assert_allclose(compiled.network.params, readable.network.params, rtol=1e-12)
+    assert_same_run_counts(readable, compiled)
+
+
+def assert_same_run_counts(readable: Trainer, compiled: Trainer) -> None:
+    assert (compiled.step_count, compiled.examples_seen, compiled.loss_diverged) == (
+        readable.step_count, readable.examples_seen, readable.loss_diverged)
+    np.testing.assert_array_equal(compiled.upcoming_indices(), readable.upcoming_indices())
+    assert compiled.rng.random() == readable.rng.random()
+
+
+def test_a_loss_that_overflows_is_caught_before_its_update():
+    """The batch's loss stops being finite: caught before the step, which the count includes."""
+    readable, compiled, done_r, done_c = run_both("relu", "linear", "mse", "sgd", lr=10.0, steps=500)
+    assert readable.loss_diverged and compiled.loss_diverged
+    assert done_c == done_r == compiled.step_count + 1
+
+
+def test_parameters_that_overflow_end_training_after_their_step():
+    readable, compiled, done_r, done_c = run_both("elu", "sigmoid", "mse", "sgd", lr=1e305, steps=500)
+    assert not readable.loss_diverged and not compiled.loss_diverged
+    assert compiled.diverged and done_c == done_r == compiled.step_count
+
+
+def test_training_in_short_calls_is_the_same_run_as_in_one():
+    """The runner trains a few steps per frame; where the calls end changes nothing."""
+    whole = trainer("relu", "sigmoid", "binary_cross_entropy", "momentum", kernel=True, batch=9)
+    pieces = trainer("relu", "sigmoid", "binary_cross_entropy", "momentum", kernel=True, batch=9)
+    whole.train(500)
+    for n in [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 125]:
+        pieces.train(n)
+    np.testing.assert_array_equal(pieces.network.params, whole.network.params)
+    assert_same_run_counts(whole, pieces)
+
+
+def test_a_time_budget_ends_the_call_early_but_counts_every_step():
+    t = trainer("tanh", "sigmoid", "binary_cross_entropy", "sgd", kernel=True)
+    done = t.train(10**6, budget_seconds=0.0)
+    assert 1 <= done < 10**6 and t.step_count == done
+
+
+def test_the_environment_turns_the_kernel_off(monkeypatch):
+    t = trainer("relu", "sigmoid", "binary_cross_entropy", "sgd", kernel=True)
+    monkeypatch.setenv(fast.ENV, "numpy")
+    fresh = Trainer(t.network, t.loss, t.optimizer, t.data, t.batch_size, t.rng)
+    assert not fresh.kernel
+    monkeypatch.setattr(fast, "train", lambda *args: pytest.fail("the kernel ran"))
+    assert fresh.train(10) == 10 and fresh.step_count == 10
+
+
+def test_without_numba_the_readable_engine_trains(monkeypatch):
+    monkeypatch.setattr(fast, "load_kernel", lambda: None)
+    t = trainer("relu", "sigmoid", "binary_cross_entropy", "sgd", kernel=True)
+    assert fast.train(t, 10, float("inf")) is None
+    assert t.train(10) == 10 and t.step_count == 10
+
+
+def test_while_the_server_warms_the_kernel_up_numpy_trains(monkeypatch):
+    monkeypatch.setattr(fast, "still_warming", lambda: True)
+    t = trainer("relu", "sigmoid", "binary_cross_entropy", "sgd", kernel=True)
+    assert fast.train(t, 5, float("inf")) is None
+    assert t.train(5) == 5
+    assert fast.train(t, 5, float("inf"), wait=True) == 5 and t.step_count == 10
+
+
+def test_the_warm_up_compiles_in_a_child_process_then_loads_the_cache(monkeypatch):
+    commands: list[list[str]] = []
+    monkeypatch.setattr(fast.subprocess, "run", lambda command, **_: commands.append(command))
+    fast.warm_up(compile_elsewhere=True)
+    assert commands[0][-1] == "from app.engine.fast import warm_up; warm_up()"
+    assert fast.train(fast.tiny_trainer(), 3, float("inf")) == 3
+
+
+def test_what_the_kernel_does_not_compute_falls_back():
+    t = trainer("relu", "sigmoid", "binary_cross_entropy", "sgd", kernel=True)
+    t.batch_size = t.data.x_train.shape[1] + 1  # a batch larger than the training set
+    assert fast.plan(t) is None
+    t.batch_size = 7
+    wide = Network([784, 100, 1], [get_activation("relu"), get_activation("sigmoid")], np.random.default_rng(0))
+    assert fast.plan(Trainer(wide, t.loss, t.optimizer, t.data, 7, t.rng)) is None  # BLAS is faster
+    t.data = Dataset(t.data.x_train.astype(np.float32), t.data.y_train, t.data.x_test, t.data.y_test)
+    assert fast.plan(t) is None
+
+
+def test_the_kernels_schedules_and_bias_corrections_are_pythons():
+    kernel = fast.load_kernel()
+    for schedule in [Schedule("exponential", 0.7, 30), Schedule("inverse_time", 0.3, 7), Schedule("step", 0.5, 11)]:
+        code = fast.SCHEDULE_CODES.index(schedule.name)
+        assert all(kernel.learning_rate(code, 0.03, schedule.rate, schedule.every, t)
+                   == schedule.learning_rate(0.03, t) for t in range(0, 5000, 7))
+    assert all(kernel.bias_correction(beta, t) == 1.0 - beta**t
+               for beta in (0.9, 0.999, 0.95) for t in range(1, 5000, 3))
+
+
+@pytest.mark.parametrize("m", [1, 7, 8, 10, 64, 129, 250, 1000, 1797])
+def test_the_kernels_bias_gradient_sums_as_numpy_does(m):
+    """BP3's Σ over the batch in NumPy's pairwise order, so ∂C/∂b agrees to the last bit."""
+    kernel = fast.load_kernel()
+    delta = np.random.default_rng(m).normal(size=(3, m))
+    expected = np.empty((3, 1))
+    delta.sum(axis=1, keepdims=True, out=expected)
+    got = [kernel.pairwise_sum(row, m, np.zeros((3, 64), np.int64), np.zeros(64)) for row in delta]
+    assert got == list(expected[:, 0])
