@@ -196,6 +196,9 @@ def test_openapi_lists_every_endpoint(client):
         "/api/sessions/{session_id}/gradcheck": ["post"],
         "/api/sessions/{session_id}/params": ["patch"],
         "/api/sessions/{session_id}/csv": ["put"],
+        "/api/sessions/{session_id}/room": ["post"],
+        "/api/rooms/{code}": ["delete", "get", "patch"],
+        "/api/rooms/{code}/qr.svg": ["get"],
         "/health": ["get"],
         "/metrics": ["get"],
     }

@@ -62,13 +62,13 @@ def labels(page) -> list[str]:
     return page.eval_on_selector_all("#network .node-value", "els => els.map(e => e.textContent)")
 
 
-def in_window(page, selector: str) -> bool:
-    """The element's whole box inside the viewport (or, if it is taller, from its top)."""
-    return page.eval_on_selector(selector, """el => {
+def in_window(page, selector: str, whole: bool = False) -> bool:
+    """The element's box inside the viewport: whole, or (a long one) from its top."""
+    return page.eval_on_selector(selector, """(el, whole) => {
         const box = el.getBoundingClientRect();
         return box.top >= 0 && box.left >= 0 && box.right <= innerWidth
-            && (box.bottom <= innerHeight || box.top < innerHeight / 2);
-    }""")
+            && (box.bottom <= innerHeight || (!whole && box.top < innerHeight / 2));
+    }""", whole)
 
 
 SIGMA = {"tanh": math.tanh, "relu": lambda z: max(z, 0.0), "sigmoid": lambda z: 1 / (1 + math.exp(-z))}
@@ -208,8 +208,8 @@ def test_the_result_of_every_click_is_in_the_window(browser, server_url, screens
     page.wait_for_selector("#network .node-value", timeout=WAIT_MS)
     assert in_window(page, "#network svg")
     open_node(page, 3)
-    # The numbers and the neuron they are about, both in view.
-    assert in_window(page, "#inspector") and in_window(page, "#network .node.selected")
+    # The numbers, all of them, and the neuron they are about, both in view.
+    assert in_window(page, "#inspector", whole=True) and in_window(page, "#network .node.selected")
     page.screenshot(path=screenshot_dir / f"in-view-inspector-{width}.png")
     page.click("#inspector .close")
     page.wait_for_selector("#inspector", state="hidden")

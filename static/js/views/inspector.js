@@ -111,7 +111,7 @@ export function createInspector(root, actions) {
     const opening = root.hidden;
     root.hidden = false;
     if (typing) typing.focus();
-    if (opening) reveal(head, 'start');
+    if (opening) reveal(root, 'start');
   }
 
   /** @param {import('../store.js').State} state */
