@@ -94,3 +94,8 @@ class InspectRequest(StrictModel):
 class GradCheckRequest(StrictModel):
     sample: Sample | None = Field(None, description="Check on this training example; omitted: "
                                   "on the next mini-batch")
+
+
+class LessonSessionRequest(StrictModel):
+    variant: str | None = Field(None, max_length=40, description="One of the lesson's variants; "
+                                "omitted: the lesson's own config")

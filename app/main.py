@@ -8,11 +8,12 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.api import docs, health, pages, refusals, rest, ws
+from app.api import docs, health, lessons, pages, refusals, rest, ws
 from app.api.limits import BodyLimit
 from app.api.web import HeadAsGet
 from app.connections import GOING_AWAY, Connections
 from app.health import Metrics
+from app.lessons import load_lessons
 from app.paths import resource_dir
 from app.runner import TrainingLoops
 from app.scheduler import Scheduler
@@ -47,6 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    load_lessons()  # a broken lesson file stops the server here, not in front of a class
     app = FastAPI(
         title="Backprop Playground",
         summary="Train a small neural network and read every number backprop computes.",
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.i18n_dir = resource_dir("static") / "i18n"
     refusals.install(app)
     app.include_router(rest.router)
+    app.include_router(lessons.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(docs.router)

@@ -33,6 +33,7 @@ from app.protocol import GradCheckResult, Inspection, ParamEdit
 from app.responses import finite, inspection, state, summary
 from app.runner import check_gradients, train_steps
 from app.scheduler import Account, Payer
+from app.sessions import SessionRegistry
 
 # Every refusal has the same body; the routes name the statuses they may answer with.
 REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 403, 404, 413, 422, 429, 503)}
@@ -104,7 +105,12 @@ async def create_session(registry: RegistryDep, limits: LimitsDep, address: Addr
                          config: SessionConfig | None = None) -> CreatedSession:
     """Start a session: data and network built from the config (defaults where omitted). The
     answer's `token` steers it; routes that change a session need it, reads need only the id."""
-    config = config or SessionConfig()
+    return start_session(registry, limits, address, config or SessionConfig())
+
+
+def start_session(registry: SessionRegistry, limits: Limits, address: str,
+                  config: SessionConfig) -> CreatedSession:
+    """A new session of ``config``, answered with its steering token (only here)."""
     check_config(config, limits)
     session = registry.create(config, address)
     return CreatedSession(**summary(session).model_dump(), token=session.token)
