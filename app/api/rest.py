@@ -29,6 +29,7 @@ from app.engine.csvdata import CsvError, Table, parse_csv
 from app.engine.datasets import Task, test_count
 from app.engine.trainer import classes as predicted_classes
 from app.errors import Refusal, Refused
+from app.modelfile import ModelFile, check_model, export_model, trainer_state
 from app.protocol import GradCheckResult, Inspection, ParamEdit
 from app.responses import finite, inspection, state, summary
 from app.runner import check_gradients, train_steps
@@ -116,6 +117,19 @@ def start_session(registry: SessionRegistry, limits: Limits, address: str,
     return CreatedSession(**summary(session).model_dump(), token=session.token)
 
 
+@router.post("/sessions/import", status_code=201)
+async def import_session(file: ModelFile, registry: RegistryDep, limits: LimitsDep,
+                         address: AddressDep) -> CreatedSession:
+    """Start a session from a model file that `GET /api/sessions/{id}/export` wrote: it trains
+    on exactly as the exported session would have. The file is checked against the schema, the
+    limits and its own config (every array's length) before anything is built; a bad one is
+    refused with the field and the reason."""
+    check_model(file, limits)
+    session = registry.create(file.config, address)
+    session.restore(trainer_state(file))
+    return CreatedSession(**summary(session).model_dump(), token=session.token)
+
+
 @router.get("/sessions/{session_id}")
 async def get_summary(session: SessionDep) -> SessionSummary:
     """Config, status, step count, current losses and accuracies, and the loss history."""
@@ -127,6 +141,14 @@ async def get_state(session: SessionDep) -> SessionState:
     """Everything: the summary, W and b per layer, and z, a, δ, ∂C/∂W, ∂C/∂b from the latest
     step's mini-batch (for a fresh network, the batch it will see first)."""
     return state(session)
+
+
+@router.get("/sessions/{session_id}/export")
+async def export_session(session: SessionDep) -> ModelFile:
+    """The session as a model file: config, weights, the optimizer's state, step, batch order
+    and generator state, loss history and format version. `POST /api/sessions/import` continues
+    it bit-identically. Not for a diverged run, nor one trained on an uploaded table."""
+    return export_model(session)
 
 
 @router.delete("/sessions/{session_id}", status_code=204)

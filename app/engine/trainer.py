@@ -185,7 +185,7 @@ class Trainer:
             params=self.network.params.copy(), optimizer_arrays=self.optimizer.state_arrays(),
             optimizer_steps=self.optimizer.steps_taken, step_count=self.step_count,
             examples_seen=self.examples_seen, order=self._order.copy(), cursor=self._cursor,
-            rng=self.rng.bit_generator.state, history=list(self.history.rows))
+            rng=dict(self.rng.bit_generator.state), history=list(self.history.rows))
 
     def load_state(self, state: TrainerState) -> None:
         """Continue from ``state``; its arrays must fit this trainer's network and data."""
