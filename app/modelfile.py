@@ -31,10 +31,12 @@ ENGINE = "backprop-playground 0.1.0"
 # parsed; the body-size limit comes first anyway.
 MAX_PARAMS = 1_000_000
 MAX_EXAMPLES = 10_000_000
+# Counts stay exact as floats (epochs, decay) and in JavaScript: at most 2⁵³.
+Count = Annotated[int, Field(ge=0, le=2**53)]
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Hex128 = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-f]{1,32}$")]
-HistoryRow = tuple[Annotated[int, Field(ge=0)], Finite | None, Finite | None]
+HistoryRow = tuple[Count, Finite | None, Finite | None]
 
 
 class GeneratorState(StrictModel):
@@ -48,7 +50,7 @@ class GeneratorState(StrictModel):
 
 
 class OptimizerState(StrictModel):
-    steps_taken: int = Field(ge=0, description="Updates the optimizer has made (decay, Adam's t)")
+    steps_taken: Count = Field(description="Updates the optimizer has made (decay, Adam's t)")
     arrays: list[Annotated[list[Finite], Field(max_length=MAX_PARAMS)]] = Field(
         max_length=2, description="Its state, each array laid out like `params`: the velocity "
         "(momentum, nesterov), the running mean square (rmsprop), m and v (adam); none for sgd "
@@ -64,8 +66,8 @@ class ModelFile(StrictModel):
     params: list[Finite] = Field(max_length=MAX_PARAMS, description="Every weight and bias, "
                                  "layer by layer from layer 1: W row by row, then b")
     optimizer: OptimizerState
-    step: int = Field(ge=0, description="Updates so far")
-    examples_seen: int = Field(ge=0, description="Training examples used so far (epochs)")
+    step: Count = Field(description="Updates so far")
+    examples_seen: Count = Field(description="Training examples used so far (epochs)")
     order: list[Annotated[int, Field(ge=0)]] = Field(
         max_length=MAX_EXAMPLES, description="This epoch's shuffled training examples")
     cursor: int = Field(ge=0, description="Where the next mini-batch starts in `order`")

@@ -200,3 +200,17 @@ def test_a_session_on_an_uploaded_table_is_neither_exported_nor_imported(client,
 def test_an_unknown_session_has_nothing_to_export(client):
     answer = client.get("/api/sessions/nope/export")
     assert answer.status_code == 404 and answer.json()["code"] == "session_not_found"
+
+
+def test_a_file_full_of_bad_numbers_gets_a_short_answer(client, saved):
+    """Thousands of bad entries: the first 20 named, the count in params, not one error each."""
+    answer = client.post("/api/sessions/import", json={**saved, "params": ["x"] * 5000})
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["params"] == {"errors": 5000} and len(body["errors"]) == 20
+    assert len(answer.content) < 5000
+
+
+def test_counts_past_two_to_the_53_are_refused(client, saved):
+    body = refused(client, {**saved, "step": 2**53 + 1, "examples_seen": 10**400})
+    assert fields(body) == [("step", "less_than_equal"), ("examples_seen", "less_than_equal")]
