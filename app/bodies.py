@@ -3,7 +3,7 @@ app/protocol.py."""
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app.config import Seed, SessionConfig
 from app.engine.activations import ActivationName
@@ -97,5 +97,7 @@ class GradCheckRequest(StrictModel):
 
 
 class LessonSessionRequest(StrictModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"variant": "hidden-layer"}]})
+
     variant: str | None = Field(None, max_length=40, description="One of the lesson's variants; "
                                 "omitted: the lesson's own config")

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from app import VERSION
 from app.api import docs, health, lessons, pages, refusals, rest, ws
 from app.api.limits import BodyLimit
 from app.api.web import HeadAsGet
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Backprop Playground",
         summary="Train a small neural network and read every number backprop computes.",
-        version="0.1.0",
+        version=VERSION,
         # Served by app/api/docs.py from static/vendor/ instead of a CDN.
         docs_url=None,
         redoc_url=None,

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, StringConstraints
 
+from app import VERSION
 from app.config import Limits, SessionConfig, layer_sizes, limit_errors, train_size
 from app.engine.network import parameter_count
 from app.engine.optimizers import OPTIMIZERS
@@ -26,7 +27,7 @@ from app.sessions import Session
 
 FORMAT = "backprop-playground-model"
 FORMAT_VERSION = 1
-ENGINE = "backprop-playground 0.1.0"
+ENGINE = f"backprop-playground {VERSION}"
 # Static caps, far above what any limit allows, so that a huge list is refused while it is
 # parsed; the body-size limit comes first anyway.
 MAX_PARAMS = 1_000_000

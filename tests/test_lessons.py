@@ -224,3 +224,33 @@ def test_an_unknown_lesson_or_variant_is_refused():
         LESSONS["xor"].config_of("nope")
     assert (lesson.value.code, lesson.value.status) == ("lesson_not_found", 404)
     assert (variant.value.code, variant.value.errors[0].field) == ("no_such_variant", "variant")
+
+
+@pytest.fixture
+def lesson_folder(tmp_path, monkeypatch):
+    """The lessons read from a folder of the test's own; the real ones again afterwards."""
+    import app.lessons
+
+    monkeypatch.setattr(app.lessons.resources, "files", lambda package: tmp_path)
+    load_lessons.cache_clear()
+    yield tmp_path
+    load_lessons.cache_clear()
+
+
+def test_a_broken_lesson_file_stops_the_server_from_starting(lesson_folder):
+    from app.main import create_app
+    from app.settings import Settings
+
+    (lesson_folder / "01-one-neuron-line.json").write_text(broken(title={"en": "only English"}),
+                                                           encoding="utf-8")
+    with pytest.raises(ValidationError, match="missing text in zh-Hans"):
+        create_app(Settings())
+
+
+def test_lesson_files_are_numbered_in_the_course_s_order(lesson_folder):
+    (lesson_folder / "02-one-neuron-line.json").write_text(broken(), encoding="utf-8")
+    assert list(load_lessons()) == ["one-neuron-line"]
+    (lesson_folder / "one-neuron-line.json").write_text(broken(), encoding="utf-8")
+    load_lessons.cache_clear()
+    with pytest.raises(ValueError, match="does not start with its number"):
+        load_lessons()
