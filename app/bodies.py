@@ -3,7 +3,7 @@ app/protocol.py."""
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app.config import Seed, SessionConfig
 from app.engine.activations import ActivationName
@@ -94,3 +94,10 @@ class InspectRequest(StrictModel):
 class GradCheckRequest(StrictModel):
     sample: Sample | None = Field(None, description="Check on this training example; omitted: "
                                   "on the next mini-batch")
+
+
+class LessonSessionRequest(StrictModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"variant": "hidden-layer"}]})
+
+    variant: str | None = Field(None, max_length=40, description="One of the lesson's variants; "
+                                "omitted: the lesson's own config")

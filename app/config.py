@@ -62,6 +62,10 @@ class Limits(StrictModel):
     max_body_bytes: int = Field(
         262_144, ge=1024, description="Size of a REST request body (the CSV upload excepted), "
         "checked before it is parsed")
+    max_model_bytes: int = Field(
+        2_000_000, ge=1024, description="Size of a model file sent to POST /api/sessions/import "
+        "(the largest network's export, with Adam's state and a full loss history, is about "
+        "0.2 MB), checked before it is parsed")
     session_ttl_seconds: float = Field(1800, gt=0, description="Idle time before a session ends")
     max_rooms: int = Field(100, ge=1, description="Rooms (presented sessions) open at once")
     max_room_followers: int = Field(
@@ -231,6 +235,19 @@ def train_size(data: DataConfig) -> int:
     if data.dataset != "csv":
         n_samples = min(n_samples, DATASET_INFO[data.dataset].max_samples or n_samples)
     return n_samples - test_count(n_samples, data.test_ratio)
+
+
+def layer_sizes(config: SessionConfig) -> list[int] | None:
+    """Neurons per layer, inputs first, as the config's data will make them, known without
+    making them; None for an uploaded table, whose width is its own."""
+    data = config.data
+    if data.dataset == "csv":
+        return None
+    info = DATASET_INFO[data.dataset]
+    inputs = len(data.features) if info.input_kind == "plane" else len(info.feature_names)
+    # Several classes: as many as the config asks for, or the ten digits.
+    outputs = 1 if info.task != "multiclass" else data.classes if info.takes_classes else 10
+    return [inputs, *config.network.hidden_layers, outputs]
 
 
 def fit_batch(config: SessionConfig) -> SessionConfig:

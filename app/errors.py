@@ -48,13 +48,21 @@ class Refused(Exception):
                        errors=self.errors)
 
 
+# Field errors listed in one refusal: a long list of bad numbers (a model file's) would
+# otherwise be answered with an error per number, a reply many times the size of the request.
+MAX_FIELD_ERRORS = 20
+
+
 def invalid(errors: Sequence[Mapping[str, Any]], skip: int = 0) -> Refusal:
-    """pydantic's validation errors as a refusal; ``skip`` drops leading location parts (FastAPI's
-    "body", a tagged union's tag) that are not the client's field names."""
-    return Refusal(code="invalid", message="invalid request", errors=[
+    """pydantic's validation errors as a refusal, the first MAX_FIELD_ERRORS of them (params
+    say how many there were); ``skip`` drops leading location parts (FastAPI's "body", a tagged
+    union's tag) that are not the client's field names."""
+    shown = errors[:MAX_FIELD_ERRORS]
+    return Refusal(code="invalid", message="invalid request",
+                   params={} if len(shown) == len(errors) else {"errors": len(errors)}, errors=[
         FieldError(field=".".join(str(part) for part in e["loc"][skip:] or e["loc"]),
                    code=e["type"], message=e["msg"], params=_params(e.get("ctx")))
-        for e in errors])
+        for e in shown])
 
 
 def _params(context: Mapping[str, Any] | None) -> dict[str, Param]:

@@ -8,11 +8,13 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.api import docs, health, pages, refusals, rest, rooms, ws
+from app import VERSION
+from app.api import docs, health, lessons, pages, refusals, rest, rooms, ws
 from app.api.limits import BodyLimit
 from app.api.web import HeadAsGet
 from app.connections import GOING_AWAY, Connections
 from app.health import Metrics
+from app.lessons import load_lessons
 from app.paths import resource_dir
 from app.rooms import RoomRegistry
 from app.runner import TrainingLoops
@@ -48,10 +50,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    load_lessons()  # a broken lesson file stops the server here, not in front of a class
     app = FastAPI(
         title="Backprop Playground",
         summary="Train a small neural network and read every number backprop computes.",
-        version="0.1.0",
+        version=VERSION,
         # Served by app/api/docs.py from static/vendor/ instead of a CDN.
         docs_url=None,
         redoc_url=None,
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     refusals.install(app)
     app.include_router(rest.router)
     app.include_router(rooms.router)
+    app.include_router(lessons.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.include_router(docs.router)

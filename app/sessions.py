@@ -15,7 +15,7 @@ import numpy as np
 from app.build import build_inputs, build_optimizer, build_raw_dataset, build_regularizer, build_trainer
 from app.config import Limits, SessionConfig
 from app.engine.csvdata import Table
-from app.engine.trainer import Evaluation, Metrics, TracedBatch
+from app.engine.trainer import Evaluation, Metrics, TracedBatch, TrainerState
 from app.engine.walkthrough import Walkthrough
 from app.errors import Refused
 from app.protocol import ParamEdit, Status
@@ -180,6 +180,15 @@ class Session:
         self.trainer = build_trainer(self.config, self.data)
         self._changed(layout=True, status=True)
         self.record_history()
+
+    def restore(self, state: TrainerState) -> None:
+        """Continue a saved run of this session's config: its weights, optimizer, batch order
+        and history, as if it had never stopped."""
+        self.walk = None
+        self.trainer.load_state(state)
+        if not self.trainer.history.rows:
+            self.record_history()
+        self._changed(layout=True, status=True)
 
     def set_running(self, running: bool) -> None:
         if running and self.diverged:

@@ -1,6 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
+from app.build import build_inputs, build_raw_dataset, build_trainer
 from app.config import (
     TASK_START,
     Limits,
@@ -8,8 +9,10 @@ from app.config import (
     allowed_pairs,
     bounds,
     fit_batch,
+    layer_sizes,
     limit_errors,
 )
+from app.engine.datasets import DATASET_INFO
 from app.protocol import (
     ConfigMessage,
     PlayMessage,
@@ -125,3 +128,20 @@ def test_fit_batch_shrinks_only_a_batch_the_training_set_cannot_fill():
     assert fitted.training.batch_size == 70
     kept = config(training={"batch_size": 20})
     assert fit_batch(kept) is kept
+
+
+@pytest.mark.parametrize("dataset", [name for name in DATASET_INFO])
+def test_layer_sizes_are_the_sizes_the_data_make(dataset):
+    """Known from the config alone (an import checks its arrays before building anything), and
+    the same as the network a session of that config builds."""
+    task = DATASET_INFO[dataset].task
+    output, loss = TASK_START[task]
+    made = config(network={"hidden_layers": [3, 2], "output_activation": output, "loss": loss},
+                  data={"dataset": dataset, "classes": 4, "features": ["x1", "x1_x2", "sin_x2"],
+                        "n_samples": 100})
+    data = build_inputs(made, build_raw_dataset(made, None))[1]
+    assert layer_sizes(made) == list(build_trainer(made, data).network.sizes)
+
+
+def test_an_uploaded_table_has_no_sizes_before_it_is_read():
+    assert layer_sizes(config(data={"dataset": "csv"})) is None

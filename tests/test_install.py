@@ -40,6 +40,7 @@ with TestClient(create_app(Settings())) as client:
     assert created.status_code == 201, created.text
     state = client.get(f"/api/sessions/{created.json()['id']}/state").json()
     assert len(state["layers"][0]["W"][0]) == 64 and len(state["layers"][-1]["b"]) == 10
+assert len(client.get("/api/lessons").json()) == 13, "the lessons from app/lessons"
 print("installed app ok")
 """
 
@@ -83,6 +84,7 @@ def test_the_wheel_carries_every_module_page_file_and_the_digits(installed: Path
     assert files_under(package / "static") == files_under(ROOT / "static")
     assert files_under(package / "templates") == files_under(ROOT / "templates")
     assert (package / "engine" / "data" / "digits.csv.gz").is_file()
+    assert files_under(package / "lessons") == files_under(ROOT / "app" / "lessons")
 
 
 def test_the_installed_app_serves_the_page_and_trains_on_the_digits(installed: Path, tmp_path: Path):

@@ -12,6 +12,7 @@ from app.config import Limits
 from app.errors import Refusal
 
 CSV_ROUTE = re.compile(r"/api/sessions/[^/]+/csv")
+IMPORT_ROUTE = "/api/sessions/import"
 
 
 class BodyTooLarge(HTTPException):
@@ -31,9 +32,12 @@ def too_large(limit: int, setting: str) -> Refusal:
 
 
 def body_limit(scope: Scope, limits: Limits) -> tuple[int, str]:
-    """The CSV upload has its own, larger limit; every other route shares max_body_bytes."""
+    """The CSV upload and the model import have their own, larger limits; every other route
+    shares max_body_bytes."""
     if scope["method"] == "PUT" and CSV_ROUTE.fullmatch(scope["path"]):
         return limits.max_csv_bytes, "max_csv_bytes"
+    if scope["method"] == "POST" and scope["path"] == IMPORT_ROUTE:
+        return limits.max_model_bytes, "max_model_bytes"
     return limits.max_body_bytes, "max_body_bytes"
 
 

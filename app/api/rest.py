@@ -29,10 +29,12 @@ from app.engine.csvdata import CsvError, Table, parse_csv
 from app.engine.datasets import Task, test_count
 from app.engine.trainer import classes as predicted_classes
 from app.errors import Refusal, Refused
+from app.modelfile import ModelFile, check_model, export_model, trainer_state
 from app.protocol import GradCheckResult, Inspection, ParamEdit
 from app.responses import finite, inspection, state, summary
 from app.runner import check_gradients, train_steps
 from app.scheduler import Account, Payer
+from app.sessions import SessionRegistry
 
 # Every refusal has the same body; the routes name the statuses they may answer with.
 REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 403, 404, 413, 422, 429, 503)}
@@ -104,9 +106,27 @@ async def create_session(registry: RegistryDep, limits: LimitsDep, address: Addr
                          config: SessionConfig | None = None) -> CreatedSession:
     """Start a session: data and network built from the config (defaults where omitted). The
     answer's `token` steers it; routes that change a session need it, reads need only the id."""
-    config = config or SessionConfig()
+    return start_session(registry, limits, address, config or SessionConfig())
+
+
+def start_session(registry: SessionRegistry, limits: Limits, address: str,
+                  config: SessionConfig) -> CreatedSession:
+    """A new session of ``config``, answered with its steering token (only here)."""
     check_config(config, limits)
     session = registry.create(config, address)
+    return CreatedSession(**summary(session).model_dump(), token=session.token)
+
+
+@router.post("/sessions/import", status_code=201)
+async def import_session(file: ModelFile, registry: RegistryDep, limits: LimitsDep,
+                         address: AddressDep) -> CreatedSession:
+    """Start a session from a model file that `GET /api/sessions/{id}/export` wrote: it trains
+    on exactly as the exported session would have. The file is checked against the schema, the
+    limits and its own config (every array's length) before anything is built; a bad one is
+    refused with the field and the reason."""
+    check_model(file, limits)
+    session = registry.create(file.config, address)
+    session.restore(trainer_state(file))
     return CreatedSession(**summary(session).model_dump(), token=session.token)
 
 
@@ -121,6 +141,14 @@ async def get_state(session: SessionDep) -> SessionState:
     """Everything: the summary, W and b per layer, and z, a, δ, ∂C/∂W, ∂C/∂b from the latest
     step's mini-batch (for a fresh network, the batch it will see first)."""
     return state(session)
+
+
+@router.get("/sessions/{session_id}/export")
+async def export_session(session: SessionDep) -> ModelFile:
+    """The session as a model file: config, weights, the optimizer's state, step, batch order
+    and generator state, loss history and format version. `POST /api/sessions/import` continues
+    it bit-identically. Not for a diverged run, nor one trained on an uploaded table."""
+    return export_model(session)
 
 
 @router.delete("/sessions/{session_id}", status_code=204)

@@ -9,7 +9,7 @@ like the parameters at the first step; call ``reset`` when the parameters are re
 
 from abc import ABC, abstractmethod
 from dataclasses import KW_ONLY, dataclass, field, fields
-from typing import Any, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 
@@ -26,6 +26,8 @@ class Optimizer(ABC):
     schedule: Schedule = CONSTANT
     steps_taken: int = field(default=0, init=False)
     state: Any = field(default=None, init=False, repr=False, compare=False)
+    # How many arrays shaped like the parameters the state is made of, once it exists.
+    STATE_ARRAYS: ClassVar[int] = 1
 
     @property
     def current_learning_rate(self) -> float:
@@ -48,6 +50,21 @@ class Optimizer(ABC):
     def reset(self) -> None:
         self.state, self.steps_taken = None, 0
 
+    def state_arrays(self) -> list[Array]:
+        """The state as copies of its arrays, so that it can be saved and training continued
+        elsewhere; none before the first step (or ever, for plain gradient descent)."""
+        if self.state is None:
+            return []
+        return [np.array(a) for a in (self.state if isinstance(self.state, tuple) else (self.state,))]
+
+    def load_state(self, arrays: list[Array], steps_taken: int) -> None:
+        """Continue from saved state: ``arrays`` as ``state_arrays`` gave them (none: fresh)."""
+        if arrays and len(arrays) != self.STATE_ARRAYS:
+            raise ValueError(f"{type(self).__name__} keeps {self.STATE_ARRAYS} state arrays, not {len(arrays)}")
+        copies = [np.array(a, dtype=float) for a in arrays]
+        self.state = None if not copies else copies[0] if len(copies) == 1 else tuple(copies)
+        self.steps_taken = steps_taken
+
     def _state_or(self, initial: Any) -> Any:
         """The state so far, or what stands in for it before the first step."""
         return initial if self.state is None else self.state
@@ -57,6 +74,8 @@ class Optimizer(ABC):
 class GradientDescent(Optimizer):
     """θ ← θ − η ∂C/∂θ; with the batch size chosen by the trainer this is full-batch, mini-batch
     or stochastic gradient descent."""
+
+    STATE_ARRAYS: ClassVar[int] = 0
 
     def propose(self, grad: Array) -> tuple[Array, None]:
         return -self.current_learning_rate * grad, None
@@ -106,6 +125,8 @@ class RMSProp(Optimizer):
 class Adam(Optimizer):
     """Momentum's running mean m of ∇C over RMSProp's running mean v of (∇C)²; both start at 0,
     so they are divided by 1 − β^t to undo that pull towards 0 in the first steps."""
+
+    STATE_ARRAYS: ClassVar[int] = 2
 
     learning_rate: float = 0.001
     beta1: float = 0.9

@@ -7,6 +7,7 @@ training example once, in an order drawn from the trainer's own generator.
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -72,6 +73,23 @@ class LossHistory:
         if len(self.rows) > self.capacity:
             self.rows = [*self.rows[:-1:2], self.rows[-1]]
             self.generation += 1
+
+
+@dataclass
+class TrainerState:
+    """Everything a run continues from besides its config: with the same config (so the same
+    data, network shape, loss and optimizer settings), loading it into a fresh trainer makes
+    every further step bit-identical to the run it was taken from."""
+
+    params: Array  # Network.params, layer by layer, W before b
+    optimizer_arrays: list[Array]  # velocities, running means: Optimizer.state_arrays()
+    optimizer_steps: int  # the optimizer's own count (decay, Adam's bias correction)
+    step_count: int
+    examples_seen: int
+    order: Array  # this epoch's shuffled training examples
+    cursor: int  # where the next batch starts in ``order``
+    rng: dict[str, Any]  # the batch-order generator's bit_generator.state
+    history: list[tuple[int, float, float]]
 
 
 class Trainer:
@@ -168,6 +186,32 @@ class Trainer:
             if time.perf_counter() > deadline:
                 break
         return done
+
+    def export_state(self) -> TrainerState:
+        """A copy of the run's state, to save or to continue elsewhere."""
+        return TrainerState(
+            params=self.network.params.copy(), optimizer_arrays=self.optimizer.state_arrays(),
+            optimizer_steps=self.optimizer.steps_taken, step_count=self.step_count,
+            examples_seen=self.examples_seen, order=self._order.copy(), cursor=self._cursor,
+            rng=dict(self.rng.bit_generator.state), history=list(self.history.rows))
+
+    def load_state(self, state: TrainerState) -> None:
+        """Continue from ``state``; its arrays must fit this trainer's network and data."""
+        if state.params.shape != self.network.params.shape:
+            raise ValueError(f"{self.network.params.size} parameters, not {state.params.size}")
+        if any(a.shape != state.params.shape for a in state.optimizer_arrays):
+            raise ValueError("the optimizer's state must be shaped like the parameters")
+        if state.order.size and sorted(state.order.tolist()) != list(range(self.data.x_train.shape[1])):
+            raise ValueError("the batch order is not a permutation of the training examples")
+        if not 0 <= state.cursor <= state.order.size:
+            raise ValueError(f"the cursor is outside the batch order ({state.order.size})")
+        self.network.params[...] = state.params  # in place: the layers are views into it
+        self.optimizer.load_state(state.optimizer_arrays, state.optimizer_steps)
+        self.step_count, self.examples_seen = state.step_count, state.examples_seen
+        self._order, self._cursor = np.array(state.order, dtype=int), state.cursor
+        self.rng.bit_generator.state = state.rng
+        self.history = LossHistory(rows=list(state.history))
+        self.loss_diverged = False
 
     def evaluate(self) -> Metrics:
         return self.evaluation().metrics

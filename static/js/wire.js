@@ -244,6 +244,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_sessions Sessions alive at once
  * @property {number} max_sessions_per_address Sessions alive at once from one client address (behind a proxy, the address its trusted header gives); a class behind one NAT shares one address
  * @property {number} max_body_bytes Size of a REST request body (the CSV upload excepted), checked before it is parsed
+ * @property {number} max_model_bytes Size of a model file sent to POST /api/sessions/import (the largest network's export, with Adam's state and a full loss history, is about 0.2 MB), checked before it is parsed
  * @property {number} session_ttl_seconds Idle time before a session ends
  * @property {number} max_rooms Rooms (presented sessions) open at once
  * @property {number} max_room_followers Students following one room at once (each a watching socket)

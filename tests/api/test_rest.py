@@ -161,6 +161,7 @@ def test_delete_ends_the_session(client):
 
 @pytest.mark.parametrize("method, path", [
     ("get", ""), ("get", "/state"), ("delete", ""), ("post", "/train"), ("post", "/reset"),
+    ("get", "/export"),
 ])
 def test_an_unknown_session_is_404(client, method, path):
     response = client.request(method, f"/api/sessions/nope{path}", json={} if method == "post" else None)
@@ -199,6 +200,11 @@ def test_openapi_lists_every_endpoint(client):
         "/api/sessions/{session_id}/room": ["post"],
         "/api/rooms/{code}": ["delete", "get", "patch"],
         "/api/rooms/{code}/qr.svg": ["get"],
+        "/api/sessions/{session_id}/export": ["get"],
+        "/api/sessions/import": ["post"],
+        "/api/lessons": ["get"],
+        "/api/lessons/{lesson_id}": ["get"],
+        "/api/lessons/{lesson_id}/session": ["post"],
         "/health": ["get"],
         "/metrics": ["get"],
     }

@@ -155,3 +155,24 @@ def test_momentum_and_adam_beat_gradient_descent_in_an_ill_conditioned_valley(na
     plain = quadratic_after(GradientDescent(learning_rate=0.019))
     assert plain > 1e-3
     assert quadratic_after(make_optimizer(name, learning_rate=learning_rate)) < 0.01 * plain
+
+
+@pytest.mark.parametrize("name, arrays", [("sgd", 0), ("momentum", 1), ("nesterov", 1), ("rmsprop", 1),
+                                          ("adam", 2)])
+def test_the_state_round_trips_through_its_arrays(name, arrays):
+    grads = np.random.default_rng(0).normal(size=(3, 4))
+    original, copy = make_optimizer(name, learning_rate=0.1), make_optimizer(name, learning_rate=0.1)
+    theta = np.zeros(4)
+    assert original.state_arrays() == []
+    original.step(theta, grads[0])
+    saved = original.state_arrays()
+    assert len(saved) == arrays == original.STATE_ARRAYS
+    copy.load_state(saved, original.steps_taken)
+    for array in saved:  # copies: changing them changes neither optimizer
+        array[...] = 99.0
+    assert copy.preview(theta, grads[1]).tolist() == original.preview(theta, grads[1]).tolist()
+
+
+def test_a_state_of_another_optimizer_is_refused():
+    with pytest.raises(ValueError, match="Adam keeps 2 state arrays, not 1"):
+        make_optimizer("adam").load_state([np.zeros(4)], 1)

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -5,7 +7,7 @@ from app.engine.activations import get_activation
 from app.engine.datasets import Dataset, make_dataset
 from app.engine.losses import get_loss
 from app.engine.network import Network
-from app.engine.optimizers import GradientDescent
+from app.engine.optimizers import GradientDescent, make_optimizer
 from app.engine.regularization import Regularizer
 from app.engine.schedules import Schedule
 from app.engine.trainer import LossHistory, Metrics, Trainer, accuracy
@@ -219,3 +221,54 @@ def test_evaluate_measures_both_sets():
     assert m.test_loss == loss.value(net.predict(data.x_test), data.y_test)
     assert m.test_accuracy == accuracy(net.predict(data.x_test), data.y_test)
     assert m.penalty == 0.0
+
+
+def continued(optimizer: str, before: int, after: int, schedule: Schedule | None = None) -> Trainer:
+    """A trainer that ran ``before`` steps, was saved, loaded into a fresh trainer of the same
+    config (other weights, other generator state), and ran ``after`` more there."""
+    settings = {"learning_rate": 0.01, "schedule": schedule or Schedule()}
+    original = make_trainer(seed=3, batch_size=7)
+    original.optimizer = make_optimizer(optimizer, **settings)
+    original.train(before)
+    saved = original.export_state()
+    fresh = make_trainer(seed=4, batch_size=7)
+    fresh.optimizer = make_optimizer(optimizer, **settings)
+    fresh.load_state(saved)
+    fresh.train(after)
+    original.train(after)
+    assert np.array_equal(fresh.network.params, original.network.params)
+    return fresh
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "rmsprop", "adam"])
+def test_a_saved_state_continues_bit_identically(optimizer):
+    fresh = continued(optimizer, 500, 300, Schedule("exponential", 0.5, 100))
+    assert fresh.step_count == 800 and fresh.examples_seen == 800 * 7
+    assert len(fresh.optimizer.state_arrays()) == fresh.optimizer.STATE_ARRAYS
+
+
+def test_a_state_saved_mid_epoch_keeps_the_epoch_s_order():
+    """200 training examples in batches of 7: step 10 is in the middle of the first epoch."""
+    continued("sgd", 10, 50)
+
+
+def test_a_saved_state_is_a_copy():
+    trainer = make_trainer()
+    trainer.train(5)
+    saved = trainer.export_state()
+    trainer.train(5)
+    assert saved.step_count == 5 and not np.array_equal(saved.params, trainer.network.params)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"params": np.zeros(3)}, "parameters"),
+    ({"order": np.arange(5)}, "permutation"),
+    ({"cursor": 10_000}, "cursor"),
+    ({"optimizer_arrays": [np.zeros(3)]}, "shaped like"),
+])
+def test_a_state_that_does_not_fit_is_refused(change, message):
+    trainer = make_trainer()
+    trainer.train(3)
+    state = dataclasses.replace(trainer.export_state(), **change)
+    with pytest.raises(ValueError, match=message):
+        make_trainer().load_state(state)
