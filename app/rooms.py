@@ -25,6 +25,9 @@ class Room:
     session_id: str
     teacher_token: str
     joining_locked: bool = False
+    forking_allowed: bool = True
+    # Students' own copies made from this room (session ids), for the teacher's overview.
+    forks: set[str] = field(default_factory=set)
     # Follower sockets, to count them and to close them when the room ends.
     followers: set[Connection] = field(default_factory=set)
     teachers: int = 0  # steering sockets of the session open now
@@ -84,6 +87,11 @@ class RoomRegistry:
             limit = self.limits.max_room_followers
             raise Refused("room_full", f"at most {limit} followers in a room (max_room_followers)",
                           params={"limit": limit, "setting": "max_room_followers"}, status=503)
+
+    def check_forking(self, room: Room) -> None:
+        if not room.forking_allowed:
+            raise Refused("fork_locked", "the teacher has not allowed own copies in this room",
+                          status=403)
 
     def teacher_came(self, session_id: str) -> None:
         room = self.of_session(session_id)

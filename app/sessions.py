@@ -181,6 +181,15 @@ class Session:
         self._changed(layout=True, status=True)
         self.record_history()
 
+    def copy_from(self, other: "Session") -> None:
+        """Become a copy of another session as it is now: its config, data (an uploaded table
+        included), weights, optimizer state, batch order and history. Training each on from
+        here gives the same numbers."""
+        if other.upload is not None:
+            self.upload_csv(other.upload, other.config)
+        self.restore(other.trainer.export_state())
+        self.sample, self.position = other.sample, other.position
+
     def restore(self, state: TrainerState) -> None:
         """Continue a saved run of this session's config: its weights, optimizer, batch order
         and history, as if it had never stopped."""

@@ -9,9 +9,11 @@ import segno
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
-from app.api.deps import SteerDep, request_token
+from app.api.deps import AddressDep, RegistryDep, SteerDep, request_token
+from app.bodies import CreatedSession
 from app.errors import Refusal, Refused
 from app.models import StrictModel, WireModel
+from app.responses import summary
 from app.rooms import Room, RoomRegistry
 
 REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (403, 404, 422, 503)}
@@ -23,7 +25,9 @@ class RoomInfo(WireModel):
     session_id: str = Field(description="The presented session, which followers watch")
     join_url: str = Field(description="Where students join (also the QR code's content)")
     followers: int = Field(description="Students following now")
+    forks: int = Field(description="Own copies students made from this room")
     joining_locked: bool
+    forking_allowed: bool = Field(description="Whether students may make their own copy")
 
 
 class OpenedRoom(RoomInfo):
@@ -33,6 +37,7 @@ class OpenedRoom(RoomInfo):
 
 class RoomUpdate(StrictModel):
     joining_locked: bool | None = None
+    forking_allowed: bool | None = None
 
 
 async def get_rooms(request: Request) -> RoomRegistry:
@@ -69,7 +74,8 @@ def join_url(request: Request, room: Room) -> str:
 
 def info(request: Request, room: Room) -> RoomInfo:
     return RoomInfo(code=room.code, session_id=room.session_id, join_url=join_url(request, room),
-                    followers=len(room.followers), joining_locked=room.joining_locked)
+                    followers=len(room.followers), forks=len(room.forks),
+                    joining_locked=room.joining_locked, forking_allowed=room.forking_allowed)
 
 
 @router.post("/sessions/{session_id}/room", status_code=201)
@@ -99,10 +105,28 @@ async def room_qr(room: RoomDep, request: Request) -> Response:
 
 @router.patch("/rooms/{code}")
 async def update_room(body: RoomUpdate, room: TaughtDep, request: Request) -> RoomInfo:
-    """Lock or reopen joining (teacher token)."""
+    """Lock or reopen joining; allow or lock own copies (teacher token)."""
     if body.joining_locked is not None:
         room.joining_locked = body.joining_locked
+    if body.forking_allowed is not None:
+        room.forking_allowed = body.forking_allowed
     return info(request, room)
+
+
+@router.post("/rooms/{code}/fork", status_code=201)
+async def fork(room: RoomDep, rooms: RoomsDep, registry: RegistryDep,
+               address: AddressDep) -> CreatedSession:
+    """A student's own copy of the teacher's network as it is now (weights, data, settings,
+    optimizer state), in a private session of the student's to steer: its id and token. The
+    teacher's session is not touched."""
+    rooms.check_forking(room)
+    teacher = registry.get(room.session_id)
+    if teacher is None:
+        raise Refused("room_not_found", "no room with this code; it may have ended", status=404)
+    copy = registry.create(teacher.config, address)
+    copy.copy_from(teacher)
+    room.forks.add(copy.id)
+    return CreatedSession(**summary(copy).model_dump(), token=copy.token)
 
 
 @router.delete("/rooms/{code}", status_code=204)

@@ -6,7 +6,7 @@ import { readSetup } from './boot.js';
 import { decodeFrame } from './protocol.js';
 import { latestPerFrame, oncePerFrame } from './schedule.js';
 import { language } from './i18n.js';
-import { connect, requestedRoom, requestedSession } from './server.js';
+import { connect, forkedFrom, forkRoom, requestedRoom, requestedSession } from './server.js';
 import * as act from './store.js';
 import { createAnnouncer } from './views/announcer.js';
 import { arrangeColumns } from './views/arrangement.js';
@@ -50,7 +50,7 @@ if (followSavedLanguage(language)) await new Promise(() => {});
 const setup = readSetup();
 const room = requestedRoom();
 const requested = room ? null : requestedSession();
-const store = act.createStore(act.initialState(requested, room));
+const store = act.createStore(act.initialState(requested, room, room ? null : forkedFrom(requested)));
 const server = connect(requested, { onMessage, onFrame, onClose: () => store.dispatch(act.disconnected) }, room);
 /** @param {ClientMessage} message */
 const send = (message) => server.send(message);
@@ -79,11 +79,16 @@ const views = [
   createLanguageSwitch(el('.topbar .language'), language),
   createBanner(el('#banner')),
   createFirstHint(el('#first-hint')),
-  createFollowerBar(el('#follower-bar')),
+  createFollowerBar(el('#follower-bar'), {
+    fork: async () => {
+      const refusal = room && await forkRoom(room);
+      if (refusal) store.dispatch(act.refused, refusal);
+    },
+  }),
   createPresent(/** @type {HTMLDialogElement} */ (el('#present')), el('#present-open'), {
     open: () => present(server.openRoom(), true),
     show: (shown) => store.dispatch(act.showJoinScreen, shown),
-    lock: (locked) => present(server.lockRoom(locked)),
+    change: (change) => present(server.updateRoom(change)),
     end: () => { server.endRoom().then(() => store.dispatch(act.roomEnded)); },
   }),
   createDataPanel(el('.panel.data'), setup, { edit, upload }),

@@ -10,13 +10,16 @@ const SESSION_KEY = 'backprop-playground-session';
 const TOKEN_KEY = 'backprop-playground-token';
 // The room this tab's session is presented in, with its teacher token ({session, code, token}).
 const ROOM_KEY = 'backprop-playground-room';
+// The room a student's own copy was made from ({session, code}), for the way back to it.
+const CLASS_KEY = 'backprop-playground-class';
 // Refusals of a room that another try would only repeat: the page stops and says why.
 const FINAL = new Set(['room_not_found', 'room_locked', 'room_full']);
 
 /** @typedef {import('./protocol.js').ServerMessage} ServerMessage */
 /** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
 /** @typedef {import('./protocol.js').Refusal} Refusal */
-/** @typedef {{ code: string, join_url: string, followers: number, joining_locked: boolean }} Room
+/** @typedef {{ code: string, join_url: string, followers: number, forks: number,
+ *   joining_locked: boolean, forking_allowed: boolean }} Room
  * @typedef {{ room?: Room, refusal?: Refusal }} RoomReply */
 
 /**
@@ -37,6 +40,31 @@ export function requestedSession() {
     window.history.replaceState(null, '', url);
   }
   return session ?? sessionStorage.getItem(SESSION_KEY);
+}
+
+/** The room this tab's session was copied from (a student's own copy), or null.
+ * @param {string | null} session */
+export function forkedFrom(session) {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(CLASS_KEY) ?? 'null');
+    return kept && kept.session === session ? kept.code : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A student's own copy of the room's network: a session of the student's, its token kept in
+ * the tab, and the page loads again on it. Resolves to the refusal if there is one.
+ * @param {string} code @returns {Promise<Refusal | null>} */
+export async function forkRoom(code) {
+  const response = await fetch(`/api/rooms/${encodeURIComponent(code)}/fork`, { method: 'POST' });
+  if (!response.ok) return refusal(response);
+  const own = await response.json();
+  keepToken(own.id, own.token);
+  sessionStorage.setItem(CLASS_KEY, JSON.stringify({ session: own.id, code }));
+  sessionStorage.setItem(SESSION_KEY, own.id);
+  window.location.assign(`/?session=${encodeURIComponent(own.id)}`);
+  return null;
 }
 
 /** The room this tab follows (?room=CODE in its address), or null. */
@@ -174,9 +202,10 @@ export function connect(sessionId, handlers, room = null) {
       if (response.status === 404) return null;
       return response.ok ? { room: await response.json() } : { refusal: await refusal(response) };
     },
-    /** Lock or reopen joining (teacher token). @param {boolean} locked @returns {Promise<RoomReply>} */
-    async lockRoom(locked) {
-      return teacherCall('PATCH', JSON.stringify({ joining_locked: locked }));
+    /** Lock or reopen joining, allow or lock own copies (teacher token).
+     * @param {{ joining_locked?: boolean, forking_allowed?: boolean }} change @returns {Promise<RoomReply>} */
+    async updateRoom(change) {
+      return teacherCall('PATCH', JSON.stringify(change));
     },
     /** End the room (teacher token): every follower's page is told. @returns {Promise<RoomReply>} */
     async endRoom() {

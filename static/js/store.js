@@ -16,8 +16,9 @@
 /** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
 /** @typedef {'connecting' | 'running' | 'paused' | 'diverged' | 'disconnected'} Status */
 /** @typedef {'map' | 'activation' | 'delta'} Fill */
-/** @typedef {{ code: string, join_url: string, followers: number, joining_locked: boolean,
- *   shown: boolean }} Presenting a room as its teacher sees it; shown: the join screen is up */
+/** @typedef {{ code: string, join_url: string, followers: number, forks: number,
+ *   joining_locked: boolean, forking_allowed: boolean, shown: boolean }} Presenting a room as its
+ *   teacher sees it; shown: the join screen is up */
 /**
  * @typedef {{ phase: 'idle' } | { phase: 'sending', name: string }
  *   | { phase: 'failed', refusal: Refusal } | { phase: 'sent', name: string }
@@ -34,9 +35,10 @@
  *   history: HistoryRow[], inspection: InspectionMessage | null,
  *   gradcheck: GradCheckReply | 'running' | null, notice: Notice | null, upload: Upload,
  *   uploaded: boolean, fill: Fill, showTest: boolean, target: Target | null,
- *   room: string | null, steering: boolean, presenting: Presenting | null,
+ *   room: string | null, forkedFrom: string | null, steering: boolean, presenting: Presenting | null,
  * }} State
- * room: the room this tab follows (its code), null in a tab of its own; steering: whether this
+ * room: the room this tab follows (its code), null in a tab of its own; forkedFrom: the room
+ * this tab's session was copied from, if it is a student's own copy; steering: whether this
  * tab's socket steers its session (a follower's only watches); presenting: the room this tab's
  * session is presented in, as the teacher sees it.
  * confirmed: the config as the server last confirmed it; config: what the controls show, the
@@ -44,10 +46,11 @@
  */
 
 /** @param {string | null} requested the session this tab asks for
- * @param {string | null} [room] the room this tab follows @returns {State} */
-export function initialState(requested, room = null) {
+ * @param {string | null} [room] the room this tab follows
+ * @param {string | null} [forkedFrom] the room this tab's session was copied from @returns {State} */
+export function initialState(requested, room = null, forkedFrom = null) {
   return {
-    room, steering: false, presenting: null,
+    room, forkedFrom, steering: false, presenting: null,
     requested, sessionId: null, status: 'connecting', wasRunning: false,
     confirmed: null, config: null, pending: null, nextRef: 1, stepsPerSecond: 100,
     layout: null, frame: null, history: [], inspection: null, gradcheck: null, notice: null,
@@ -226,8 +229,8 @@ export function uploadFinished(state, name, refusal) {
 /** The teacher's room, as the server last described it; the join screen comes up when the
  * room opens. @param {State} state @param {Omit<Presenting, 'shown'>} room @returns {State} */
 export function applyRoom(state, room) {
-  const { code, join_url, followers, joining_locked } = room;
-  return { ...state, presenting: { code, join_url, followers, joining_locked,
+  const { code, join_url, followers, forks, joining_locked, forking_allowed } = room;
+  return { ...state, presenting: { code, join_url, followers, forks, joining_locked, forking_allowed,
     shown: state.presenting?.shown ?? true } };
 }
 

@@ -200,6 +200,7 @@ def test_openapi_lists_every_endpoint(client):
         "/api/sessions/{session_id}/room": ["post"],
         "/api/rooms/{code}": ["delete", "get", "patch"],
         "/api/rooms/{code}/qr.svg": ["get"],
+        "/api/rooms/{code}/fork": ["post"],
         "/api/sessions/{session_id}/export": ["get"],
         "/api/sessions/import": ["post"],
         "/api/lessons": ["get"],

@@ -161,3 +161,42 @@ def test_a_room_waits_its_grace_period_for_a_teacher_who_left():
     clock.now = 561
     assert rooms.get(room.code) is None
     assert normalize(" bcd-fgh ") == "BCDFGH"
+
+
+def test_a_student_forks_the_teachers_network_into_a_session_of_their_own(client):
+    import numpy as np
+
+    made = teacher_session(client)
+    teach = bearer(made["token"])
+    client.post(f"/api/sessions/{made['id']}/train", json={"steps": 40}, headers=teach)
+    room = open_room(client, made)
+    answer = client.post(f"/api/rooms/{room['code']}/fork")
+    assert answer.status_code == 201
+    own = answer.json()
+    assert own["id"] != made["id"] and own["token"] and own["step"] == 40
+    assert client.get(f"/api/rooms/{room['code']}").json()["forks"] == 1
+
+    def params(session: dict) -> np.ndarray:
+        state = client.get(f"/api/sessions/{session['id']}/state").json()
+        return np.concatenate([np.ravel(layer["W"]) for layer in state["layers"]])
+
+    assert np.array_equal(params(own), params(made))  # the same network, as it was
+    # Trained on apart: the same steps give the same numbers; the copy steers only itself.
+    client.post(f"/api/sessions/{own['id']}/train", json={"steps": 25}, headers=bearer(own["token"]))
+    assert client.get(f"/api/sessions/{made['id']}").json()["step"] == 40
+    client.post(f"/api/sessions/{made['id']}/train", json={"steps": 25}, headers=teach)
+    assert np.array_equal(params(own), params(made))
+    refused = client.post(f"/api/sessions/{made['id']}/train", json={"steps": 1}, headers=bearer(own["token"]))
+    assert refused.status_code == 403
+
+
+def test_the_teacher_allows_or_locks_own_copies(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    path = f"/api/rooms/{room['code']}"
+    locked = client.patch(path, json={"forking_allowed": False}, headers=bearer(room["teacher_token"]))
+    assert locked.json()["forking_allowed"] is False
+    refused = client.post(f"{path}/fork")
+    assert (refused.status_code, refused.json()["code"]) == (403, "fork_locked")
+    client.patch(path, json={"forking_allowed": True}, headers=bearer(room["teacher_token"]))
+    assert client.post(f"{path}/fork").status_code == 201

@@ -1,20 +1,31 @@
 // @ts-check
-/** A student's page in a room: one line saying whose network this is. The controls that would
+/** A student's bar in a room. Following: whose network this is, and "Make my own copy". In
+ * the copy: where it came from, and the way back to the class. The controls a follower would
  * be refused are not offered (body[data-role=follower] hides them, views/page.js sets it). */
 import { t } from '../i18n.js';
+import { part } from './dom.js';
 import { spaced } from './present.js';
 
-/** @param {HTMLElement} root */
-export function createFollowerBar(root) {
+/** @param {HTMLElement} root @param {{ fork: () => void }} actions */
+export function createFollowerBar(root, actions) {
+  const text = part(root, '.follower-text');
+  const fork = part(root, '#fork');
+  const back = /** @type {HTMLAnchorElement} */ (part(root, '#back-to-class'));
+  fork.addEventListener('click', () => actions.fork());
   let shown = '';
 
   /** @param {import('../store.js').State} state */
   function update(state) {
-    const text = state.room ? t('room.following', { code: spaced(state.room.toUpperCase()) }) : '';
-    if (text === shown) return;
-    shown = text;
-    root.hidden = text === '';
-    root.textContent = text;
+    const code = state.room ?? state.forkedFrom;
+    const key = `${state.room}|${state.forkedFrom}`;
+    if (key === shown) return;
+    shown = key;
+    root.hidden = code === null;
+    if (code === null) return;
+    text.textContent = t(state.room ? 'room.following' : 'room.forked', { code: spaced(code.toUpperCase()) });
+    fork.hidden = state.room === null;
+    back.hidden = state.room !== null;
+    back.href = `/?room=${encodeURIComponent(code)}`;
   }
 
   return { update };

@@ -14,7 +14,8 @@ export function spaced(code) {
 
 /**
  * @param {HTMLDialogElement} dialog the join screen @param {HTMLElement} button "Present"
- * @param {{ open: () => void, show: (shown: boolean) => void, lock: (locked: boolean) => void,
+ * @param {{ open: () => void, show: (shown: boolean) => void,
+ *   change: (change: { joining_locked?: boolean, forking_allowed?: boolean }) => void,
  *   end: () => void }} actions
  */
 export function createPresent(dialog, button, actions) {
@@ -23,8 +24,10 @@ export function createPresent(dialog, button, actions) {
   const url = part(dialog, '#present-url');
   const followers = part(dialog, '#present-count');
   const lock = /** @type {HTMLInputElement} */ (part(dialog, '#present-lock'));
+  const forking = /** @type {HTMLInputElement} */ (part(dialog, '#present-fork'));
   button.addEventListener('click', () => actions.open());
-  lock.addEventListener('change', () => actions.lock(lock.checked));
+  lock.addEventListener('change', () => actions.change({ joining_locked: lock.checked }));
+  forking.addEventListener('change', () => actions.change({ forking_allowed: forking.checked }));
   part(dialog, '#present-end').addEventListener('click', () => actions.end());
   part(dialog, '#present-hide').addEventListener('click', () => actions.show(false));
   dialog.addEventListener('close', () => actions.show(false));
@@ -49,8 +52,10 @@ export function createPresent(dialog, button, actions) {
       qr.src = `/api/rooms/${room.code}/qr.svg`;
     }
     url.textContent = room.join_url;
-    followers.textContent = tn('room.followers', room.followers, { n: count(room.followers) });
+    followers.textContent = tn('room.followers', room.followers, { n: count(room.followers) })
+      + (room.forks ? ` · ${tn('room.forks', room.forks, { n: count(room.forks) })}` : '');
     lock.checked = room.joining_locked;
+    forking.checked = room.forking_allowed;
     if (room.shown && !dialog.open) dialog.showModal();
     if (!room.shown && dialog.open) dialog.close();
   }
