@@ -10,7 +10,9 @@ import asyncio
 import gc
 import json
 import time
+from typing import Any, cast
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.health import rss_bytes
@@ -70,18 +72,23 @@ def cycle(client: TestClient, i: int) -> None:
         assert client.delete(f"/api/sessions/{sid}", headers=steer).status_code == 204
 
 
+def state(client: TestClient) -> Any:
+    """The app's state (the test client types its app as any ASGI app)."""
+    return cast(FastAPI, client.app).state
+
+
 def expire(client: TestClient, clock: Clock) -> None:
     """Every idle session's TTL passes; the next registry call drops them."""
-    clock.offset += 2 * client.app.state.registry.limits.session_ttl_seconds
+    clock.offset += 2 * state(client).registry.limits.session_ttl_seconds
     client.get("/health")  # any request; the registry expires on its next look-up
-    client.app.state.registry.expire()
+    state(client).registry.expire()
 
 
 def counts(client: TestClient) -> dict[str, int]:
-    state = client.app.state
-    scheduler = state.scheduler
-    return {"sessions": len(state.registry.sessions), "sockets": len(state.connections),
-            "tasks": len(state.training_loops.live) + len(state.training_loops.tasks),
+    app = state(client)
+    scheduler = app.scheduler
+    return {"sessions": len(app.registry.sessions), "sockets": len(app.connections),
+            "tasks": len(app.training_loops.live) + len(app.training_loops.tasks),
             "scheduled sessions": sum(key.startswith("session:") for key in
                                       (*scheduler.recent, *scheduler.total, *scheduler.used)),
             "waiting": len(scheduler.waiting)}
@@ -112,7 +119,7 @@ def live_objects() -> dict[str, int]:
 def test_a_thousand_visits_leave_nothing_behind(make_client):
     client = make_client()
     clock = Clock()
-    client.app.state.registry.clock = clock
+    state(client).registry.clock = clock
     for i in range(2 * EXPIRE_EVERY):  # warm-up: caches, imports and pools reach their size
         cycle(client, i)
     settle(client)
