@@ -83,9 +83,10 @@ class Limits(StrictModel):
         "for training, frames and messages; past it, it waits for the next 0.1 s window")
     address_cpu_share: float = Field(
         0.5, gt=0, le=1, description="Share of the server's time all the sessions driven from one "
-        "client address may use together while other addresses want time; an address may use "
-        "more when the others leave it unused (less a headroom for them), and all of it alone, "
-        "so a class behind one NAT address is not held to what one flooder gets")
+        "client address may use together while other addresses want time; an address whose "
+        "turns are short may use more when the others leave it unused (less a headroom for "
+        "them), and any address all of it alone, so a class behind one NAT address is not held "
+        "to what one flooder gets")
     ws_messages_per_second: float = Field(
         100, gt=0, description="Messages one WebSocket may send per second (as many at once); "
         "more are refused with rate_limited. Dragging a weight sends one per animation frame "

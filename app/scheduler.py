@@ -10,10 +10,11 @@ session furthest below its fair part goes first; one over budget waits for the n
 So a heavy or flooding client slows itself, and the rest of the class keeps its frames.
 
 An address's share is ``address_cpu_share`` of the time, or more: what the other addresses
-active lately have left unused, less a headroom for them to grow into; alone on the server, all
-of it. A whole class behind one NAT address is one address, so a fixed share would hold forty
-students to what one flooder gets; this way the class has the server when nobody else needs
-it, while a flooder beside anyone who wants time is held to ``address_cpu_share``.
+active lately have left unused, less a headroom for them to grow into, as long as its own turns
+are short; alone on the server, all of it. A whole class behind one NAT address is one address,
+so a fixed share would hold forty students to what one flooder gets; this way the class has the
+server when nobody else needs it, while a flooder (long turns of a big network) beside anyone
+who wants time is held to ``address_cpu_share``.
 """
 
 import asyncio
@@ -37,6 +38,11 @@ ACTIVE_SECONDS = 0.5
 # what they used lately: room to grow into at once (a student who presses Play, a bigger
 # network), so that their next turns find the loop free rather than wait for a heavy one.
 ADDRESS_HEADROOM = 0.2
+# An address whose turns lately took longer than this (a big network's step or frame) keeps
+# to address_cpu_share while others are active, unused time or not: each of its turns holds up
+# everyone else's frames and REST calls for that long, and only idle time keeps them moving.
+# A class's turns (slices of a millisecond, frames of a small network) are far shorter.
+LONG_TURN_SECONDS = 0.01
 # An address's use is forgotten this long after its last (many come and go on a public server).
 FORGET_ADDRESS_SECONDS = 10 * RECENT_SECONDS
 
@@ -83,6 +89,7 @@ class Scheduler:
         # window, so one long step is not forgotten at the next.
         self.recent: dict[str, tuple[float, float]] = {}
         self.address_of: dict[str, str] = {}  # session key: its address key
+        self.long_turns: dict[str, tuple[float, float]] = {}  # by address: as ``recent``, the max
         self.waiting: list[Waiter] = []
         self.busy = False
         self.released = 0  # releases whose choice of the next payer is still to come
@@ -130,10 +137,13 @@ class Scheduler:
         return self.address_share(key, moment)
 
     def address_share(self, key: str, moment: Moment) -> float:
-        """``address_cpu_share``, or what the other active addresses leave (their recent use
-        and the headroom) when that is more; all of the time when no other is active."""
+        """All of the time when no other address is active; else ``address_cpu_share``, or,
+        for an address whose turns are short, what the others leave (their recent use and the
+        headroom) when that is more."""
         if not moment.addresses.keys() - {key}:
             return 1.0
+        if self.longest_lately(key, moment.now) > LONG_TURN_SECONDS:
+            return self.share["address"]
         others = sum(moment.addresses.values()) - moment.addresses.get(key, 0.0)
         return max(self.share["address"], 1.0 - others / RECENT_SECONDS - ADDRESS_HEADROOM)
 
@@ -144,7 +154,14 @@ class Scheduler:
             self.used[key] += seconds
             self.total[key] += seconds
             self.recent[key] = (self.recently_used(key) + seconds, self.clock())
-        self.address_of[payer.keys[0]] = payer.keys[1]
+        session, address = payer.keys
+        self.address_of[session] = address
+        self.long_turns[address] = (max(seconds, self.longest_lately(address)), self.clock())
+
+    def longest_lately(self, address: str, now: float | None = None) -> float:
+        """The address's longest piece of work lately, fading with RECENT_SECONDS."""
+        longest, when = self.long_turns.get(address, (0.0, 0.0))
+        return longest * math.exp(-((self.clock() if now is None else now) - when) / RECENT_SECONDS)
 
     def recently_used(self, key: str, now: float | None = None) -> float:
         """Decayed use as of ``now`` (by default the clock's): one choice compares every
@@ -251,6 +268,7 @@ class Scheduler:
         for key, (_, when) in list(self.recent.items()):
             if key.startswith("address:") and now - when > FORGET_ADDRESS_SECONDS:
                 del self.recent[key]
+                self.long_turns.pop(key, None)
 
     def forget(self, session: str) -> None:
         """A session has ended: its counts go (addresses stay, they are few)."""

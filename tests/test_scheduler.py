@@ -9,6 +9,7 @@ from app.config import SessionConfig
 from app.runner import TrainingLoops
 from app.scheduler import (
     ADDRESS_HEADROOM,
+    LONG_TURN_SECONDS,
     RECENT_SECONDS,
     WINDOW_SECONDS,
     Account,
@@ -196,6 +197,20 @@ def test_a_flooding_address_gets_its_share_and_a_student_beside_it_the_rest():
     # number of sessions, and the time is not left unused.
     assert total["address:student"] >= 0.5 * elapsed - slack
     assert sim.idle <= 0.05 * elapsed
+
+
+def test_an_address_with_long_turns_keeps_to_its_share_beside_a_light_user():
+    """Unlike the class above, whose turns are short: each of a big network's turns holds up
+    everyone else, so the time it leaves unused is what keeps their frames and calls moving."""
+    sim = Simulation(address_share=0.5)
+    student = sim.light(Payer("student", "student"), TICK, 16 * TICK)
+    turn = 16 * TICK  # longer than LONG_TURN_SECONDS
+    assert turn > LONG_TURN_SECONDS
+    flood = [sim.hungry(Payer(f"flood{i}", "flooder"), turn) for i in range(12)]
+    asyncio.run(sim.run(1.5, student, *flood))
+    total, elapsed = sim.scheduler.total, sim.clock.now
+    assert total["address:flooder"] <= 0.5 * elapsed + 2 * turn
+    assert sim.scheduler.slices["session:student"] >= 0.9 * elapsed / (16 * TICK)
 
 
 def test_the_token_bucket_allows_a_seconds_worth_at_once_then_its_rate():
