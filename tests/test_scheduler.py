@@ -252,3 +252,22 @@ def test_a_flooding_socket_is_rate_limited_and_another_is_not(make_client):
             if message.get("text") and json.loads(message["text"])["type"] == "error":
                 codes.append(json.loads(message["text"])["code"])
         assert set(codes) == {"rate_limited"}
+
+
+async def one_turn(scheduler: Scheduler) -> bool:
+    async with asyncio.timeout(BOUND_SECONDS):
+        async with scheduler.turn(Payer("s", "a")):
+            pass
+    return True
+
+
+def test_a_turn_released_as_its_loop_stops_does_not_hold_up_the_next_loop():
+    """A REST call served on a loop of its own (as a test client without a context does) can
+    release its last turn just as that loop stops, before the choice it defers is made."""
+    scheduler = Scheduler(1.0, 1.0)
+    for _ in range(2):
+        loop = asyncio.new_event_loop()
+        try:  # stops as soon as the turn is over, leaving whatever it scheduled unrun
+            assert loop.run_until_complete(one_turn(scheduler))
+        finally:
+            loop.close()
