@@ -58,7 +58,9 @@ class Limits(StrictModel):
     max_sessions: int = Field(200, ge=1, description="Sessions alive at once")
     max_sessions_per_address: int = Field(
         50, ge=1, description="Sessions alive at once from one client address (behind a proxy, "
-        "the address its trusted header gives); a class behind one NAT shares one address")
+        "the address its trusted header gives). A class behind one NAT shares one address: 50 "
+        "fits a class of up to about 45 with a few spare tabs, and still leaves a flooder only "
+        "a quarter of max_sessions")
     max_body_bytes: int = Field(
         262_144, ge=1024, description="Size of a REST request body (the CSV upload excepted), "
         "checked before it is parsed")
@@ -91,7 +93,10 @@ class Limits(StrictModel):
         "for training, frames and messages; past it, it waits for the next 0.1 s window")
     address_cpu_share: float = Field(
         0.5, gt=0, le=1, description="Share of the server's time all the sessions driven from one "
-        "client address may use together (a class behind one NAT shares it: raise it there)")
+        "client address may use together while other addresses want time; an address whose "
+        "turns are short may use more when the others leave it unused (less a headroom for "
+        "them), and any address all of it alone, so a class behind one NAT address is not held "
+        "to what one flooder gets")
     ws_messages_per_second: float = Field(
         100, gt=0, description="Messages one WebSocket may send per second (as many at once); "
         "more are refused with rate_limited. Dragging a weight sends one per animation frame "

@@ -15,6 +15,9 @@ from collections.abc import AsyncIterator, Callable
 from time import perf_counter
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, ProcessCollector
+from pydantic import Field
+
+from app.models import WireModel
 
 # The lag probe sleeps this long and measures how late it wakes: a loop busy with a long
 # slice of work wakes it late by that much. It costs one wake-up per interval.
@@ -59,11 +62,22 @@ def rss_bytes() -> int:
         return peak if sys.platform == "darwin" else peak * 1024
 
 
+class HealthReport(WireModel):
+    """/health's JSON. Counts and bytes are integers in the JSON (`"sessions": 3`, never
+    `3.0`): a monitoring script's integer check, or the schema /docs publishes, says so."""
+    sessions: int = Field(description="Sessions alive")
+    sockets: int = Field(description="WebSockets open")
+    training_tasks: int = Field(description="Training tasks running (one per watched session)")
+    event_loop_lag_ms: float = Field(
+        description="Worst lateness of the event loop over the last second, in milliseconds")
+    memory_rss_bytes: int = Field(description="Resident memory of the server process")
+
+
 class Metrics:
     """The app's numbers: gauges read from ``counts`` when scraped, counters bumped as things
     happen (a frame sent, a refusal answered)."""
 
-    def __init__(self, counts: dict[str, Callable[[], float]]) -> None:
+    def __init__(self, counts: dict[str, Callable[[], int]]) -> None:
         self.counts = counts
         self.lag = LoopLag()
         self.registry = CollectorRegistry()
@@ -82,11 +96,12 @@ class Metrics:
     def refused(self, code: str) -> None:
         self.refusals.labels(code=code).inc()
 
-    def health(self) -> dict[str, float]:
+    def health(self) -> HealthReport:
         """/health's JSON: the same numbers as the gauges, the lag in milliseconds."""
         found = {name: read() for name, read in self.counts.items()}
-        return {**found, "event_loop_lag_ms": round(self.lag.seconds * 1000, 3),
-                "memory_rss_bytes": rss_bytes()}
+        return HealthReport.model_validate({
+            **found, "event_loop_lag_ms": round(self.lag.seconds * 1000, 3),
+            "memory_rss_bytes": rss_bytes()})
 
 
 GAUGE_HELP = {

@@ -3,17 +3,25 @@
 Everything runs on one event loop, so one slow thing delays all. Each piece of work a client
 causes (a training slice, building a frame, applying a message) is charged to its session and
 to its client's address. Time is cut into windows; in each window a session may use at most
-``session_cpu_share`` of it and an address at most ``address_cpu_share`` (named limits).
+``session_cpu_share`` of it and an address at most its share (below), and each session has a fair
+part of the recent time: its address's share split among the address's active sessions.
 Training slices go one at a time through ``turn``: among the waiters still within budget, the
-session that has used the least lately goes first; one over budget waits for the next
-window. So a heavy or flooding client slows itself, and the rest of the class keeps its frames.
+session furthest below its fair part goes first; one over budget waits for the next window.
+So a heavy or flooding client slows itself, and the rest of the class keeps its frames.
+
+An address's share is ``address_cpu_share`` of the time, or more: what the other addresses
+active lately have left unused, less a headroom for them to grow into, as long as its own turns
+are short; alone on the server, all of it. A whole class behind one NAT address is one address,
+so a fixed share would hold forty students to what one flooder gets; this way the class has the
+server when nobody else needs it, while a flooder (long turns of a big network) beside anyone
+who wants time is held to ``address_cpu_share``.
 """
 
 import asyncio
 import contextlib
 import itertools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from time import perf_counter
@@ -26,6 +34,17 @@ RECENT_SECONDS = 1.0
 # A session that used the CPU this recently is still one of those sharing it (one step of a
 # big network, on a busy machine, can hold the loop for longer than a window).
 ACTIVE_SECONDS = 0.5
+# While other addresses are active, an address leaves them this share of the time on top of
+# what they used lately: room to grow into at once (a student who presses Play, a bigger
+# network), so that their next turns find the loop free rather than wait for a heavy one.
+ADDRESS_HEADROOM = 0.2
+# An address whose turns lately took longer than this (a big network's step or frame) keeps
+# to address_cpu_share while others are active, unused time or not: each of its turns holds up
+# everyone else's frames and REST calls for that long, and only idle time keeps them moving.
+# A class's turns (slices of a millisecond, frames of a small network) are far shorter.
+LONG_TURN_SECONDS = 0.01
+# An address's use is forgotten this long after its last (many come and go on a public server).
+FORGET_ADDRESS_SECONDS = 10 * RECENT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -46,11 +65,18 @@ class Waiter:
     turn: asyncio.Future[None]
 
 
+@dataclass(frozen=True)
+class Moment:
+    """What the budgets depend on besides the payer itself."""
+    now: float
+    sessions: Counter[str]  # by address: its sessions that used the CPU lately
+    addresses: dict[str, float]  # the recent use of each address that used it lately
+
+
 class Scheduler:
     def __init__(self, session_share: float, address_share: float,
                  clock: Callable[[], float] = perf_counter) -> None:
-        self.budget = {"session": session_share * WINDOW_SECONDS,
-                       "address": address_share * WINDOW_SECONDS}
+        self.share = {"session": session_share, "address": address_share}
         self.clock = clock
         self.window_start = clock()
         self.used: defaultdict[str, float] = defaultdict(float)  # this window, by key
@@ -58,25 +84,69 @@ class Scheduler:
         self.total: defaultdict[str, float] = defaultdict(float)
         self.slices: defaultdict[str, int] = defaultdict(int)
         self.longest = 0.0  # the longest turn yet: how far a payer can overrun its budget
-        # CPU used lately by each session, fading with RECENT_SECONDS: who goes first. It
-        # remembers longer than a window, so one long step is not forgotten at the next.
+        # CPU used lately by each session and each address, fading with RECENT_SECONDS: which
+        # session goes first, and what the other addresses leave. It remembers longer than a
+        # window, so one long step is not forgotten at the next.
         self.recent: dict[str, tuple[float, float]] = {}
+        self.address_of: dict[str, str] = {}  # session key: its address key
+        self.long_turns: dict[str, tuple[float, float]] = {}  # by address: as ``recent``, the max
         self.waiting: list[Waiter] = []
         self.busy = False
+        self.released = 0  # releases whose choice of the next payer is still to come
+        self.released_loop: asyncio.AbstractEventLoop | None = None  # the loop they are on
         self.timer: asyncio.TimerHandle | None = None
         self.timer_loop: asyncio.AbstractEventLoop | None = None
         self.order = itertools.count()
 
-    def within_budget(self, payer: Payer) -> bool:
-        """Under both budgets this window, and not past an equal part of the time among the
-        sessions that trained lately (a light session between two of its slices is still
-        counted, so a heavy one cannot slip in every time it pauses)."""
+    def within_budget(self, payer: Payer, moment: Moment | None = None) -> bool:
+        """Under both budgets this window, and not past its fair part of the recent time (a
+        light session between two of its slices is still counted, so a heavy one cannot slip
+        in every time it pauses)."""
         self._roll()
-        if any(self.used[key] >= self.budget[key.split(":")[0]] for key in payer.keys):
+        moment = moment or self.moment()
+        if any(self.used[key] >= self.window_share(key, moment) * WINDOW_SECONDS
+               for key in payer.keys):
             return False
+        return self.recently_used(payer.keys[0], moment.now) <= self.fair_part(payer, moment)
+
+    def fair_part(self, payer: Payer, moment: Moment) -> float:
+        """A session's part of the recent time: its address's share, split equally among the
+        address's sessions active lately. Forty students behind one NAT split one address's
+        share; a flooder's twelve sessions split theirs, and a student beside them keeps its."""
+        address = payer.keys[1]
+        share = self.address_share(address, moment) * RECENT_SECONDS
+        return share / max(1, moment.sessions[address])
+
+    def moment(self) -> Moment:
+        """Who used the CPU lately, taken once per choice (not once per waiter)."""
         now = self.clock()
-        active = sum(now - when < ACTIVE_SECONDS for _, when in self.recent.values())
-        return self.recently_used(payer.keys[0]) <= RECENT_SECONDS / max(1, active)
+        sessions: Counter[str] = Counter()
+        addresses = {}
+        for key, (used, when) in self.recent.items():
+            if now - when >= ACTIVE_SECONDS:
+                continue
+            if key.startswith("session:"):
+                sessions[self.address_of[key]] += 1
+            else:
+                addresses[key] = used * math.exp(-(now - when) / RECENT_SECONDS)
+        return Moment(now, sessions, addresses)
+
+    def window_share(self, key: str, moment: Moment) -> float:
+        """The share of each window a session or an address may use."""
+        if key.startswith("session:"):
+            return self.share["session"]
+        return self.address_share(key, moment)
+
+    def address_share(self, key: str, moment: Moment) -> float:
+        """All of the time when no other address is active; else ``address_cpu_share``, or,
+        for an address whose turns are short, what the others leave (their recent use and the
+        headroom) when that is more."""
+        if not moment.addresses.keys() - {key}:
+            return 1.0
+        if self.longest_lately(key, moment.now) > LONG_TURN_SECONDS:
+            return self.share["address"]
+        others = sum(moment.addresses.values()) - moment.addresses.get(key, 0.0)
+        return max(self.share["address"], 1.0 - others / RECENT_SECONDS - ADDRESS_HEADROOM)
 
     def charge(self, payer: Payer, seconds: float) -> None:
         """Work done outside a turn (a frame built, a message applied) counts all the same."""
@@ -84,12 +154,21 @@ class Scheduler:
         for key in payer.keys:
             self.used[key] += seconds
             self.total[key] += seconds
-        key = payer.keys[0]
-        self.recent[key] = (self.recently_used(key) + seconds, self.clock())
+            self.recent[key] = (self.recently_used(key) + seconds, self.clock())
+        session, address = payer.keys
+        self.address_of[session] = address
+        self.long_turns[address] = (max(seconds, self.longest_lately(address)), self.clock())
 
-    def recently_used(self, key: str) -> float:
+    def longest_lately(self, address: str, now: float | None = None) -> float:
+        """The address's longest piece of work lately, fading with RECENT_SECONDS."""
+        longest, when = self.long_turns.get(address, (0.0, 0.0))
+        return longest * math.exp(-((self.clock() if now is None else now) - when) / RECENT_SECONDS)
+
+    def recently_used(self, key: str, now: float | None = None) -> float:
+        """Decayed use as of ``now`` (by default the clock's): one choice compares every
+        waiter as of one moment, or the one looked at last would seem to have used the least."""
         used, when = self.recent.get(key, (0.0, 0.0))
-        return used * math.exp(-(self.clock() - when) / RECENT_SECONDS)
+        return used * math.exp(-((self.clock() if now is None else now) - when) / RECENT_SECONDS)
 
     @contextlib.asynccontextmanager
     async def turn(self, payer: Payer) -> AsyncIterator[None]:
@@ -111,7 +190,8 @@ class Scheduler:
             pass
 
     async def _acquire(self, payer: Payer) -> None:
-        if not self.busy and not self.waiting and self.within_budget(payer):
+        free = not (self.busy or self.choice_pending() or self.waiting)
+        if free and self.within_budget(payer):
             self.busy = True
             return
         waiter = Waiter(next(self.order), payer, asyncio.get_running_loop().create_future())
@@ -130,20 +210,39 @@ class Scheduler:
         self.busy = False
         # Not now but after one full turn of the loop: whatever else is ready (frames, REST)
         # runs in between, and the payer that just went can queue again, so that the choice
-        # is made among everyone who wants a turn (else turns would simply alternate).
+        # is made among everyone who wants a turn (else turns would simply alternate). Until
+        # then nobody is chosen: a payer asking meanwhile (or a window's timer) would otherwise
+        # choose before the one that just went is back, and a light session whose slice ends
+        # within one turn of the loop would lose every such race to a heavy one.
         loop = asyncio.get_running_loop()
-        loop.call_soon(loop.call_soon, self._dispatch)
+        self.released = 1 + (self.released if self.released_loop is loop else 0)
+        self.released_loop = loop
+        loop.call_soon(loop.call_soon, self._dispatch_released)
+
+    def choice_pending(self) -> bool:
+        """Whether a release's choice is still to come: on this loop only (a loop that stopped
+        just after a release, as a test client's per-request loop may, never makes it)."""
+        return self.released > 0 and self.released_loop is asyncio.get_running_loop()
+
+    def _dispatch_released(self) -> None:
+        self.released = max(0, self.released - 1)
+        self._dispatch()
 
     def _dispatch(self) -> None:
         # A waiter cancelled meanwhile has not yet left the queue itself.
         self.waiting = [w for w in self.waiting if not w.turn.done()]
-        if self.busy or not self.waiting:
+        if self.busy or self.choice_pending() or not self.waiting:
             return
-        ready = [w for w in self.waiting if self.within_budget(w.payer)]
+        self._roll()
+        moment = self.moment()
+        ready = [w for w in self.waiting if self.within_budget(w.payer, moment)]
         if not ready:
             self._wake_at_next_window()
             return
-        chosen = min(ready, key=lambda w: (self.recently_used(w.payer.keys[0]), w.order))
+        # The session furthest below its fair part goes first.
+        chosen = min(ready, key=lambda w: (
+            self.recently_used(w.payer.keys[0], moment.now) / self.fair_part(w.payer, moment),
+            w.order))
         self.waiting.remove(chosen)
         self.busy = True
         chosen.turn.set_result(None)
@@ -166,17 +265,23 @@ class Scheduler:
         if windows == 0:
             return
         self.window_start += windows * WINDOW_SECONDS
+        moment = self.moment()
         for key, used in list(self.used.items()):
-            left = used - windows * self.budget[key.split(":")[0]]
+            left = used - windows * self.window_share(key, moment) * WINDOW_SECONDS
             if left > 0:
                 self.used[key] = left
             else:
                 del self.used[key]
+        now = self.clock()
+        for key, (_, when) in list(self.recent.items()):
+            if key.startswith("address:") and now - when > FORGET_ADDRESS_SECONDS:
+                del self.recent[key]
+                self.long_turns.pop(key, None)
 
     def forget(self, session: str) -> None:
         """A session has ended: its counts go (addresses stay, they are few)."""
         key = f"session:{session}"
-        for counts in (self.used, self.total, self.slices, self.recent):
+        for counts in (self.used, self.total, self.slices, self.recent, self.address_of):
             counts.pop(key, None)
 
 

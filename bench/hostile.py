@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 
 import httpx
@@ -110,7 +110,7 @@ async def heavy_sessions(url: str, stop: asyncio.Event, count: int = 12) -> None
             reader.cancel()
 
 
-Attack = Callable[[str, asyncio.Event], Awaitable[None]] | None
+Attack = Callable[[str, asyncio.Event], Coroutine[None, None, None]] | None
 
 
 ATTACKS: dict[str, tuple[str, Attack]] = {

@@ -3,10 +3,20 @@ session or a heavy address gets no more than its budget, and a light one its fai
 
 import asyncio
 import json
+from collections.abc import Coroutine
 
 from app.config import SessionConfig
 from app.runner import TrainingLoops
-from app.scheduler import WINDOW_SECONDS, Account, Payer, Scheduler, TokenBucket
+from app.scheduler import (
+    ADDRESS_HEADROOM,
+    LONG_TURN_SECONDS,
+    RECENT_SECONDS,
+    WINDOW_SECONDS,
+    Account,
+    Payer,
+    Scheduler,
+    TokenBucket,
+)
 from app.sessions import Session
 
 # The largest network on the largest dataset, full batch: one step costs many light ones.
@@ -101,6 +111,108 @@ def test_a_session_over_budget_waits_while_others_go_ahead():
     assert asyncio.run(over_budget_waits_for_the_next_window()) == ["other", "spender"]
 
 
+# ---- addresses: a class behind one NAT, a flooder beside others ------------------------
+# On a clock that moves only by the work done, each turn costing its payer a fixed time: the
+# shares below are the scheduler's own decisions, counted, whatever the machine's speed.
+
+TICK = 2.0 ** -10  # seconds of work in the lightest turn (a power of two: sums stay exact)
+
+
+class Simulation:
+    def __init__(self, session_share: float = 0.5, address_share: float = 0.5) -> None:
+        self.clock = Clock()
+        self.scheduler = Scheduler(session_share, address_share, clock=self.clock)
+        self.idle = 0.0  # time nobody was given although someone was waiting
+
+    async def hungry(self, payer: Payer, cost: float) -> None:
+        """A payer that always wants another turn (a session at top speed)."""
+        while True:
+            async with self.scheduler.turn(payer):
+                self.clock.now += cost
+            await asyncio.sleep(0)
+
+    async def light(self, payer: Payer, cost: float, every: float) -> None:
+        """A payer that wants one turn every so often (a student's page at its own pace)."""
+        due = 0.0
+        while True:
+            while self.clock.now < due:
+                await asyncio.sleep(0)
+            async with self.scheduler.turn(payer):
+                self.clock.now += cost
+            due += every
+
+    async def idler(self) -> None:
+        """When everyone waiting is over budget, time passes to the next window unused."""
+        while True:
+            await asyncio.sleep(0)
+            scheduler = self.scheduler
+            if scheduler.timer is not None and not scheduler.busy:
+                step = scheduler.window_start + WINDOW_SECONDS - self.clock.now + 1e-9
+                self.clock.now += step
+                self.idle += step
+                await asyncio.sleep(WINDOW_SECONDS)  # the scheduler's own timer fires
+
+    async def run(self, until: float, *payers: Coroutine[None, None, None]) -> None:
+        async with asyncio.timeout(BOUND_SECONDS), asyncio.TaskGroup() as group:
+            tasks = [group.create_task(payer) for payer in (*payers, self.idler())]
+            while self.clock.now < until:
+                await asyncio.sleep(0)
+            for task in tasks:
+                task.cancel()
+
+
+def class_of(sim: Simulation, students: int, address: str = "school") -> list:
+    return [sim.hungry(Payer(f"student{i}", address), 4 * TICK) for i in range(students)]
+
+
+def test_a_class_behind_one_address_alone_has_the_whole_server():
+    sim = Simulation()
+    asyncio.run(sim.run(2.0, *class_of(sim, 40)))
+    total, slices = sim.scheduler.total, sim.scheduler.slices
+    # A fixed address share would leave half the time unused; here none of it is.
+    assert total["address:school"] >= 0.99 * sim.clock.now and sim.idle <= 0.01 * sim.clock.now
+    students = [slices[f"session:student{i}"] for i in range(40)]
+    assert min(students) >= 0.8 * max(students)
+
+
+def test_a_class_keeps_what_a_light_user_elsewhere_leaves():
+    sim = Simulation()
+    teacher = sim.light(Payer("teacher", "home"), TICK, 16 * TICK)  # about 6 % of the time
+    asyncio.run(sim.run(3.0, teacher, *class_of(sim, 40)))
+    total, elapsed = sim.scheduler.total, sim.clock.now
+    assert total["address:school"] >= (1 - ADDRESS_HEADROOM - 0.1) * elapsed  # not just half
+    # The teacher's turns all came, each as soon as it was due or nearly.
+    assert sim.scheduler.slices["session:teacher"] >= 0.9 * elapsed / (16 * TICK)
+
+
+def test_a_flooding_address_gets_its_share_and_a_student_beside_it_the_rest():
+    sim = Simulation(address_share=0.5)
+    flood = [sim.hungry(Payer(f"flood{i}", "flooder"), 8 * TICK) for i in range(12)]
+    asyncio.run(sim.run(3.0, sim.hungry(Payer("student", "student"), TICK), *flood))
+    total, elapsed = sim.scheduler.total, sim.clock.now
+    # Give or take the headroom the flooder has while the student's use builds up.
+    slack = ADDRESS_HEADROOM * RECENT_SECONDS
+    assert total["address:flooder"] <= 0.5 * elapsed + slack
+    # Not one thirteenth: the student's address has its own share, whatever the flooder's
+    # number of sessions, and the time is not left unused.
+    assert total["address:student"] >= 0.5 * elapsed - slack
+    assert sim.idle <= 0.05 * elapsed
+
+
+def test_an_address_with_long_turns_keeps_to_its_share_beside_a_light_user():
+    """Unlike the class above, whose turns are short: each of a big network's turns holds up
+    everyone else, so the time it leaves unused is what keeps their frames and calls moving."""
+    sim = Simulation(address_share=0.5)
+    student = sim.light(Payer("student", "student"), TICK, 16 * TICK)
+    turn = 16 * TICK  # longer than LONG_TURN_SECONDS
+    assert turn > LONG_TURN_SECONDS
+    flood = [sim.hungry(Payer(f"flood{i}", "flooder"), turn) for i in range(12)]
+    asyncio.run(sim.run(1.5, student, *flood))
+    total, elapsed = sim.scheduler.total, sim.clock.now
+    assert total["address:flooder"] <= 0.5 * elapsed + 2 * turn
+    assert sim.scheduler.slices["session:student"] >= 0.9 * elapsed / (16 * TICK)
+
+
 def test_the_token_bucket_allows_a_seconds_worth_at_once_then_its_rate():
     clock = Clock()
     bucket = TokenBucket(5, clock=clock)
@@ -140,3 +252,22 @@ def test_a_flooding_socket_is_rate_limited_and_another_is_not(make_client):
             if message.get("text") and json.loads(message["text"])["type"] == "error":
                 codes.append(json.loads(message["text"])["code"])
         assert set(codes) == {"rate_limited"}
+
+
+async def one_turn(scheduler: Scheduler) -> bool:
+    async with asyncio.timeout(BOUND_SECONDS):
+        async with scheduler.turn(Payer("s", "a")):
+            pass
+    return True
+
+
+def test_a_turn_released_as_its_loop_stops_does_not_hold_up_the_next_loop():
+    """A REST call served on a loop of its own (as a test client without a context does) can
+    release its last turn just as that loop stops, before the choice it defers is made."""
+    scheduler = Scheduler(1.0, 1.0)
+    for _ in range(2):
+        loop = asyncio.new_event_loop()
+        try:  # stops as soon as the turn is over, leaving whatever it scheduled unrun
+            assert loop.run_until_complete(one_turn(scheduler))
+        finally:
+            loop.close()

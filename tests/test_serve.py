@@ -1,14 +1,22 @@
 """The WebSocket limits as uvicorn meets them on a live server (the test client has no frame
 size limit and always sends valid UTF-8): between max_message_bytes and the hard cap a message
 gets an error reply and the socket carries on; above the hard cap, or not UTF-8, it closes
-with the code RFC 6455 gives, and nothing is logged as an error."""
+with the code RFC 6455 gives, and nothing is logged as an error. The log never shows a
+steering token."""
 
+import contextlib
 import json
 import logging
+import os
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
-from live import serving
+from live import free_port, serving
 from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import ClientConnection, connect
 
@@ -18,6 +26,7 @@ from app.settings import Settings
 LIMITS = Limits(max_message_bytes=2048, max_message_hard_bytes=8192, max_frame_rate=120,
                 grid_size=8)
 RECEIVE_SECONDS = 10.0
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +84,52 @@ def test_invalid_utf8_closes_with_1007_and_logs_no_error(url, server_errors):
             next_json(ws, "never")
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1007
     assert not [r for r in server_errors.records if r.levelno >= logging.ERROR], server_errors.text
+
+
+# ---- steering tokens never reach the log ------------------------------------------------
+
+def test_redact_hides_every_spelling_of_the_token_parameter_and_nothing_else():
+    from app.serve import redact
+
+    assert redact('GET /ws?session=abc&token=s3cr-et_ HTTP/1.1') == (
+        'GET /ws?session=abc&token=[redacted] HTTP/1.1')
+    assert redact('"WebSocket /ws?tok%65n=s3cret&session=abc"') == (
+        '"WebSocket /ws?tok%65n=[redacted]&session=abc"')
+    assert redact("/api/sessions?session=abc&tokens=1") == "/api/sessions?session=abc&tokens=1"
+
+
+def test_the_served_log_prints_request_lines_with_the_token_redacted(tmp_path):
+    """`python -m app` as an operator runs it: the access log's HTTP request line and the
+    WebSocket's accepted line both appear, with the session id but never the token."""
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port)], cwd=ROOT,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=out,
+                                  stderr=subprocess.STDOUT)
+    try:
+        base = f"127.0.0.1:{port}"
+        wait_for_server(base)
+        made = httpx.post(f"http://{base}/api/sessions").json()
+        sid, token = made["id"], made["token"]
+        assert httpx.get(f"http://{base}/?session={sid}&token={token}").status_code == 200
+        with connect(f"ws://{base}/ws?session={sid}&token={token}") as ws:
+            next_json(ws, "hello")
+    finally:
+        server.terminate()
+        server.wait(RECEIVE_SECONDS)
+    lines = log.read_text().splitlines()
+    logged = [line for line in lines if sid in line]
+    assert any(f'"GET /?session={sid}&token=[redacted] HTTP/1.1" 200' in line for line in logged)
+    assert any(f'"WebSocket /ws?session={sid}&token=[redacted]" [accepted]' in line
+               for line in logged)
+    assert token not in "\n".join(lines)
+
+
+def wait_for_server(base: str) -> None:
+    for _ in range(200):
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"http://{base}/api/limits").status_code == 200:
+                return
+        threading.Event().wait(0.05)
+    raise AssertionError("the server did not start")

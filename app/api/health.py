@@ -3,13 +3,13 @@
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.health import Metrics
+from app.health import HealthReport, Metrics
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/health")
-async def health(request: Request) -> dict[str, float]:
+async def health(request: Request) -> HealthReport:
     """Sessions alive, sockets open, training tasks running, the event loop's worst lag over
     the last second (ms) and the process's resident memory (bytes)."""
     metrics: Metrics = request.app.state.metrics

@@ -242,7 +242,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_message_bytes Size of one WebSocket message; a larger one gets an error reply and the socket stays open
  * @property {number} max_message_hard_bytes Size of a WebSocket message the server reads at all; a larger one closes the socket (1009)
  * @property {number} max_sessions Sessions alive at once
- * @property {number} max_sessions_per_address Sessions alive at once from one client address (behind a proxy, the address its trusted header gives); a class behind one NAT shares one address
+ * @property {number} max_sessions_per_address Sessions alive at once from one client address (behind a proxy, the address its trusted header gives). A class behind one NAT shares one address: 50 fits a class of up to about 45 with a few spare tabs, and still leaves a flooder only a quarter of max_sessions
  * @property {number} max_body_bytes Size of a REST request body (the CSV upload excepted), checked before it is parsed
  * @property {number} max_model_bytes Size of a model file sent to POST /api/sessions/import (the largest network's export, with Adam's state and a full loss history, is about 0.2 MB), checked before it is parsed
  * @property {number} session_ttl_seconds Idle time before a session ends
@@ -258,7 +258,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_csv_rows Data rows in an uploaded CSV file
  * @property {number} max_csv_columns Columns in an uploaded CSV file, inputs and target together
  * @property {number} session_cpu_share Share of the server's time (one core) one session may use for training, frames and messages; past it, it waits for the next 0.1 s window
- * @property {number} address_cpu_share Share of the server's time all the sessions driven from one client address may use together (a class behind one NAT shares it: raise it there)
+ * @property {number} address_cpu_share Share of the server's time all the sessions driven from one client address may use together while other addresses want time; an address whose turns are short may use more when the others leave it unused (less a headroom for them), and any address all of it alone, so a class behind one NAT address is not held to what one flooder gets
  * @property {number} ws_messages_per_second Messages one WebSocket may send per second (as many at once); more are refused with rate_limited. Dragging a weight sends one per animation frame (up to 60 a second), so the page stays well below it
  * @property {number} ws_ping_interval_seconds How often the server pings each WebSocket (keepalive)
  * @property {number} ws_ping_timeout_seconds How long a ping may go unanswered before the socket is dropped (its session then stops training and can expire)

@@ -47,6 +47,18 @@ def test_health_follows_sessions_sockets_and_tasks(client):
     assert counts(health(client)) == (1, 0, 0)
 
 
+def test_health_counts_are_json_integers_equal_to_the_metrics(client):
+    made = client.post("/api/sessions").json()
+    with client.websocket_connect(f"/ws?session={made['id']}"):
+        found = health(client)
+        scraped = scrape(client)
+    for name in (*COUNTS, "memory_rss_bytes"):
+        assert type(found[name]) is int, (name, found[name])
+    assert counts(found) == (1, 1, 1)
+    assert [scraped[(f"bpp_{name}", ())] for name in COUNTS] == list(counts(found))
+    assert type(found["event_loop_lag_ms"]) is float
+
+
 def test_health_reports_the_event_loop_lag(client):
     client.portal.call(time.sleep, 0.3)  # a callback that holds the loop for 0.3 s
     deadline = time.monotonic() + 10

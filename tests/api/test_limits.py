@@ -9,7 +9,7 @@ from conftest import LIMITS
 from pydantic import ValidationError
 
 from app.bodies import MAX_PREDICT_CAP, PredictRequest
-from app.config import MAX_LIST_CAP
+from app.config import MAX_LIST_CAP, Limits
 from app.main import create_app
 from app.settings import Settings
 
@@ -99,6 +99,18 @@ def test_one_address_cannot_take_every_session():
             "code": "address_limit", "errors": [],
             "message": "at most 2 sessions at once from one address (max_sessions_per_address)",
             "params": {"limit": 2, "setting": "max_sessions_per_address"}}
+        assert client.post("/api/sessions", headers=from_address("10.0.0.2")).status_code == 201
+
+
+def test_a_class_behind_one_address_fits_the_default_limit():
+    """A class of 40 behind one NAT address, each student with a session, and a few spare
+    tabs; past the default of 50 the address is refused, and another address is not."""
+    assert LIMITS.max_sessions_per_address == Limits().max_sessions_per_address == 50
+    with proxied_client() as client:
+        school = from_address("10.0.0.1")
+        made = [client.post("/api/sessions", headers=school).status_code for _ in range(50)]
+        assert made == [201] * 50
+        assert client.post("/api/sessions", headers=school).status_code == 429
         assert client.post("/api/sessions", headers=from_address("10.0.0.2")).status_code == 201
 
 
