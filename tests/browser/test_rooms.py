@@ -57,3 +57,35 @@ def test_a_teacher_presents_and_a_student_follows(browser, server_url, axe, scre
     assert student.evaluate("document.querySelector('#status').dataset.status") == "disconnected"
     teacher_context.close()
     student_context.close()
+
+
+def test_a_student_makes_an_own_copy_and_goes_back_to_the_class(browser, server_url, screenshot_dir):
+    teacher = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    teacher.goto(server_url + "/")
+    teacher.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
+    teacher.click("#step")
+    teacher.wait_for_function("() => document.querySelector('#step-count').textContent === '1'")
+    teacher.click("#present-open")
+    teacher.wait_for_selector("#present[open]")
+    code = teacher.inner_text("#present-code").replace(" ", "")
+    student = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    student.goto(f"{server_url}/?room={code}")
+    student.wait_for_selector("#network .node-value", timeout=WAIT_MS)
+    student.click("#fork")
+    student.wait_for_url("**/?session=*", timeout=WAIT_MS)
+    student.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
+    assert student.evaluate("document.body.dataset.role") == "own"
+    assert student.inner_text("#step-count") == "1"  # the teacher's network as it was
+    assert student.is_visible("#play") and student.is_visible("#back-to-class")
+    student.select_option("#learning-rate", "0.03")  # it is the student's to change
+    student.click("#play")
+    student.wait_for_selector("#status[data-status='running']")
+    assert teacher.inner_text("#step-count") == "1"  # the teacher's is untouched
+    teacher.wait_for_function("() => document.querySelector('#present-count').textContent.includes('1 own copy')",
+                              timeout=WAIT_MS)
+    student.screenshot(path=screenshot_dir / "room-own-copy.png")
+    student.click("#back-to-class")
+    student.wait_for_url(f"**/?room={code}", timeout=WAIT_MS)
+    student.wait_for_selector("body[data-role='follower']", timeout=WAIT_MS)
+    student.context.close()
+    teacher.context.close()
