@@ -16,7 +16,7 @@ from app.models import StrictModel, WireModel
 from app.responses import summary
 from app.rooms import Room, RoomRegistry
 
-REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (403, 404, 422, 503)}
+REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 403, 404, 413, 422, 429, 503)}
 router = APIRouter(prefix="/api", tags=["rooms"], responses=REFUSALS)
 
 
