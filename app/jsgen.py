@@ -23,6 +23,7 @@ from app.protocol import (
     ClientMessage,
     ServerMessage,
 )
+from app.lessons import Lesson
 from app.setup import PageSetup
 
 # A tool for the source tree: the page it writes for is the checkout's.
@@ -46,13 +47,14 @@ def schemas() -> tuple[dict[str, Schema], dict[str, Schema]]:
     with defaults stay optional), what the server sends as serialized output."""
     adapters = [("ClientMessage", "validation", TypeAdapter(ClientMessage)),
                 ("ServerMessage", "serialization", TypeAdapter(ServerMessage)),
-                ("PageSetup", "serialization", TypeAdapter(PageSetup))]
+                ("PageSetup", "serialization", TypeAdapter(PageSetup)),
+                ("Lesson", "serialization", TypeAdapter(Lesson))]
     keys, top = TypeAdapter.json_schemas(
         [(name, mode, adapter) for name, mode, adapter in adapters],  # type: ignore[misc]
         ref_template="#/$defs/{model}")
     defs = {js_name(name): schema for name, schema in top["$defs"].items()}
     roots = {name: keys[(name, mode)] for name, mode, _ in adapters  # type: ignore[index]
-             if name != "PageSetup"}
+             if name not in ("PageSetup", "Lesson")}
     return defs, roots
 
 

@@ -38,7 +38,7 @@ MESSAGE_FIELDS = ["steps_per_second", "sample", "csv"]
 SAME_IN_CHINESE = {"Sigmoid", "ReLU", "Leaky ReLU", "ELU", "Softplus", "RMSProp", "Adam", "He",
                    "Xavier / Glorot", "LReLU", "softplus", "softmax", "tanh", "id", "REST API",
                    "English", "简体中文", "{detail}", "Tab", "Enter", "Esc", "?", "↑ ↓ ← →", "← →",
-                   "sin x₁", "sin x₂", "R² = {value}"}
+                   "sin x₁", "sin x₂", "R² = {value}", "1–9"}
 
 
 def server_codes() -> set[str]:
@@ -83,7 +83,7 @@ def used_keys() -> set[str]:
         "lang": list(CATALOGUES),
         # index.html: the shortcut list, each key's name and what it does
         "keys": [f"{name}{part}" for name in ["space", "tab", "arrows", "enter", "escape", "walk",
-                                               "reset", "fullscreen", "joinCode", "help"]
+                                               "reset", "fullscreen", "joinCode", "lessons", "help"]
                  for part in ("", "Key")],
         # refusals.js: a code's message, a CSV refusal's forms, how field messages join
         "refusal": [*server_codes(), *PYDANTIC_CODES, "csv.row", "csv.file", "csv.named", "join", "fieldMessage"],

@@ -2,6 +2,8 @@
 
 from fastapi import APIRouter
 
+from app.config import SessionConfig
+
 from app.api.deps import AddressDep, LimitsDep, RegistryDep
 from app.api.rest import REFUSALS, start_session
 from app.bodies import CreatedSession, LessonSessionRequest
@@ -21,6 +23,13 @@ async def read_lesson(lesson_id: str) -> Lesson:
     """The whole lesson: its texts in every language, its exact config, the steps that show its
     point, and its variants (each a few changes to the config)."""
     return get_lesson(lesson_id)
+
+
+@router.get("/{lesson_id}/config")
+async def lesson_config(lesson_id: str, variant: str | None = None) -> SessionConfig:
+    """The exact config of the lesson, or of one of its variants (its changes merged in by the
+    server): what the page sends to its own session, or to a room's, to open the lesson."""
+    return get_lesson(lesson_id).config_of(variant)
 
 
 @router.post("/{lesson_id}/session", status_code=201)

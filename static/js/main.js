@@ -6,7 +6,9 @@ import { readSetup } from './boot.js';
 import { decodeFrame } from './protocol.js';
 import { latestPerFrame, oncePerFrame } from './schedule.js';
 import { language } from './i18n.js';
-import { connect, forkedFrom, forkRoom, requestedRoom, requestedSession } from './server.js';
+import {
+  connect, forkedFrom, forkRoom, readLesson, readLessons, requestedLesson, requestedRoom, requestedSession,
+} from './server.js';
 import * as act from './store.js';
 import { createAnnouncer } from './views/announcer.js';
 import { arrangeColumns } from './views/arrangement.js';
@@ -23,6 +25,8 @@ import { createGradCheck } from './views/gradcheck.js';
 import { createHyper } from './views/hyper.js';
 import { createInspector } from './views/inspector.js';
 import { createLanguageSwitch, followSavedLanguage } from './views/language.js';
+import { createLessonMenu } from './views/lessonmenu.js';
+import { createLessonPanel } from './views/lessonpanel.js';
 import { createLossChart } from './views/losschart.js';
 import { createLossFormula } from './views/lossformula.js';
 import { createMetrics } from './views/metrics.js';
@@ -70,6 +74,11 @@ const views = [
     togglePlay: () => store.state.steering && send({ type: store.state.status === 'running' ? 'pause' : 'play' }),
     reset: () => store.state.steering && send({ type: 'reset' }),
     toggleJoinCode: () => store.dispatch(act.showJoinScreen, !store.state.presenting?.shown),
+    lesson: async (n) => {
+      if (!store.state.steering) return;
+      const id = (await listLessons())[n - 1]?.id;
+      if (id) openLesson(id, null);
+    },
   }),
   createPageLinks(el('.topbar .page-links'), { restore }),
   createTransport(el('.topbar .transport'), { send }),
@@ -79,6 +88,9 @@ const views = [
   createLanguageSwitch(el('.topbar .language'), language),
   createBanner(el('#banner')),
   createFirstHint(el('#first-hint')),
+  createLessonMenu(/** @type {HTMLDialogElement} */ (el('#lessons')), el('#lessons-open'),
+    { list: listLessons, open: (id) => openLesson(id, null) }),
+  createLessonPanel(el('#lesson-panel'), { open: openLesson, close: () => store.dispatch(act.applyLesson, null) }),
   createFollowerBar(el('#follower-bar'), {
     fork: async () => {
       const refusal = room && await forkRoom(room);
@@ -138,8 +150,11 @@ function onMessage(message) {
       const first = store.state.sessionId === null;
       store.dispatch(act.applyHello, message);
       commands.forEach(send);
-      // A teacher's reload finds the room still open, its join screen put away.
+      // A teacher's reload finds the room still open, its join screen put away; a link to a
+      // lesson opens it.
       if (first && message.token) present(server.readRoom(), false);
+      const linked = requestedLesson();
+      if (first && message.token && linked) openLesson(linked.id, linked.variant);
       break;
     }
     case 'layout': store.dispatch(act.applyLayout, message); break;
@@ -160,16 +175,43 @@ function onFrame(data) {
 }
 
 /** Every setting as a first visit has it, a new untrained network, paused, on the followed
- * example, with nothing open. The config goes first: the server applies messages in order. */
+ * example, with nothing open. */
 function restore() {
+  start(setup.defaults);
+  store.dispatch(act.applyLesson, null);
+}
+
+/** Run this config from its start: a new network, paused, on the followed example, nothing
+ * open. The config goes first: the server applies messages in order.
+ * @param {import('./protocol.js').SessionConfig} next */
+function start(next) {
   edit((config) => {
     for (const key of Object.keys(config)) delete config[/** @type {keyof typeof config} */ (key)];
-    Object.assign(config, structuredClone(setup.defaults));
+    Object.assign(config, structuredClone(next));
   });
   for (const message of /** @type {ClientMessage[]} */ ([{ type: 'walk', action: 'stop' }, { type: 'pause' },
     { type: 'reset' }, { type: 'pick', sample: 0, position: 0 }])) send(message);
   store.dispatch(act.setFill, 'map');
   setTarget(null);
+}
+
+/** The course's lessons, read once. */
+async function listLessons() {
+  const lessons = store.state.lessons ?? await readLessons();
+  store.dispatch(act.applyLessons, lessons);
+  return lessons;
+}
+
+/** Open a lesson (or one of its variants) on this tab's session: in a room, the whole class
+ * sees it. @param {string} id @param {string | null} variant */
+async function openLesson(id, variant) {
+  const found = await readLesson(id, variant);
+  if (found === null) {
+    store.dispatch(act.refused, { code: 'lesson_not_found', message: '', params: {}, errors: [] });
+    return;
+  }
+  start(found.config);
+  store.dispatch(act.applyLesson, { lesson: found.lesson, variant });
 }
 
 /** The teacher's room as the server answers (opened, locked, read again), or why not; while a

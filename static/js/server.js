@@ -67,6 +67,32 @@ export async function forkRoom(code) {
   return null;
 }
 
+/** The lessons, in the course's order (title and concept of each).
+ * @returns {Promise<Pick<import('./wire.js').Lesson, 'id' | 'title' | 'concept'>[]>} */
+export async function readLessons() {
+  const response = await fetch('/api/lessons');
+  return response.ok ? response.json() : [];
+}
+
+/** One whole lesson, and the exact config of it or of one of its variants, as the server
+ * resolves them; null if there is no such lesson (an old link).
+ * @param {string} id @param {string | null} variant
+ * @returns {Promise<{ lesson: import('./wire.js').Lesson, config: import('./wire.js').SessionConfig } | null>} */
+export async function readLesson(id, variant) {
+  const query = variant ? `?variant=${encodeURIComponent(variant)}` : '';
+  const [lesson, config] = await Promise.all([fetch(`/api/lessons/${encodeURIComponent(id)}`),
+    fetch(`/api/lessons/${encodeURIComponent(id)}/config${query}`)]);
+  if (!lesson.ok || !config.ok) return null;
+  return { lesson: await lesson.json(), config: await config.json() };
+}
+
+/** The lesson this tab was opened on (?lesson=ID and maybe &variant=ID), or null. */
+export function requestedLesson() {
+  const url = new URL(window.location.href);
+  const id = url.searchParams.get('lesson');
+  return id ? { id, variant: url.searchParams.get('variant') } : null;
+}
+
 /** The room this tab follows (?room=CODE in its address), or null. */
 export function requestedRoom() {
   return new URL(window.location.href).searchParams.get('room');

@@ -16,6 +16,7 @@
 /** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
 /** @typedef {'connecting' | 'running' | 'paused' | 'diverged' | 'disconnected'} Status */
 /** @typedef {'map' | 'activation' | 'delta'} Fill */
+/** @typedef {Pick<import('./wire.js').Lesson, 'id' | 'title' | 'concept'>} LessonEntry */
 /** @typedef {{ code: string, join_url: string, followers: number, forks: number,
  *   joining_locked: boolean, forking_allowed: boolean, shown: boolean }} Presenting a room as its
  *   teacher sees it; shown: the join screen is up */
@@ -36,7 +37,9 @@
  *   gradcheck: GradCheckReply | 'running' | null, notice: Notice | null, upload: Upload,
  *   uploaded: boolean, fill: Fill, showTest: boolean, target: Target | null,
  *   room: string | null, forkedFrom: string | null, steering: boolean, presenting: Presenting | null,
+ *   lessons: LessonEntry[] | null, lesson: { lesson: import('./wire.js').Lesson, variant: string | null } | null,
  * }} State
+ * lessons: the course's list once read; lesson: the lesson open now, with its variant.
  * room: the room this tab follows (its code), null in a tab of its own; forkedFrom: the room
  * this tab's session was copied from, if it is a student's own copy; steering: whether this
  * tab's socket steers its session (a follower's only watches); presenting: the room this tab's
@@ -50,7 +53,7 @@
  * @param {string | null} [forkedFrom] the room this tab's session was copied from @returns {State} */
 export function initialState(requested, room = null, forkedFrom = null) {
   return {
-    room, forkedFrom, steering: false, presenting: null,
+    room, forkedFrom, steering: false, presenting: null, lessons: null, lesson: null,
     requested, sessionId: null, status: 'connecting', wasRunning: false,
     confirmed: null, config: null, pending: null, nextRef: 1, stepsPerSecond: 100,
     layout: null, frame: null, history: [], inspection: null, gradcheck: null, notice: null,
@@ -248,6 +251,17 @@ export function roomEnded(state) {
  * message: said in the banner. @param {State} state @param {Refusal} refusal @returns {State} */
 export function refused(state, refusal) {
   return notify(state, 'error.refused', refusalOf(refusal));
+}
+
+/** @param {State} state @param {LessonEntry[]} lessons @returns {State} */
+export function applyLessons(state, lessons) {
+  return { ...state, lessons };
+}
+
+/** The lesson now open (null closes its panel).
+ * @param {State} state @param {State['lesson']} lesson @returns {State} */
+export function applyLesson(state, lesson) {
+  return { ...state, lesson };
 }
 
 /**

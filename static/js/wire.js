@@ -232,6 +232,18 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  */
 
 /**
+ * @typedef {object} Lesson
+ * @property {string} id
+ * @property {Partial<Record<"en" | "zh-Hans", string>>} title
+ * @property {Partial<Record<"en" | "zh-Hans", string>>} concept The idea it shows, in a few words
+ * @property {Partial<Record<"en" | "zh-Hans", string>>} text Two or three sentences: what happens and why
+ * @property {Partial<Record<"en" | "zh-Hans", string>>} look_at Where to look while it trains
+ * @property {SessionConfig} config The exact run, seeds included
+ * @property {number} steps Training steps that show the point
+ * @property {Variant[]} variants
+ */
+
+/**
  * Server-protecting bounds. Each can be set by an environment variable BPP_<NAME>.
  * @typedef {object} Limits
  * @property {number} max_hidden_layers Hidden layers in a network
@@ -441,6 +453,14 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} [decay_steps] k: updates per unit of decay
  * @property {"none" | "l1" | "l2"} [regularization]
  * @property {number} [regularization_rate] λ
+ */
+
+/**
+ * The same lesson with a few settings changed, to compare with the lesson's own run.
+ * @typedef {object} Variant
+ * @property {string} id
+ * @property {Partial<Record<"en" | "zh-Hans", string>>} label What this variant changes, in a few words
+ * @property {Record<string, unknown>} changes Parts of the lesson's config that differ, nested like the config: {"network": {"hidden_layers": [8]}}
  */
 
 /**

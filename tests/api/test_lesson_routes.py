@@ -72,3 +72,11 @@ def test_a_lesson_over_this_server_s_limits_is_refused_like_a_config(make_client
     assert answer.status_code == 422
     assert answer.json()["code"] == "invalid_config"
     assert answer.json()["errors"][0]["field"] == "network.hidden_layers"
+
+
+def test_a_lessons_config_and_a_variants_come_resolved_by_the_server(client):
+    base = client.get("/api/lessons/xor/config").json()
+    variant = client.get("/api/lessons/xor/config", params={"variant": "hidden-layer"}).json()
+    assert base["network"]["hidden_layers"] == [] and variant["network"]["hidden_layers"] == [8]
+    assert {k: v for k, v in variant.items() if k != "network"} == {k: v for k, v in base.items() if k != "network"}
+    assert client.get("/api/lessons/xor/config", params={"variant": "nope"}).json()["code"] == "no_such_variant"

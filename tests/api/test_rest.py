@@ -205,6 +205,7 @@ def test_openapi_lists_every_endpoint(client):
         "/api/sessions/import": ["post"],
         "/api/lessons": ["get"],
         "/api/lessons/{lesson_id}": ["get"],
+        "/api/lessons/{lesson_id}/config": ["get"],
         "/api/lessons/{lesson_id}/session": ["post"],
         "/health": ["get"],
         "/metrics": ["get"],

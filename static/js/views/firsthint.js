@@ -6,7 +6,8 @@
 export function createFirstHint(root) {
   /** @param {import('../store.js').State} state */
   function update(state) {
-    root.hidden = !(state.status === 'paused' && state.frame?.step === 0 && (state.frame?.stage ?? null) === null);
+    root.hidden = !(state.status === 'paused' && state.frame?.step === 0 && (state.frame?.stage ?? null) === null
+      && state.lesson === null && state.steering);
   }
 
   return { update };

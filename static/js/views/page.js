@@ -2,11 +2,12 @@
 /** The page as a whole: which result view is up (body data-view, for styles and for tests that
  * wait for a new kind of problem), whose page it is (body data-role: a follower's offers no
  * controls), Space to play or pause as in video players, and the presenter's keys: R reset,
- * F full screen (with large type), C the join code. */
+ * F full screen (with large type), C the join code, 1–9 the first nine lessons. */
 
 /**
  * @param {HTMLElement} root the body
- * @param {{ togglePlay: () => void, reset: () => void, toggleJoinCode: () => void }} actions
+ * @param {{ togglePlay: () => void, reset: () => void, toggleJoinCode: () => void,
+ *   lesson: (n: number) => void }} actions
  */
 export function createPage(root, actions) {
   /** The presenter's keys, as a clicker or a keyboard at the lectern sends them. */
@@ -21,6 +22,9 @@ export function createPage(root, actions) {
     if (event.code === 'Space' && !target.closest('button')) {
       event.preventDefault();
       actions.togglePlay();
+    } else if (/^[1-9]$/.test(event.key) && !document.querySelector('dialog[open]') && !target.closest('#network')) {
+      event.preventDefault();
+      actions.lesson(Number(event.key));
     } else if (keys[event.key.toLowerCase()] && !document.querySelector('dialog[open]:not(#present)')) {
       event.preventDefault();
       keys[event.key.toLowerCase()]();

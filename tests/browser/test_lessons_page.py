@@ -1,0 +1,74 @@
+"""Lessons on the page: the course's list, a lesson and its variants run exactly, a link and the
+number keys open one, and in a room the whole class sees it."""
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+
+WAIT_MS = 60_000
+
+
+def server_config(page, server_url: str) -> dict:
+    session = page.inner_text("#session-id")
+    return httpx.get(f"{server_url}/api/sessions/{session}").json()["config"]
+
+
+def wait_config(page, server_url: str, check) -> dict:
+    for _ in range(200):
+        config = server_config(page, server_url)
+        if check(config):
+            return config
+        page.wait_for_timeout(50)
+    raise AssertionError("the lesson's config never reached the server")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+def test_a_lesson_and_its_variant_run_their_exact_configs(browser, server_url, screenshot_dir, language):
+    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    page.goto(f"{server_url}/?lang={language}")
+    page.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
+    page.click("#lessons-open")
+    page.wait_for_selector("#lessons[open] .lesson-entry")
+    assert page.locator(".lesson-entry").count() == 13
+    lesson = httpx.get(f"{server_url}/api/lessons/xor").json()
+    page.locator(".lesson-entry", has_text=lesson["title"][language]).click()
+    page.wait_for_selector("#lesson-panel:not([hidden])")
+    assert page.inner_text("#lesson-title") == lesson["title"][language]
+    expected = httpx.get(f"{server_url}/api/lessons/xor/config").json()
+    wait_config(page, server_url, lambda c: c == expected)
+    page.screenshot(path=screenshot_dir / f"lesson-xor-{language}.png")
+    page.locator(".lesson-variants button").nth(1).click()
+    variant = httpx.get(f"{server_url}/api/lessons/xor/config", params={"variant": "hidden-layer"}).json()
+    wait_config(page, server_url, lambda c: c == variant)
+    page.wait_for_function("() => document.querySelectorAll('#network .node').length === 2 + 8 + 1")
+    assert page.inner_text("#step-count") == "0"
+    page.context.close()
+
+
+def test_a_link_and_a_number_key_open_lessons_and_a_room_follows(browser, server_url):
+    teacher = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    teacher.goto(f"{server_url}/?lesson=softmax")
+    teacher.wait_for_selector("#lesson-panel:not([hidden])", timeout=WAIT_MS)
+    softmax = httpx.get(f"{server_url}/api/lessons/softmax/config").json()
+    wait_config(teacher, server_url, lambda c: c == softmax)
+    teacher.click("#present-open")
+    teacher.wait_for_selector("#present[open]")
+    code = teacher.inner_text("#present-code").replace(" ", "")
+    teacher.keyboard.press("c")  # the join code away, back to the network
+    teacher.wait_for_selector("#present", state="hidden")
+    student = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    student.goto(f"{server_url}/?room={code}")
+    student.wait_for_selector("#network .node", timeout=WAIT_MS)
+    assert not student.is_visible("#lessons-open")
+    teacher.locator("#network").click(position={"x": 5, "y": 5})  # focus off the controls
+    teacher.keyboard.press("1")
+    first = httpx.get(f"{server_url}/api/lessons").json()[0]["id"]
+    expected = httpx.get(f"{server_url}/api/lessons/{first}/config").json()
+    wait_config(teacher, server_url, lambda c: c == expected)
+    # The student's page shows the teacher's new network: one output neuron on the lesson's inputs.
+    sizes = [len(expected["data"]["features"]), *expected["network"]["hidden_layers"], 1]
+    student.wait_for_function("n => document.querySelectorAll('#network .node').length === n",
+                              arg=sum(sizes), timeout=WAIT_MS)
+    teacher.context.close()
+    student.context.close()
