@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from app.lessons import Lesson
 from app.protocol import (
     FLAGS,
     HEADER,
@@ -23,7 +24,6 @@ from app.protocol import (
     ClientMessage,
     ServerMessage,
 )
-from app.lessons import Lesson
 from app.setup import PageSetup
 
 # A tool for the source tree: the page it writes for is the checkout's.

@@ -2,11 +2,10 @@
 
 from fastapi import APIRouter
 
-from app.config import SessionConfig
-
 from app.api.deps import AddressDep, LimitsDep, RegistryDep
 from app.api.rest import REFUSALS, start_session
 from app.bodies import CreatedSession, LessonSessionRequest
+from app.config import SessionConfig
 from app.lessons import Lesson, LessonSummary, get_lesson, load_lessons, summarize
 
 router = APIRouter(prefix="/api/lessons", tags=["lessons"], responses=REFUSALS)
