@@ -7,7 +7,8 @@ import { decodeFrame } from './protocol.js';
 import { latestPerFrame, oncePerFrame } from './schedule.js';
 import { language } from './i18n.js';
 import {
-  connect, forkedFrom, forkRoom, readLesson, readLessons, requestedLesson, requestedRoom, requestedSession,
+  connect, forkedFrom, forkRoom, openModel, readLesson, readLessons, requestedLesson, requestedRoom,
+  requestedSession,
 } from './server.js';
 import * as act from './store.js';
 import { createAnnouncer } from './views/announcer.js';
@@ -80,7 +81,13 @@ const views = [
       if (id) openLesson(id, null);
     },
   }),
-  createPageLinks(el('.topbar .page-links'), { restore }),
+  createPageLinks(el('.topbar .page-links'), {
+    restore,
+    openModel: async (file) => {
+      const refusal = await openModel(await file.text());
+      if (refusal) store.dispatch(act.refused, refusal);
+    },
+  }),
   createTransport(el('.topbar .transport'), { send }),
   createCounters(el('.topbar .counters'), { send }),
   createHyper(el('.topbar .hyper'), setup, { send, edit }),

@@ -67,6 +67,20 @@ export async function forkRoom(code) {
   return null;
 }
 
+/** A saved model file continued in a new session of this tab, which loads again on it.
+ * Resolves to the server's refusal (the field and why) if the file is not one it takes.
+ * @param {string} text the file @returns {Promise<Refusal | null>} */
+export async function openModel(text) {
+  const response = await fetch('/api/sessions/import', { method: 'POST', body: text,
+    headers: { 'content-type': 'application/json' } });
+  if (!response.ok) return refusal(response);
+  const own = await response.json();
+  keepToken(own.id, own.token);
+  sessionStorage.setItem(SESSION_KEY, own.id);
+  window.location.assign(`/?session=${encodeURIComponent(own.id)}`);
+  return null;
+}
+
 /** The lessons, in the course's order (title and concept of each).
  * @returns {Promise<Pick<import('./wire.js').Lesson, 'id' | 'title' | 'concept'>[]>} */
 export async function readLessons() {
