@@ -2,6 +2,7 @@
 /** Wiring only: the server's messages become store actions, store changes redraw the views
  * (once per animation frame) and tell the server what it must know, and the views' actions
  * become store actions or messages to the server. */
+import { decodeConfig } from './address.js';
 import { readSetup } from './boot.js';
 import { decodeFrame } from './protocol.js';
 import { latestPerFrame, oncePerFrame } from './schedule.js';
@@ -11,6 +12,7 @@ import {
   requestedSession,
 } from './server.js';
 import * as act from './store.js';
+import { createAddress } from './views/address.js';
 import { createAnnouncer } from './views/announcer.js';
 import { arrangeColumns } from './views/arrangement.js';
 import { createBanner } from './views/banner.js';
@@ -56,6 +58,11 @@ const setup = readSetup();
 const room = requestedRoom();
 const requested = room ? null : requestedSession();
 const store = act.createStore(act.initialState(requested, room, room ? null : forkedFrom(requested)));
+// A shared link's run: used by a new session only (a reload carries on with its own), once
+// the server has said the session's status (edits wait for it).
+const linkedConfig = room ? null : decodeConfig(new URL(window.location.href).searchParams.get('config'));
+/** @type {import('./protocol.js').SessionConfig | null} */
+let pendingConfig = null;
 const server = connect(requested, { onMessage, onFrame, onClose: () => store.dispatch(act.disconnected) }, room);
 /** @param {ClientMessage} message */
 const send = (message) => server.send(message);
@@ -71,6 +78,7 @@ const el = (selector) => /** @type {HTMLElement} */ (document.querySelector(sele
 const diagram = createDiagram(el('#network'), el('#tooltip'), { setTarget, edit: sendEdit });
 arrangeColumns(el('main.columns'));
 const views = [
+  createAddress(),
   createPage(document.body, {
     togglePlay: () => store.state.steering && send({ type: store.state.status === 'running' ? 'pause' : 'play' }),
     reset: () => store.state.steering && send({ type: 'reset' }),
@@ -155,17 +163,25 @@ function onMessage(message) {
     case 'hello': {
       const commands = act.helloCommands(store.state, message);
       const first = store.state.sessionId === null;
+      const created = first && message.session_id !== requested;
       store.dispatch(act.applyHello, message);
       commands.forEach(send);
-      // A teacher's reload finds the room still open, its join screen put away; a link to a
-      // lesson opens it.
+      // A teacher's reload finds the room still open, its join screen put away; a new session
+      // opened from a link runs the link's lesson and config.
       if (first && message.token) present(server.readRoom(), false);
       const linked = requestedLesson();
-      if (first && message.token && linked) openLesson(linked.id, linked.variant);
+      if (created && message.token && linked) openLesson(linked.id, linked.variant, linkedConfig === null);
+      if (created && message.token) pendingConfig = linkedConfig;
       break;
     }
     case 'layout': store.dispatch(act.applyLayout, message); break;
-    case 'status': store.dispatch(act.applyStatus, message); break;
+    case 'status':
+      store.dispatch(act.applyStatus, message);
+      if (pendingConfig && act.online(store.state)) {
+        start(pendingConfig);
+        pendingConfig = null;
+      }
+      break;
     case 'history': store.dispatch(act.applyHistory, message); break;
     case 'inspection': store.dispatch(act.applyInspection, message); break;
     case 'gradcheck': store.dispatch(act.applyGradCheck, message); break;
@@ -210,14 +226,15 @@ async function listLessons() {
 }
 
 /** Open a lesson (or one of its variants) on this tab's session: in a room, the whole class
- * sees it. @param {string} id @param {string | null} variant */
-async function openLesson(id, variant) {
+ * sees it. A shared link may carry its own changes of the lesson's run: then only the text opens.
+ * @param {string} id @param {string | null} variant @param {boolean} [run] */
+async function openLesson(id, variant, run = true) {
   const found = await readLesson(id, variant);
   if (found === null) {
     store.dispatch(act.refused, { code: 'lesson_not_found', message: '', params: {}, errors: [] });
     return;
   }
-  start(found.config);
+  if (run) start(found.config);
   store.dispatch(act.applyLesson, { lesson: found.lesson, variant });
 }
 

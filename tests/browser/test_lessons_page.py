@@ -72,3 +72,26 @@ def test_a_link_and_a_number_key_open_lessons_and_a_room_follows(browser, server
                               arg=sum(sizes), timeout=WAIT_MS)
     teacher.context.close()
     student.context.close()
+
+
+def test_the_address_carries_the_whole_run_to_another_browser(browser, server_url):
+    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    page.goto(f"{server_url}/?lang=zh-Hans")
+    page.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
+    page.click(".dataset.spiral")
+    page.select_option("#learning-rate", "0.03")
+    page.click("#add-layer")
+    config = wait_config(page, server_url, lambda c: c["data"]["dataset"] == "spiral"
+                         and c["training"]["learning_rate"] == 0.03 and len(c["network"]["hidden_layers"]) == 3)
+    page.wait_for_function("() => location.search.includes('config=')")
+    page.wait_for_timeout(300)  # the last confirmed edit's address
+    link = page.url
+    assert "session=" not in link and "lang=zh-Hans" in link
+    other = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    other.goto(link)
+    other.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
+    assert wait_config(other, server_url, lambda c: c == config) == config
+    assert other.inner_text("#session-id") != page.inner_text("#session-id")
+    assert other.evaluate("document.documentElement.lang") == "zh-Hans"
+    page.context.close()
+    other.context.close()
