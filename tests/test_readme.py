@@ -55,3 +55,18 @@ def test_every_limit_is_documented_in_the_settings_table():
     section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Settings and limits", 1)[1]
     missing = [name for name in Limits.model_fields if f"`BPP_{name.upper()}`" not in section]
     assert missing == []
+
+
+def test_the_python_example_runs_as_written(client, capsys):
+    """README's httpx example, its function run against the app (TestClient is an httpx.Client)."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("### From Python", 1)[1]
+    example = re.search(r"```python\n(.+?)\n```", section, re.S).group(1)
+    definitions = example.split("\nwith httpx.Client", 1)[0]
+    namespace: dict = {}
+    exec(compile(definitions, "README.md", "exec"), namespace)
+    namespace["demo"](client)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("δ of the output layer: [") and len(json.loads(printed[0].split(": ", 1)[1])) == 3
+    code = printed[1].rsplit(" ", 1)[1]
+    assert printed[1].startswith("students join at http://testserver/?room=") and len(code) == 6
+    assert client.get(f"/api/rooms/{code}").status_code == 200
