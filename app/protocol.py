@@ -351,6 +351,8 @@ class StatusMessage(WireModel):
     steps_per_second: int | None
     config: SessionConfig
     ref: int | None = Field(description="The last config message of this socket applied, or null")
+    shown_target: Target | None = Field(
+        None, description="What the session's steering page inspects: a room's followers open it too")
 
 
 class HistoryMessage(WireModel):

@@ -273,7 +273,8 @@ class Viewer:
             sent["status"] = session.status_version
             await self.send_text(StatusMessage(
                 status=session.status, steps_per_second=session.steps_per_second,
-                config=session.config, ref=self.config_ref).model_dump_json())
+                config=session.config, ref=self.config_ref,
+                shown_target=session.shown_target).model_dump_json())
         now = perf_counter()
         maps_due = now >= self.next_maps
         if session.state_version != sent["state"] or (self.maps_behind and maps_due):

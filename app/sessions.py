@@ -18,7 +18,7 @@ from app.engine.csvdata import Table
 from app.engine.trainer import Evaluation, Metrics, TracedBatch, TrainerState
 from app.engine.walkthrough import Walkthrough
 from app.errors import Refused
-from app.protocol import ParamEdit, Status
+from app.protocol import ParamEdit, Status, Target
 
 T = TypeVar("T")
 # The example a new session's diagram follows; any other is a click away.
@@ -45,6 +45,8 @@ class Session:
         self.sample: int | None = FIRST_EXAMPLE
         self.position = 0
         self.walk: Walkthrough | None = None
+        # The neuron or weight the steering page inspects, which a room's followers see too.
+        self.shown_target: Target | None = None
         # Viewers compare these with what they last sent: layout = shape or data changed,
         # state = anything drawn changed, status = running/paused/diverged/speed/config changed.
         self.layout_version = 0
@@ -180,6 +182,12 @@ class Session:
         self.trainer = build_trainer(self.config, self.data)
         self._changed(layout=True, status=True)
         self.record_history()
+
+    def show_target(self, target: Target | None) -> None:
+        """What the steering page has open in its inspector: a room's followers open it too."""
+        if target != self.shown_target:
+            self.shown_target = target
+            self._changed(status=True)
 
     def copy_from(self, other: "Session") -> None:
         """Become a copy of another session as it is now: its config, data (an uploaded table

@@ -154,6 +154,8 @@ async def respond(text: str | None, session: Session, viewer: Viewer, limits: Li
         return message
     if not steering and not isinstance(message, WATCHER_MESSAGES):
         return error(READ_ONLY)
+    if steering and isinstance(message, InspectMessage):
+        session.show_target(message.target)
     account = viewer.account
     if account is None or isinstance(message, StepMessage | GradCheckMessage):
         return await handle(message, session, viewer, limits)

@@ -37,9 +37,11 @@
  *   gradcheck: GradCheckReply | 'running' | null, notice: Notice | null, upload: Upload,
  *   uploaded: boolean, fill: Fill, showTest: boolean, target: Target | null,
  *   room: string | null, forkedFrom: string | null, steering: boolean, presenting: Presenting | null,
+ *   teacherTarget: Target | null,
  *   lessons: LessonEntry[] | null, lesson: { lesson: import('./wire.js').Lesson, variant: string | null } | null,
  * }} State
- * lessons: the course's list once read; lesson: the lesson open now, with its variant.
+ * lessons: the course's list once read; lesson: the lesson open now, with its variant;
+ * teacherTarget: in a room, what the teacher's inspector shows.
  * room: the room this tab follows (its code), null in a tab of its own; forkedFrom: the room
  * this tab's session was copied from, if it is a student's own copy; steering: whether this
  * tab's socket steers its session (a follower's only watches); presenting: the room this tab's
@@ -53,7 +55,7 @@
  * @param {string | null} [forkedFrom] the room this tab's session was copied from @returns {State} */
 export function initialState(requested, room = null, forkedFrom = null) {
   return {
-    room, forkedFrom, steering: false, presenting: null, lessons: null, lesson: null,
+    room, forkedFrom, steering: false, presenting: null, teacherTarget: null, lessons: null, lesson: null,
     requested, sessionId: null, status: 'connecting', wasRunning: false,
     confirmed: null, config: null, pending: null, nextRef: 1, stepsPerSecond: 100,
     layout: null, frame: null, history: [], inspection: null, gradcheck: null, notice: null,
@@ -116,11 +118,19 @@ export function editConfig(state, change) {
  * adjusted it: the batch size to the training set). @param {State} state
  * @param {StatusMessage} message @returns {State} */
 export function applyStatus(state, message) {
-  const next = { ...state, status: message.status, stepsPerSecond: message.steps_per_second,
-    confirmed: message.config };
+  const next = followTarget({ ...state, status: message.status, stepsPerSecond: message.steps_per_second,
+    confirmed: message.config }, message.shown_target ?? null);
   const applied = message.ref !== null && state.pending !== null && message.ref >= state.pending.ref;
   if (state.pending !== null && !applied) return next;
   return { ...next, config: message.config, pending: null };
+}
+
+/** A follower's inspector opens (and closes) with the teacher's; between two changes of the
+ * teacher's, the student may look at another neuron. @param {State} state @param {Target | null} shown
+ * @returns {State} */
+function followTarget(state, shown) {
+  if (!state.room || JSON.stringify(shown) === JSON.stringify(state.teacherTarget)) return state;
+  return { ...state, teacherTarget: shown, target: shown, inspection: shown ? state.inspection : null };
 }
 
 /** The server refused something (a config, most often): say why, show what it runs instead.

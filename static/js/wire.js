@@ -406,6 +406,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number | null} steps_per_second
  * @property {SessionConfig} config
  * @property {number | null} ref The last config message of this socket applied, or null
+ * @property {NeuronTarget | WeightTarget | null} shown_target What the session's steering page inspects: a room's followers open it too
  */
 
 /**

@@ -200,3 +200,18 @@ def test_the_teacher_allows_or_locks_own_copies(client):
     assert (refused.status_code, refused.json()["code"]) == (403, "fork_locked")
     client.patch(path, json={"forking_allowed": True}, headers=bearer(room["teacher_token"]))
     assert client.post(f"{path}/fork").status_code == 201
+
+
+def test_followers_are_told_what_the_teacher_inspects(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    target = {"kind": "neuron", "layer": 1, "index": 2}
+    with client.websocket_connect(f"/ws?session={made['id']}&token={made['token']}") as teacher, \
+            client.websocket_connect(f"/ws?room={room['code']}") as follower:
+        json.loads(teacher.receive_text())
+        json.loads(follower.receive_text())
+        follower.send_json({"type": "inspect", "target": {"kind": "neuron", "layer": 2, "index": 0}})
+        teacher.send_json({"type": "inspect", "target": target})
+        assert receive_until(follower, "status", shown_target=target)["shown_target"] == target
+        teacher.send_json({"type": "inspect", "target": None})
+        assert receive_until(follower, "status", shown_target=None)["shown_target"] is None

@@ -152,3 +152,21 @@ test('the store applies reducers and tells subscribers the state before and afte
   assert.deepEqual(seen, [['map', 'delta']]);
   assert.equal(store.state.fill, 'map');
 });
+
+test('a follower opens and closes the inspector with the teacher, and may look elsewhere between', () => {
+  /** @type {any} */
+  const target = { kind: 'neuron', layer: 1, index: 0 };
+  /** @param {any} shown */
+  const status = (shown) => ({ type: 'status', status: 'running', steps_per_second: 100, config: config(),
+    ref: null, shown_target: shown });
+  let state = act.initialState(null, 'BCDFGH');
+  state = act.applyStatus(state, /** @type {any} */ (status(target)));
+  assert.deepEqual(state.target, target);
+  state = act.setTarget(state, { kind: 'neuron', layer: 2, index: 0 });
+  state = act.applyStatus(state, /** @type {any} */ (status(target))); // the teacher's unchanged
+  assert.deepEqual(state.target, { kind: 'neuron', layer: 2, index: 0 });
+  state = act.applyStatus(state, /** @type {any} */ (status(null)));
+  assert.equal(state.target, null);
+  const own = act.applyStatus(act.initialState(null), /** @type {any} */ (status(target)));
+  assert.equal(own.target, null); // a page of its own opens nothing by itself
+});
