@@ -46,6 +46,11 @@ class RoomUpdate(StrictModel):
     forking_allowed: bool | None = None
 
 
+class ForkedSession(CreatedSession):
+    name: str = Field(description="The copy's anonymous name on the class dashboard (the "
+                      "student may change it: PATCH /api/sessions/{id}/name)")
+
+
 class ForkCard(WireModel):
     """One student's own copy, as the class dashboard shows it: no token, no real name."""
 
@@ -159,7 +164,7 @@ async def update_room(body: RoomUpdate, room: TaughtDep, request: Request) -> Ro
 
 @router.post("/rooms/{code}/fork", status_code=201)
 async def fork(room: RoomDep, rooms: RoomsDep, registry: RegistryDep,
-               address: AddressDep) -> CreatedSession:
+               address: AddressDep) -> ForkedSession:
     """A student's own copy of the teacher's network as it is now (weights, data, settings,
     optimizer state), in a private session of the student's to steer: its id and token. The
     teacher's session is not touched."""
@@ -169,9 +174,9 @@ async def fork(room: RoomDep, rooms: RoomsDep, registry: RegistryDep,
         raise Refused("room_not_found", "no room with this code; it may have ended", status=404)
     copy = registry.create(teacher.config, address)
     copy.copy_from(teacher)
-    copy.name = anonymous_name()
+    copy.name = name = anonymous_name()
     room.forks.add(copy.id)
-    return CreatedSession(**summary(copy).model_dump(), token=copy.token)
+    return ForkedSession(**summary(copy).model_dump(), token=copy.token, name=name)
 
 
 @router.delete("/rooms/{code}", status_code=204)
