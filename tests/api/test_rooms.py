@@ -310,3 +310,31 @@ def test_every_teacher_action_needs_the_teacher_token(client):
             assert (refused.status_code, refused.json()["code"]) == (403, "not_teacher"), (path, token)
         missing = client.request(method, f"/api/rooms/BCDFGH/{path}", headers=bearer(room["teacher_token"]))
         assert (missing.status_code, missing.json()["code"]) == (404, "room_not_found")
+
+
+def test_thumbnails_spread_regions_over_the_palette_and_are_null_off_the_plane(client):
+    def thumbnail(dataset: str) -> str | None:
+        made = client.post("/api/sessions", json={"data": {"dataset": dataset, "classes": 3}}).json()
+        room = open_room(client, made)
+        fork(client, room)
+        board = client.get(f"/api/rooms/{room['code']}/dashboard", headers=bearer(room["teacher_token"]))
+        return board.json()["forks"][0]["thumbnail"]
+
+    cells = base64.b64decode(thumbnail("blobs") or "")
+    assert len(cells) == 16 * 16 and set(cells) <= {0, 127, 255}  # classes 0, 1, 2
+    assert thumbnail("digits") is None
+
+
+def test_a_diverged_copy_says_so_and_sorts_last_by_loss(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    calm, wild = fork(client, room), fork(client, room)
+    config = client.get(f"/api/sessions/{wild['id']}").json()["config"]
+    config["training"]["learning_rate"] = 100.0
+    config["network"]["loss"], config["network"]["output_activation"] = "mse", "linear"
+    client.put(f"/api/sessions/{wild['id']}/config", json=config, headers=bearer(wild["token"]))
+    client.post(f"/api/sessions/{wild['id']}/train", json={"steps": 500}, headers=bearer(wild["token"]))
+    cards = client.get(f"/api/rooms/{room['code']}/dashboard?sort=loss",
+                       headers=bearer(room["teacher_token"])).json()["forks"]
+    assert [c["session_id"] for c in cards] == [calm["id"], wild["id"]]
+    assert (cards[1]["status"], cards[1]["train_loss"]) == ("diverged", None)
