@@ -75,6 +75,8 @@ class Limits(StrictModel):
     room_grace_seconds: float = Field(
         600, gt=0, description="How long a room stays open after its teacher's last steering "
         "socket closed, so that a teacher whose laptop slept comes back to it")
+    max_name_chars: int = Field(
+        40, ge=8, le=200, description="Characters in a student's name on the class dashboard")
     max_frame_rate: float = Field(30, gt=0, le=120, description="Frames per second per viewer")
     max_steps_per_second: int = Field(
         100_000, ge=1, description="Top training speed; also what \"as fast as possible\" means")

@@ -236,6 +236,24 @@ def output_maps(session: Session, grid_size: int) -> bytes:
     return classes.tobytes() + unit_bytes(out.max(axis=0))
 
 
+def thumbnail(session: Session, size: int) -> bytes | None:
+    """The plane's view at ``size``² cells, one byte each, for a dashboard card: the boundary
+    or surface as the frames carry it, regions as each cell's class spread over 0..255 (so
+    that one palette draws them all); None where the results are not a plane."""
+
+    def build() -> bytes | None:
+        maps = output_maps(session, size)
+        if not maps:
+            return None
+        if view(session.data) != "regions":
+            return maps
+        classes = np.frombuffer(maps[:size * size], dtype=np.uint8)
+        top = max(len(session.data.class_names) - 1, 1)
+        return (classes.astype(np.int32) * 255 // top).astype(np.uint8).tobytes()
+
+    return session.cached(f"thumbnail{size}", build)
+
+
 @tolerates_divergence
 def neuron_maps(session: Session, map_size: int) -> bytes:
     """Every neuron's value over the plane (or along the line), as TensorFlow Playground draws

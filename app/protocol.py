@@ -372,11 +372,20 @@ class GradCheckReply(GradCheckResult):
     type: Literal["gradcheck"] = "gradcheck"
 
 
+class RecallMessage(WireModel):
+    """The teacher sends everyone back to following: a student's own copy gets this and its
+    page goes to the room (/?room=CODE)."""
+
+    type: Literal["recall"] = "recall"
+    room: str = Field(description="The room's join code")
+
+
 class ErrorMessage(Refusal):
     type: Literal["error"] = "error"
 
 
 ServerMessage = Annotated[
-    HelloMessage | LayoutMessage | StatusMessage | HistoryMessage | InspectionMessage | GradCheckReply | ErrorMessage,
+    HelloMessage | LayoutMessage | StatusMessage | HistoryMessage | InspectionMessage | GradCheckReply | RecallMessage
+    | ErrorMessage,
     Field(discriminator="type"),
 ]

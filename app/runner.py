@@ -246,6 +246,7 @@ class Viewer:
     async def run(self) -> None:
         """Send until the session closes (deleted or expired); the caller cancels otherwise."""
         self.session.listeners.add(self.changed.set)
+        self.session.inboxes.add(self.reply)
         try:
             while not self.session.closed:
                 if self.maps_behind:
@@ -259,6 +260,7 @@ class Viewer:
                 await self.flush()
         finally:
             self.session.listeners.discard(self.changed.set)
+            self.session.inboxes.discard(self.reply)
 
     async def flush(self) -> None:
         session, sent = self.session, self.sent

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar, cast
 
 import numpy as np
+from pydantic import BaseModel
 
 from app.build import build_inputs, build_optimizer, build_raw_dataset, build_regularizer, build_trainer
 from app.config import Limits, SessionConfig
@@ -53,6 +54,10 @@ class Session:
         self.state_version = 0
         self.status_version = 0
         self.listeners: set[Callable[[], None]] = set()
+        # Each viewer's outbox, for a message to every page showing the session (a recall).
+        self.inboxes: set[Callable[[BaseModel], None]] = set()
+        # A student's own copy of a room's network, as the class dashboard names it.
+        self.name: str | None = None
         # Set once, when the registry deletes or expires the session: whatever trains it or
         # shows it (woken through the listeners) ends instead of carrying on unseen.
         self.closed = False
@@ -117,6 +122,13 @@ class Session:
         self.status_version += status
         for listener in list(self.listeners):
             listener()
+
+    def tell(self, message: BaseModel) -> int:
+        """Send a message to every page showing this session now; how many there are."""
+        inboxes = list(self.inboxes)
+        for inbox in inboxes:
+            inbox(message)
+        return len(inboxes)
 
     def close(self) -> None:
         self.closed = True

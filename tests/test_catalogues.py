@@ -32,7 +32,7 @@ PYDANTIC_CODES = ["greater_than_equal", "less_than_equal", "greater_than", "less
                   "model_attributes_type", "too_short", "too_long", "string_too_long",
                   "json_invalid", "union_tag_invalid", "union_tag_not_found", "value_error"]
 # Fields a refusal can name outside a config.
-MESSAGE_FIELDS = ["steps_per_second", "sample", "csv"]
+MESSAGE_FIELDS = ["steps_per_second", "sample", "csv", "name"]
 # Values the same in Chinese on purpose: names (of functions, optimizers, initializations, the
 # languages themselves) and math, which is written the same in both languages.
 SAME_IN_CHINESE = {"Sigmoid", "ReLU", "Leaky ReLU", "ELU", "Softplus", "RMSProp", "Adam", "He",

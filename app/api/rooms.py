@@ -2,20 +2,26 @@
 joining, ends the room; anyone may read a room's public state. Students follow over the
 WebSocket (`/ws?room=CODE`)."""
 
+import base64
 import io
-from typing import Annotated
+from typing import Annotated, Literal
 
 import segno
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
-from app.api.deps import AddressDep, RegistryDep, SteerDep, request_token
+from app.api.deps import AddressDep, LimitsDep, RegistryDep, SteerDep, request_token
 from app.bodies import CreatedSession
 from app.errors import Refusal, Refused
+from app.frames import thumbnail
 from app.models import StrictModel, WireModel
-from app.responses import summary
+from app.names import anonymous_name, clean_name
+from app.protocol import RecallMessage
+from app.responses import finite, summary
 from app.rooms import Room, RoomRegistry
+from app.sessions import Session, SessionRegistry
 
+THUMBNAIL_SIZE = 16  # cells per side of a dashboard card's boundary
 REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 403, 404, 413, 422, 429, 503)}
 router = APIRouter(prefix="/api", tags=["rooms"], responses=REFUSALS)
 
@@ -38,6 +44,49 @@ class OpenedRoom(RoomInfo):
 class RoomUpdate(StrictModel):
     joining_locked: bool | None = None
     forking_allowed: bool | None = None
+
+
+class ForkedSession(CreatedSession):
+    name: str = Field(description="The copy's anonymous name on the class dashboard (the "
+                      "student may change it: PATCH /api/sessions/{id}/name)")
+
+
+class ForkCard(WireModel):
+    """One student's own copy, as the class dashboard shows it: no token, no real name."""
+
+    session_id: str = Field(description="The copy's session, which the teacher may watch")
+    name: str = Field(description="Anonymous unless the student changed it; plain text")
+    status: Literal["training", "paused", "diverged"]
+    step: int
+    train_loss: float | None = Field(description="null once diverged")
+    train_accuracy: float | None = Field(description="null for regression or once diverged")
+    test_accuracy: float | None
+    thumbnail: str | None = Field(description=f"{THUMBNAIL_SIZE}×{THUMBNAIL_SIZE} uint8 cells of the "
+                                  "plane, row by row from the top, base64 (boundary: P(class 1); "
+                                  "surface: the output; regions: the class spread over 0..255); "
+                                  "null where the results are not a plane")
+
+
+class Dashboard(WireModel):
+    code: str
+    thumbnail_size: int = THUMBNAIL_SIZE
+    forks: list[ForkCard] = Field(description="Every own copy still alive, in the order asked")
+
+
+class Reached(WireModel):
+    sessions: int = Field(description="Sessions (pause) or pages (recall) the action reached")
+
+
+class NameUpdate(StrictModel):
+    name: str = Field(max_length=1000, description="Plain text; at most max_name_chars "
+                      "characters once spaces are tidied")
+
+
+class Named(WireModel):
+    name: str
+
+
+SortKey = Literal["loss", "accuracy", "name", "step"]
 
 
 async def get_rooms(request: Request) -> RoomRegistry:
@@ -115,7 +164,7 @@ async def update_room(body: RoomUpdate, room: TaughtDep, request: Request) -> Ro
 
 @router.post("/rooms/{code}/fork", status_code=201)
 async def fork(room: RoomDep, rooms: RoomsDep, registry: RegistryDep,
-               address: AddressDep) -> CreatedSession:
+               address: AddressDep) -> ForkedSession:
     """A student's own copy of the teacher's network as it is now (weights, data, settings,
     optimizer state), in a private session of the student's to steer: its id and token. The
     teacher's session is not touched."""
@@ -125,8 +174,9 @@ async def fork(room: RoomDep, rooms: RoomsDep, registry: RegistryDep,
         raise Refused("room_not_found", "no room with this code; it may have ended", status=404)
     copy = registry.create(teacher.config, address)
     copy.copy_from(teacher)
+    copy.name = name = anonymous_name()
     room.forks.add(copy.id)
-    return CreatedSession(**summary(copy).model_dump(), token=copy.token)
+    return ForkedSession(**summary(copy).model_dump(), token=copy.token, name=name)
 
 
 @router.delete("/rooms/{code}", status_code=204)
@@ -135,3 +185,64 @@ async def end_room(room: TaughtDep, rooms: RoomsDep) -> Response:
     session itself goes on."""
     rooms.end(room.code)
     return Response(status_code=204)
+
+
+def alive_forks(room: Room, registry: SessionRegistry) -> list[Session]:
+    """The room's own copies whose sessions have not ended (deleted or expired)."""
+    return [s for s in map(registry.sessions.get, sorted(room.forks)) if s is not None]
+
+
+def card(session: Session) -> ForkCard:
+    m = session.metrics()
+    status = {"running": "training", "paused": "paused", "diverged": "diverged"}[session.status]
+    cells = thumbnail(session, THUMBNAIL_SIZE)
+    return ForkCard(session_id=session.id, name=session.name or "", status=status,
+                    step=session.trainer.step_count, train_loss=finite(m.train_loss),
+                    train_accuracy=finite(m.train_accuracy), test_accuracy=finite(m.test_accuracy),
+                    thumbnail=None if cells is None else base64.b64encode(cells).decode())
+
+
+def sort_cards(cards: list[ForkCard], key: SortKey) -> list[ForkCard]:
+    """Best first: lowest loss, highest test accuracy, most steps; names alphabetically. Runs
+    without the number (diverged, regression) come last."""
+    if key == "name":
+        return sorted(cards, key=lambda c: c.name.casefold())
+    if key == "step":
+        return sorted(cards, key=lambda c: -c.step)
+    if key == "loss":
+        return sorted(cards, key=lambda c: (c.train_loss is None, c.train_loss or 0.0))
+    return sorted(cards, key=lambda c: (c.test_accuracy is None, -(c.test_accuracy or 0.0)))
+
+
+@router.get("/rooms/{code}/dashboard")
+async def dashboard(room: TaughtDep, registry: RegistryDep, sort: SortKey = "name") -> Dashboard:
+    """The class dashboard (teacher token): every student's own copy still alive as a card
+    (name, status, step, loss, accuracies, a small boundary), sorted by ``sort``."""
+    cards = [card(session) for session in alive_forks(room, registry)]
+    return Dashboard(code=room.code, forks=sort_cards(cards, sort))
+
+
+@router.post("/rooms/{code}/pause")
+async def pause_everyone(room: TaughtDep, registry: RegistryDep) -> Reached:
+    """Pause the teacher's session and every own copy (teacher token)."""
+    sessions = [s for s in [registry.sessions.get(room.session_id), *alive_forks(room, registry)]
+                if s is not None]
+    for session in sessions:
+        session.set_running(False)
+    return Reached(sessions=len(sessions))
+
+
+@router.post("/rooms/{code}/recall")
+async def recall(room: TaughtDep, registry: RegistryDep) -> Reached:
+    """Everyone back to following (teacher token): every page showing an own copy is told to
+    follow the room again. The copies themselves go on existing until they expire."""
+    message = RecallMessage(room=room.code)
+    return Reached(sessions=sum(s.tell(message) for s in alive_forks(room, registry)))
+
+
+@router.patch("/sessions/{session_id}/name")
+async def rename(body: NameUpdate, session: SteerDep, limits: LimitsDep) -> Named:
+    """A student names their own copy as the class dashboard shows it (the session's steering
+    token). Plain text: it is never read as markup."""
+    session.name = clean_name(body.name, limits.max_name_chars)
+    return Named(name=session.name)

@@ -8,8 +8,8 @@ import { decodeFrame } from './protocol.js';
 import { latestPerFrame, oncePerFrame } from './schedule.js';
 import { language } from './i18n.js';
 import {
-  connect, forkedFrom, forkRoom, openModel, readLesson, readLessons, requestedLesson, requestedRoom,
-  requestedSession,
+  backToClass, connect, forkedFrom, forkRoom, openModel, ownName, readLesson, readLessons, renameOwn,
+  requestedLesson, requestedRoom, requestedSession,
 } from './server.js';
 import * as act from './store.js';
 import { createAddress } from './views/address.js';
@@ -22,6 +22,7 @@ import { createDataPanel } from './views/datapanel.js';
 import { createDiagram } from './views/diagram.js';
 import { createFillLegend } from './views/filllegend.js';
 import { createFirstHint } from './views/firsthint.js';
+import { createDashboard } from './views/dashboard.js';
 import { createFollowerBar } from './views/follower.js';
 import { createFooter } from './views/footer.js';
 import { createGradCheck } from './views/gradcheck.js';
@@ -47,7 +48,7 @@ import { createTrainingPanel } from './views/training.js';
 import { createTransport } from './views/transport.js';
 
 /** @typedef {import('./protocol.js').ServerMessage} ServerMessage */
-// How often the teacher's page reads its room's number of followers again.
+// How often the teacher's page reads its room's number of followers (and its dashboard) again.
 const ROOM_POLL_MS = 3000;
 /** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
 
@@ -111,12 +112,24 @@ const views = [
       const refusal = room && await forkRoom(room);
       if (refusal) store.dispatch(act.refused, refusal);
     },
-  }),
+    rename: async (name) => {
+      const answer = await renameOwn(store.state.sessionId, name);
+      if (answer.refusal) store.dispatch(act.refused, answer.refusal);
+      return answer.name ?? null;
+    },
+  }, ownName(requested)),
   createPresent(/** @type {HTMLDialogElement} */ (el('#present')), el('#present-open'), {
     open: () => present(server.openRoom(), true),
     show: (shown) => store.dispatch(act.showJoinScreen, shown),
     change: (change) => present(server.updateRoom(change)),
     end: () => { server.endRoom().then(() => store.dispatch(act.roomEnded)); },
+  }),
+  createDashboard(/** @type {HTMLDialogElement} */ (el('#dashboard')), el('#present-dashboard'), {
+    open: () => { store.dispatch(act.openDashboard); readDashboard(); },
+    close: () => store.dispatch(act.closeDashboard),
+    sort: (key) => { store.dispatch(act.sortDashboard, key); readDashboard(); },
+    pause: () => teacherAction(server.pauseEveryone()),
+    recall: () => teacherAction(server.recallEveryone()),
   }),
   createDataPanel(el('.panel.data'), setup, { edit, upload }),
   createTrainingPanel(el('.panel.training'), setup, { edit }),
@@ -186,6 +199,7 @@ function onMessage(message) {
     case 'inspection': store.dispatch(act.applyInspection, message); break;
     case 'gradcheck': store.dispatch(act.applyGradCheck, message); break;
     case 'error': store.dispatch(act.applyError, message); break;
+    case 'recall': backToClass(message.room); break;
     default: break;
   }
 }
@@ -250,7 +264,27 @@ async function present(reply, shown) {
     if (shown !== undefined) store.dispatch(act.showJoinScreen, shown);
   }
 }
-setInterval(() => { if (store.state.presenting) present(server.readRoom()); }, ROOM_POLL_MS);
+setInterval(() => {
+  if (store.state.presenting) present(server.readRoom());
+  readDashboard();
+}, ROOM_POLL_MS);
+
+/** The class dashboard read again, while it is open, in the order chosen. */
+async function readDashboard() {
+  const sort = store.state.dashboard?.sort;
+  if (!sort) return;
+  const answer = await server.readDashboard(sort);
+  if (answer.refusal) store.dispatch(act.refused, answer.refusal);
+  else if (answer.dashboard) store.dispatch(act.applyDashboard, sort, answer.dashboard);
+}
+
+/** A teacher's action on everyone; the dashboard shows its effect at once.
+ * @param {Promise<{ refusal?: import('./protocol.js').Refusal }>} reply */
+async function teacherAction(reply) {
+  const answer = await reply;
+  if (answer.refusal) store.dispatch(act.refused, answer.refusal);
+  readDashboard();
+}
 
 /** Your own table, sent to this session; the answer is the new layout, or a refusal.
  * @param {File} file @param {string} target */

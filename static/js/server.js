@@ -21,6 +21,13 @@ const FINAL = new Set(['room_not_found', 'room_locked', 'room_full']);
 /** @typedef {{ code: string, join_url: string, followers: number, forks: number,
  *   joining_locked: boolean, forking_allowed: boolean }} Room
  * @typedef {{ room?: Room, refusal?: Refusal }} RoomReply */
+/** @typedef {'loss' | 'accuracy' | 'name' | 'step'} SortKey
+ * @typedef {{ session_id: string, name: string, status: 'training' | 'paused' | 'diverged',
+ *   step: number, train_loss: number | null, train_accuracy: number | null,
+ *   test_accuracy: number | null, thumbnail: string | null }} ForkCard a student's own copy on
+ *   the class dashboard (thumbnail: thumbnail_size² bytes of the plane, base64)
+ * @typedef {{ code: string, thumbnail_size: number, forks: ForkCard[] }} Dashboard
+ * @typedef {{ dashboard?: Dashboard, refusal?: Refusal }} DashboardReply */
 
 /**
  * @typedef {{ onMessage: (message: ServerMessage) => void, onFrame: (data: ArrayBuffer) => void,
@@ -61,7 +68,7 @@ export async function forkRoom(code) {
   if (!response.ok) return refusal(response);
   const own = await response.json();
   keepToken(own.id, own.token);
-  sessionStorage.setItem(CLASS_KEY, JSON.stringify({ session: own.id, code }));
+  sessionStorage.setItem(CLASS_KEY, JSON.stringify({ session: own.id, code, name: own.name }));
   sessionStorage.setItem(SESSION_KEY, own.id);
   window.location.assign(`/?session=${encodeURIComponent(own.id)}`);
   return null;
@@ -105,6 +112,40 @@ export function requestedLesson() {
   const url = new URL(window.location.href);
   const id = url.searchParams.get('lesson');
   return id ? { id, variant: url.searchParams.get('variant') } : null;
+}
+
+/** The teacher sent everyone back to following: this page follows the room again.
+ * @param {string} code */
+export function backToClass(code) {
+  window.location.assign(`/?room=${encodeURIComponent(code)}`);
+}
+
+/** The name a student's own copy has on the class dashboard, as this tab last knew it.
+ * @param {string | null} session */
+export function ownName(session) {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(CLASS_KEY) ?? 'null');
+    return kept && kept.session === session && typeof kept.name === 'string' ? kept.name : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Rename a student's own copy (its steering token); the name the server keeps, or why not.
+ * @param {string | null} session @param {string} name
+ * @returns {Promise<{ name?: string, refusal?: Refusal }>} */
+export async function renameOwn(session, name) {
+  /** @type {Record<string, string>} */
+  const headers = { 'content-type': 'application/json' };
+  const token = tokenFor(session);
+  if (token) headers['x-session-token'] = token;
+  const response = await fetch(`/api/sessions/${session}/name`, {
+    method: 'PATCH', headers, body: JSON.stringify({ name }) });
+  if (!response.ok) return { refusal: await refusal(response) };
+  const named = await response.json();
+  const kept = JSON.parse(sessionStorage.getItem(CLASS_KEY) ?? 'null');
+  if (kept && kept.session === session) sessionStorage.setItem(CLASS_KEY, JSON.stringify({ ...kept, name: named.name }));
+  return { name: named.name };
 }
 
 /** The room this tab follows (?room=CODE in its address), or null. */
@@ -253,16 +294,43 @@ export function connect(sessionId, handlers, room = null) {
       sessionStorage.removeItem(ROOM_KEY);
       return reply;
     },
+    /** The class dashboard (teacher token): every student's own copy, sorted.
+     * @param {SortKey} sort @returns {Promise<DashboardReply>} */
+    async readDashboard(sort) {
+      const answer = await teacherFetch('GET', `/dashboard?sort=${sort}`);
+      if (answer instanceof Response) return { dashboard: await answer.json() };
+      return answer;
+    },
+    /** Pause the teacher's session and every own copy (teacher token).
+     * @returns {Promise<{ refusal?: Refusal }>} */
+    async pauseEveryone() {
+      const answer = await teacherFetch('POST', '/pause');
+      return answer instanceof Response ? {} : answer;
+    },
+    /** Send every own copy's page back to following (teacher token).
+     * @returns {Promise<{ refusal?: Refusal }>} */
+    async recallEveryone() {
+      const answer = await teacherFetch('POST', '/recall');
+      return answer instanceof Response ? {} : answer;
+    },
   };
 
   /** @param {string} method @param {string} [body] @returns {Promise<RoomReply>} */
   async function teacherCall(method, body) {
+    const answer = await teacherFetch(method, '', body);
+    if (!(answer instanceof Response)) return answer;
+    return answer.status === 204 ? {} : { room: await answer.json() };
+  }
+
+  /** A teacher action on this tab's room: the answer, or why not.
+   * @param {string} method @param {string} path after the room's address @param {string} [body]
+   * @returns {Promise<Response | { refusal: Refusal }>} */
+  async function teacherFetch(method, path, body) {
     const kept = roomFor(current);
     if (!kept) return { refusal: { code: 'room_not_found', message: '', params: {}, errors: [] } };
-    const response = await fetch(`/api/rooms/${kept.code}`, { method, body,
+    const response = await fetch(`/api/rooms/${kept.code}${path}`, { method, body,
       headers: { authorization: `Bearer ${kept.token}`, 'content-type': 'application/json' } });
-    if (!response.ok) return { refusal: await refusal(response) };
-    return response.status === 204 ? {} : { room: await response.json() };
+    return response.ok ? response : { refusal: await refusal(response) };
   }
 }
 

@@ -20,6 +20,8 @@
 /** @typedef {{ code: string, join_url: string, followers: number, forks: number,
  *   joining_locked: boolean, forking_allowed: boolean, shown: boolean }} Presenting a room as its
  *   teacher sees it; shown: the join screen is up */
+/** @typedef {{ sort: import('./server.js').SortKey, forks: import('./server.js').ForkCard[],
+ *   thumbnailSize: number }} ClassDashboard the teacher's dashboard while it is open */
 /**
  * @typedef {{ phase: 'idle' } | { phase: 'sending', name: string }
  *   | { phase: 'failed', refusal: Refusal } | { phase: 'sent', name: string }
@@ -39,13 +41,14 @@
  *   room: string | null, forkedFrom: string | null, steering: boolean, presenting: Presenting | null,
  *   teacherTarget: Target | null,
  *   lessons: LessonEntry[] | null, lesson: { lesson: import('./wire.js').Lesson, variant: string | null } | null,
+ *   dashboard: ClassDashboard | null,
  * }} State
  * lessons: the course's list once read; lesson: the lesson open now, with its variant;
  * teacherTarget: in a room, what the teacher's inspector shows.
  * room: the room this tab follows (its code), null in a tab of its own; forkedFrom: the room
  * this tab's session was copied from, if it is a student's own copy; steering: whether this
  * tab's socket steers its session (a follower's only watches); presenting: the room this tab's
- * session is presented in, as the teacher sees it.
+ * session is presented in, as the teacher sees it; dashboard: the class dashboard, while open.
  * confirmed: the config as the server last confirmed it; config: what the controls show, the
  * confirmed one or an edit on its way (pending, with the ref the server echoes when applied).
  */
@@ -56,6 +59,7 @@
 export function initialState(requested, room = null, forkedFrom = null) {
   return {
     room, forkedFrom, steering: false, presenting: null, teacherTarget: null, lessons: null, lesson: null,
+    dashboard: null,
     requested, sessionId: null, status: 'connecting', wasRunning: false,
     confirmed: null, config: null, pending: null, nextRef: 1, stepsPerSecond: 100,
     layout: null, frame: null, history: [], inspection: null, gradcheck: null, notice: null,
@@ -254,7 +258,33 @@ export function showJoinScreen(state, shown) {
 
 /** The room ended (the teacher ended it). @param {State} state @returns {State} */
 export function roomEnded(state) {
-  return { ...state, presenting: null };
+  return { ...state, presenting: null, dashboard: null };
+}
+
+/** The teacher opens the class dashboard: the join screen steps aside, so that students'
+ * names are on screen only while the teacher chose to show them. @param {State} state @returns {State} */
+export function openDashboard(state) {
+  if (!state.presenting) return state;
+  return { ...state, presenting: { ...state.presenting, shown: false },
+    dashboard: state.dashboard ?? { sort: 'name', forks: [], thumbnailSize: 0 } };
+}
+
+/** @param {State} state @returns {State} */
+export function closeDashboard(state) {
+  return state.dashboard ? { ...state, dashboard: null } : state;
+}
+
+/** @param {State} state @param {import('./server.js').SortKey} sort @returns {State} */
+export function sortDashboard(state, sort) {
+  return state.dashboard ? { ...state, dashboard: { ...state.dashboard, sort } } : state;
+}
+
+/** The dashboard as the server last answered, if it is still open and sorted the way asked.
+ * @param {State} state @param {import('./server.js').SortKey} sort
+ * @param {import('./server.js').Dashboard} board @returns {State} */
+export function applyDashboard(state, sort, board) {
+  if (!state.dashboard || state.dashboard.sort !== sort) return state;
+  return { ...state, dashboard: { sort, forks: board.forks, thumbnailSize: board.thumbnail_size } };
 }
 
 /** A room refused (ended, locked, full) or another refusal outside a reply to this tab's own

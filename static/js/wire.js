@@ -261,6 +261,7 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number} max_rooms Rooms (presented sessions) open at once
  * @property {number} max_room_followers Students following one room at once (each a watching socket)
  * @property {number} room_grace_seconds How long a room stays open after its teacher's last steering socket closed, so that a teacher whose laptop slept comes back to it
+ * @property {number} max_name_chars Characters in a student's name on the class dashboard
  * @property {number} max_frame_rate Frames per second per viewer
  * @property {number} max_steps_per_second Top training speed; also what "as fast as possible" means
  * @property {number} grid_size Decision-boundary cells per side
@@ -358,6 +359,14 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {number[]} x1
  * @property {number[]} x2
  * @property {number[]} label
+ */
+
+/**
+ * The teacher sends everyone back to following: a student's own copy gets this and its
+ * page goes to the room (/?room=CODE).
+ * @typedef {object} RecallMessage
+ * @property {"recall"} type
+ * @property {string} room The room's join code
  */
 
 /**
@@ -500,4 +509,4 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
 
 /** @typedef {PlayMessage | PauseMessage | StepMessage | ResetMessage | ConfigMessage | SpeedMessage | PickMessage | InspectMessage | WalkMessage | GradCheckMessage | EditMessage} ClientMessage */
 
-/** @typedef {HelloMessage | LayoutMessage | StatusMessage | HistoryMessage | InspectionMessage | GradCheckReply | ErrorMessage} ServerMessage */
+/** @typedef {HelloMessage | LayoutMessage | StatusMessage | HistoryMessage | InspectionMessage | GradCheckReply | RecallMessage | ErrorMessage} ServerMessage */

@@ -2,8 +2,10 @@
 only the teacher's token locks joining or ends the room; a room outlives a sleeping laptop by
 its grace period and no longer."""
 
+import base64
 import contextlib
 import json
+import re
 
 from app.config import Limits
 from app.rooms import CODE_ALPHABET, CODE_LENGTH, RoomRegistry, normalize
@@ -215,3 +217,139 @@ def test_followers_are_told_what_the_teacher_inspects(client):
         assert receive_until(follower, "status", shown_target=target)["shown_target"] == target
         teacher.send_json({"type": "inspect", "target": None})
         assert receive_until(follower, "status", shown_target=None)["shown_target"] is None
+
+
+def fork(client, room: dict) -> dict:
+    answer = client.post(f"/api/rooms/{room['code']}/fork")
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_the_dashboard_shows_every_own_copy_without_tokens(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    teach = bearer(room["teacher_token"])
+    copies = [fork(client, room) for _ in range(3)]
+    client.post(f"/api/sessions/{copies[1]['id']}/train", json={"steps": 30}, headers=bearer(copies[1]["token"]))
+    client.delete(f"/api/sessions/{copies[2]['id']}", headers=bearer(copies[2]["token"]))  # gone: not shown
+    answer = client.get(f"/api/rooms/{room['code']}/dashboard", headers=teach)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["code"], body["thumbnail_size"]) == (room["code"], 16)
+    assert {c["session_id"] for c in body["forks"]} == {copies[0]["id"], copies[1]["id"]}
+    for card in body["forks"]:
+        assert set(card) == {"session_id", "name", "status", "step", "train_loss", "train_accuracy",
+                             "test_accuracy", "thumbnail"}
+        assert card["status"] == "paused" and 0 <= card["test_accuracy"] <= 1
+        assert len(base64.b64decode(card["thumbnail"])) == 16 * 16
+        assert re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+ \S+的\S+", card["name"])
+    text = answer.text
+    for secret in [made["token"], room["teacher_token"], *(c["token"] for c in copies)]:
+        assert secret not in text
+
+
+def test_the_dashboard_sorts_by_loss_accuracy_name_and_step(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    copies = [fork(client, room) for _ in range(3)]
+    for copy, (steps, name) in zip(copies, [(0, "bo"), (300, "Al"), (60, "cy")]):
+        client.post(f"/api/sessions/{copy['id']}/train", json={"steps": steps}, headers=bearer(copy["token"]))
+        client.patch(f"/api/sessions/{copy['id']}/name", json={"name": name}, headers=bearer(copy["token"]))
+
+    def order(sort: str) -> list[str]:
+        body = client.get(f"/api/rooms/{room['code']}/dashboard?sort={sort}",
+                          headers=bearer(room["teacher_token"])).json()
+        return [card["name"] for card in body["forks"]]
+
+    cards = client.get(f"/api/rooms/{room['code']}/dashboard", headers=bearer(room["teacher_token"])).json()["forks"]
+    by_loss = [c["name"] for c in sorted(cards, key=lambda c: c["train_loss"])]
+    by_accuracy = [c["name"] for c in sorted(cards, key=lambda c: -c["test_accuracy"])]
+    assert order("name") == ["Al", "bo", "cy"]
+    assert order("step") == ["Al", "cy", "bo"]
+    assert order("loss") == by_loss and order("accuracy") == by_accuracy
+    bad = client.get(f"/api/rooms/{room['code']}/dashboard?sort=token", headers=bearer(room["teacher_token"]))
+    assert bad.status_code == 422
+
+
+def test_a_student_renames_their_own_copy_as_plain_text_within_the_limit(make_client):
+    client = make_client(max_name_chars=12)
+    made = teacher_session(client)
+    room = open_room(client, made)
+    own = fork(client, room)
+    path = f"/api/sessions/{own['id']}/name"
+    named = client.patch(path, json={"name": "  <b>Ann</b>\n\tx "}, headers=bearer(own["token"]))
+    assert named.json() == {"name": "<b>Ann</b> x"}  # kept as text; the page never renders it as HTML
+    too_long = client.patch(path, json={"name": "x" * 13}, headers=bearer(own["token"]))
+    assert (too_long.status_code, too_long.json()["code"]) == (422, "name_too_long")
+    assert too_long.json()["params"] == {"limit": 12, "setting": "max_name_chars"}
+    empty = client.patch(path, json={"name": " \n "}, headers=bearer(own["token"]))
+    assert (empty.status_code, empty.json()["code"]) == (422, "name_empty")
+    for token in (None, made["token"], room["teacher_token"]):  # only the copy's own token
+        refused = client.patch(path, json={"name": "Bob"}, headers=bearer(token) if token else {})
+        assert (refused.status_code, refused.json()["code"]) == (403, "read_only")
+    cards = client.get(f"/api/rooms/{room['code']}/dashboard", headers=bearer(room["teacher_token"])).json()
+    assert [c["name"] for c in cards["forks"]] == ["<b>Ann</b> x"]
+
+
+def test_pause_everyone_pauses_the_teacher_and_every_own_copy(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    copies = [fork(client, room) for _ in range(2)]
+    sessions = client.app.state.registry.sessions
+    for session in [made, *copies]:
+        sessions[session["id"]].set_running(True)
+    answer = client.post(f"/api/rooms/{room['code']}/pause", headers=bearer(room["teacher_token"]))
+    assert answer.json() == {"sessions": 3}
+    assert [sessions[s["id"]].status for s in [made, *copies]] == ["paused"] * 3
+
+
+def test_recall_sends_a_students_own_copy_back_to_following(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    own = fork(client, room)
+    with client.websocket_connect(f"/ws?session={own['id']}&token={own['token']}") as page:
+        json.loads(page.receive_text())
+        answer = client.post(f"/api/rooms/{room['code']}/recall", headers=bearer(room["teacher_token"]))
+        assert answer.json() == {"sessions": 1}
+        assert receive_until(page, "recall") == {"type": "recall", "room": room["code"]}
+
+
+def test_every_teacher_action_needs_the_teacher_token(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    own = fork(client, room)
+    code = room["code"]
+    for method, path in [("get", "dashboard"), ("post", "pause"), ("post", "recall")]:
+        for token in (None, made["token"], own["token"], "nope"):
+            refused = client.request(method, f"/api/rooms/{code}/{path}", headers=bearer(token) if token else {})
+            assert (refused.status_code, refused.json()["code"]) == (403, "not_teacher"), (path, token)
+        missing = client.request(method, f"/api/rooms/BCDFGH/{path}", headers=bearer(room["teacher_token"]))
+        assert (missing.status_code, missing.json()["code"]) == (404, "room_not_found")
+
+
+def test_thumbnails_spread_regions_over_the_palette_and_are_null_off_the_plane(client):
+    def thumbnail(dataset: str) -> str | None:
+        made = client.post("/api/sessions", json={"data": {"dataset": dataset, "classes": 3}}).json()
+        room = open_room(client, made)
+        fork(client, room)
+        board = client.get(f"/api/rooms/{room['code']}/dashboard", headers=bearer(room["teacher_token"]))
+        return board.json()["forks"][0]["thumbnail"]
+
+    cells = base64.b64decode(thumbnail("blobs") or "")
+    assert len(cells) == 16 * 16 and set(cells) <= {0, 127, 255}  # classes 0, 1, 2
+    assert thumbnail("digits") is None
+
+
+def test_a_diverged_copy_says_so_and_sorts_last_by_loss(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    calm, wild = fork(client, room), fork(client, room)
+    config = client.get(f"/api/sessions/{wild['id']}").json()["config"]
+    config["training"]["learning_rate"] = 100.0
+    config["network"]["loss"], config["network"]["output_activation"] = "mse", "linear"
+    client.put(f"/api/sessions/{wild['id']}/config", json=config, headers=bearer(wild["token"]))
+    client.post(f"/api/sessions/{wild['id']}/train", json={"steps": 500}, headers=bearer(wild["token"]))
+    cards = client.get(f"/api/rooms/{room['code']}/dashboard?sort=loss",
+                       headers=bearer(room["teacher_token"])).json()["forks"]
+    assert [c["session_id"] for c in cards] == [calm["id"], wild["id"]]
+    assert (cards[1]["status"], cards[1]["train_loss"]) == ("diverged", None)

@@ -93,3 +93,50 @@ def test_a_student_makes_an_own_copy_and_goes_back_to_the_class(browser, server_
     student.wait_for_selector("body[data-role='follower']", timeout=WAIT_MS)
     student.context.close()
     teacher.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+def test_the_teacher_sees_a_students_renamed_copy_on_the_dashboard_and_calls_everyone_back(
+        browser, server_url, axe, screenshot_dir, language):
+    teacher = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True).new_page()
+    teacher.goto(f"{server_url}/?lang={language}")
+    teacher.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
+    teacher.click("#present-open")
+    teacher.wait_for_selector("#present[open]")
+    code = teacher.inner_text("#present-code").replace(" ", "")
+    student = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    student.goto(f"{server_url}/?room={code}&lang={language}")
+    student.wait_for_selector("#network .node-value", timeout=WAIT_MS)
+    student.click("#fork")
+    student.wait_for_url("**/?session=*", timeout=WAIT_MS)
+    student.wait_for_selector("#own-name-input", timeout=WAIT_MS)
+    assert student.input_value("#own-name-input")  # the anonymous name it was given
+    name = "<b>Ada</b> 小明"
+    student.fill("#own-name-input", name)
+    with student.expect_response("**/name"):
+        student.click("#own-name button[type=submit]")
+    student.click("#play")
+    student.wait_for_selector("#status[data-status='running']")
+
+    assert "Ada" not in teacher.inner_text("#present")  # the projector shows counts only
+    teacher.click("#present-dashboard")
+    teacher.wait_for_selector("#dashboard[open]")
+    assert not teacher.is_visible("#present")
+    card = teacher.locator("#dashboard-cards .dash-card").filter(has_text=name)
+    card.wait_for(timeout=WAIT_MS)  # the name as text, never as markup
+    assert card.locator("b").count() == 0
+    teacher.wait_for_function(
+        "() => document.querySelector('#dashboard-cards .dash-card')?.dataset.status === 'training'",
+        timeout=WAIT_MS)
+    assert axe_violations(teacher, axe) == []
+    teacher.screenshot(path=screenshot_dir / f"room-dashboard-{language}.png")
+
+    teacher.click("#dashboard-pause")
+    student.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
+    teacher.click("#dashboard-recall")
+    student.wait_for_url(f"**/?room={code}", timeout=WAIT_MS)
+    student.wait_for_selector("body[data-role='follower']", timeout=WAIT_MS)
+    teacher.click("#dashboard-close")
+    teacher.wait_for_selector("#dashboard", state="hidden")
+    student.context.close()
+    teacher.context.close()

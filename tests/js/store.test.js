@@ -170,3 +170,21 @@ test('a follower opens and closes the inspector with the teacher, and may look e
   const own = act.applyStatus(act.initialState(null), /** @type {any} */ (status(target)));
   assert.equal(own.target, null); // a page of its own opens nothing by itself
 });
+
+test('the dashboard opens only over a room, puts the join screen away and keeps answers of the order shown', () => {
+  const closed = act.initialState(null);
+  assert.equal(act.openDashboard(closed), closed);
+  const room = { code: 'BCDFGH', join_url: '/?room=BCDFGH', followers: 2, forks: 1, joining_locked: false,
+    forking_allowed: true };
+  const open = act.openDashboard(act.applyRoom(closed, room));
+  assert.equal(open.presenting?.shown, false);
+  assert.deepEqual(open.dashboard, { sort: 'name', forks: [], thumbnailSize: 0 });
+  const card = { session_id: 's', name: 'Ada', status: /** @type {const} */ ('paused'), step: 3,
+    train_loss: 0.5, train_accuracy: 0.8, test_accuracy: 0.75, thumbnail: null };
+  const byLoss = act.sortDashboard(open, 'loss');
+  assert.equal(act.applyDashboard(byLoss, 'name', { code: 'BCDFGH', thumbnail_size: 16, forks: [card] }), byLoss);
+  const shown = act.applyDashboard(byLoss, 'loss', { code: 'BCDFGH', thumbnail_size: 16, forks: [card] });
+  assert.deepEqual(shown.dashboard, { sort: 'loss', forks: [card], thumbnailSize: 16 });
+  assert.equal(act.closeDashboard(shown).dashboard, null);
+  assert.equal(act.roomEnded(shown).dashboard, null);
+});

@@ -1,7 +1,8 @@
 // @ts-check
 /** Presenting to a class: the button that opens a room, and the join screen for the projector
  * (the code in large type, the join address, its QR code, how many follow; lock joining, end
- * the room). Names of students never appear here: only their number. */
+ * the room). Names of students never appear here: only their number; they are on the class
+ * dashboard (views/dashboard.js), which its button here opens in place of this screen. */
 import { count } from '../format.js';
 import { t, tn } from '../i18n.js';
 import { online } from '../store.js';

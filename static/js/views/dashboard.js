@@ -1,0 +1,80 @@
+// @ts-check
+/** The class dashboard, the teacher's own view (a dialog apart from the join screen, so that
+ * students' names reach the projector only when the teacher opens it): a card per student's
+ * own copy (name, status, step, loss, accuracy, a small boundary), sorted as chosen, with
+ * "Pause everyone" and "Everyone back to following". Names are the students' text: set as
+ * textContent, never as markup. */
+import { MAP_LUT } from '../colors.js';
+import { count, num, percent } from '../format.js';
+import { t } from '../i18n.js';
+import { html, part } from './dom.js';
+
+const STATUS = { training: 'dashboard.status.training', paused: 'dashboard.status.paused',
+  diverged: 'dashboard.status.diverged' };
+
+/** @typedef {import('../server.js').ForkCard} ForkCard */
+/** @typedef {import('../server.js').SortKey} SortKey */
+
+/**
+ * @param {HTMLDialogElement} dialog @param {HTMLElement} button "Class dashboard" on the join screen
+ * @param {{ open: () => void, close: () => void, sort: (key: SortKey) => void, pause: () => void,
+ *   recall: () => void }} actions
+ */
+export function createDashboard(dialog, button, actions) {
+  const sort = /** @type {HTMLSelectElement} */ (part(dialog, '#dashboard-sort'));
+  const cards = part(dialog, '#dashboard-cards');
+  const empty = part(dialog, '#dashboard-empty');
+  button.addEventListener('click', () => actions.open());
+  sort.addEventListener('change', () => actions.sort(/** @type {SortKey} */ (sort.value)));
+  part(dialog, '#dashboard-pause').addEventListener('click', () => actions.pause());
+  part(dialog, '#dashboard-recall').addEventListener('click', () => actions.recall());
+  part(dialog, '#dashboard-close').addEventListener('click', () => actions.close());
+  dialog.addEventListener('close', () => actions.close());
+  /** @type {import('../store.js').ClassDashboard | null} */
+  let shown = null;
+
+  /** @param {import('../store.js').State} state */
+  function update(state) {
+    const board = state.dashboard;
+    if (board === shown) return;
+    shown = board;
+    if (!board) {
+      if (dialog.open) dialog.close();
+      return;
+    }
+    sort.value = board.sort;
+    empty.hidden = board.forks.length > 0;
+    cards.replaceChildren(...board.forks.map((fork) => card(fork, board.thumbnailSize)));
+    if (!dialog.open) dialog.showModal();
+  }
+
+  return { update };
+}
+
+/** One student's run. @param {ForkCard} fork @param {number} size cells per side */
+function card(fork, size) {
+  const item = html('li', 'dash-card');
+  item.dataset.status = fork.status;
+  const canvas = /** @type {HTMLCanvasElement} */ (html('canvas'));
+  canvas.width = canvas.height = size;
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', t('dashboard.thumbnail', { name: fork.name }));
+  if (fork.thumbnail) paint(canvas, fork.thumbnail, size);
+  const numbers = [t('dashboard.step', { n: count(fork.step) }),
+    t('dashboard.loss', { value: num(fork.train_loss ?? NaN, 3) })];
+  if (fork.test_accuracy !== null) numbers.push(t('dashboard.accuracy', { value: percent(fork.test_accuracy) }));
+  item.append(canvas, html('h3', 'dash-name', fork.name),
+    html('p', 'dash-status', t(STATUS[fork.status])), html('p', 'dash-numbers', numbers.join(' · ')));
+  return item;
+}
+
+/** The boundary's cells (base64, one byte each, row by row from the top) through the page's
+ * boundary palette. @param {HTMLCanvasElement} canvas @param {string} cells @param {number} size */
+function paint(canvas, cells, size) {
+  const bytes = Uint8Array.from(atob(cells), (c) => c.charCodeAt(0));
+  const context = canvas.getContext('2d');
+  if (!context || bytes.length !== size * size) return;
+  const image = context.createImageData(size, size);
+  bytes.forEach((v, i) => image.data.set(MAP_LUT.subarray(v * 4, v * 4 + 4), i * 4));
+  context.putImageData(image, 0, 0);
+}
