@@ -17,6 +17,9 @@ from app.errors import Refused
 CODE_ALPHABET = "BCDFGHJKMNPQRSTVWXZ23456789"
 CODE_LENGTH = 6
 ROOM_ENDED = (1000, "room ended")
+# Followers' sockets close with this when the teacher shows them another run; their pages
+# reconnect to the room at once and watch what it shows now.
+SHOWING_ANOTHER = (4001, "the room shows another run")
 
 
 @dataclass
@@ -28,6 +31,8 @@ class Room:
     forking_allowed: bool = True
     # Students' own copies made from this room (session ids), for the teacher's overview.
     forks: set[str] = field(default_factory=set)
+    # An own copy the teacher shows the whole room ("look at this one"); None: the teacher's.
+    projected: str | None = None
     # Follower sockets, to count them and to close them when the room ends.
     followers: set[Connection] = field(default_factory=set)
     teachers: int = 0  # steering sockets of the session open now
@@ -87,6 +92,21 @@ class RoomRegistry:
             limit = self.limits.max_room_followers
             raise Refused("room_full", f"at most {limit} followers in a room (max_room_followers)",
                           params={"limit": limit, "setting": "max_room_followers"}, status=503)
+
+    def project(self, room: Room, session_id: str | None) -> None:
+        """Show the room an own copy (None: the teacher's session again): every follower's
+        socket closes with the reason and its page comes back to the run shown now."""
+        if session_id is not None and session_id not in room.forks:
+            raise Refused("not_a_fork", "the room can show only its own copies", field="session_id",
+                          status=422)
+        room.projected = session_id
+        for follower in list(room.followers):
+            follower.close(*SHOWING_ANOTHER)
+
+    @staticmethod
+    def shown_session(room: Room, alive: Callable[[str], bool]) -> str:
+        """The session the room's followers watch: the projected copy while it lives."""
+        return room.projected if room.projected is not None and alive(room.projected) else room.session_id
 
     def check_forking(self, room: Room) -> None:
         if not room.forking_allowed:

@@ -34,6 +34,7 @@ class RoomInfo(WireModel):
     forks: int = Field(description="Own copies students made from this room")
     joining_locked: bool
     forking_allowed: bool = Field(description="Whether students may make their own copy")
+    projected: str | None = Field(description="The own copy the room is shown, or null")
 
 
 class OpenedRoom(RoomInfo):
@@ -75,6 +76,11 @@ class Dashboard(WireModel):
 
 class Reached(WireModel):
     sessions: int = Field(description="Sessions (pause) or pages (recall) the action reached")
+
+
+class Projection(StrictModel):
+    session_id: str | None = Field(description="An own copy of this room to show everyone; null: "
+                                   "the teacher's network again")
 
 
 class NameUpdate(StrictModel):
@@ -124,7 +130,8 @@ def join_url(request: Request, room: Room) -> str:
 def info(request: Request, room: Room) -> RoomInfo:
     return RoomInfo(code=room.code, session_id=room.session_id, join_url=join_url(request, room),
                     followers=len(room.followers), forks=len(room.forks),
-                    joining_locked=room.joining_locked, forking_allowed=room.forking_allowed)
+                    joining_locked=room.joining_locked, forking_allowed=room.forking_allowed,
+                    projected=room.projected)
 
 
 @router.post("/sessions/{session_id}/room", status_code=201)
@@ -238,6 +245,14 @@ async def recall(room: TaughtDep, registry: RegistryDep) -> Reached:
     follow the room again. The copies themselves go on existing until they expire."""
     message = RecallMessage(room=room.code)
     return Reached(sessions=sum(s.tell(message) for s in alive_forks(room, registry)))
+
+
+@router.post("/rooms/{code}/project")
+async def project(body: Projection, room: TaughtDep, rooms: RoomsDep, request: Request) -> RoomInfo:
+    """"Look at this one" (teacher token): every follower watches this own copy instead of the
+    teacher's network, until the teacher shows another or null (the teacher's again)."""
+    rooms.project(room, body.session_id)
+    return info(request, room)
 
 
 @router.patch("/sessions/{session_id}/name")

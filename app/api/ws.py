@@ -191,7 +191,7 @@ async def training_socket(websocket: WebSocket, session: str | None = None,
     registry: SessionRegistry = app.state.registry
     try:
         followed = joined_room(app.state.rooms, registry, room) if room is not None else None
-        wanted = followed.session_id if followed else session
+        wanted = RoomRegistry.shown_session(followed, registry.sessions.__contains__) if followed else session
         found = registry.get(wanted) if wanted else None
         steering = found is None or registry.steers(found, token)
         found = found or registry.create(SessionConfig(), client_address(websocket))

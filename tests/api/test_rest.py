@@ -201,6 +201,7 @@ def test_openapi_lists_every_endpoint(client):
         "/api/rooms/{code}": ["delete", "get", "patch"],
         "/api/rooms/{code}/qr.svg": ["get"],
         "/api/rooms/{code}/fork": ["post"],
+        "/api/rooms/{code}/project": ["post"],
         "/api/rooms/{code}/dashboard": ["get"],
         "/api/rooms/{code}/pause": ["post"],
         "/api/rooms/{code}/recall": ["post"],

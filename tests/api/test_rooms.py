@@ -353,3 +353,26 @@ def test_a_diverged_copy_says_so_and_sorts_last_by_loss(client):
                        headers=bearer(room["teacher_token"])).json()["forks"]
     assert [c["session_id"] for c in cards] == [calm["id"], wild["id"]]
     assert (cards[1]["status"], cards[1]["train_loss"]) == ("diverged", None)
+
+
+def test_the_teacher_shows_the_room_one_students_copy_and_then_their_own(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    path, teach = f"/api/rooms/{room['code']}", bearer(room["teacher_token"])
+    copy = fork(client, room)
+    assert client.post(f"{path}/project", json={"session_id": copy["id"]}, headers=bearer(made["token"])).status_code == 403
+    refused = client.post(f"{path}/project", json={"session_id": made["id"]}, headers=teach)
+    assert (refused.status_code, refused.json()["code"]) == (422, "not_a_fork")
+    with client.websocket_connect(f"/ws?room={room['code']}") as follower:
+        assert json.loads(follower.receive_text())["session_id"] == made["id"]
+        shown = client.post(f"{path}/project", json={"session_id": copy["id"]}, headers=teach)
+        assert shown.json()["projected"] == copy["id"]
+        assert close_message(follower) == {"type": "websocket.close", "code": 4001,
+                                           "reason": "the room shows another run"}
+    with client.websocket_connect(f"/ws?room={room['code']}") as follower:
+        hello = json.loads(follower.receive_text())
+        assert (hello["session_id"], hello["token"]) == (copy["id"], None)  # watched, not steered
+        client.post(f"{path}/project", json={"session_id": None}, headers=teach)
+        close_message(follower)
+    with client.websocket_connect(f"/ws?room={room['code']}") as follower:
+        assert json.loads(follower.receive_text())["session_id"] == made["id"]
