@@ -360,7 +360,8 @@ def test_the_teacher_shows_the_room_one_students_copy_and_then_their_own(client)
     room = open_room(client, made)
     path, teach = f"/api/rooms/{room['code']}", bearer(room["teacher_token"])
     copy = fork(client, room)
-    assert client.post(f"{path}/project", json={"session_id": copy["id"]}, headers=bearer(made["token"])).status_code == 403
+    by_session_token = client.post(f"{path}/project", json={"session_id": copy["id"]}, headers=bearer(made["token"]))
+    assert by_session_token.status_code == 403
     refused = client.post(f"{path}/project", json={"session_id": made["id"]}, headers=teach)
     assert (refused.status_code, refused.json()["code"]) == (422, "not_a_fork")
     with client.websocket_connect(f"/ws?room={room['code']}") as follower:
