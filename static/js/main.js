@@ -37,6 +37,7 @@ import { createMetrics } from './views/metrics.js';
 import { createNetworkHead } from './views/networkhead.js';
 import { createNetworkNotes } from './views/networknotes.js';
 import { createPage } from './views/page.js';
+import { createModelLinks } from './views/modellinks.js';
 import { createPageLinks } from './views/pagelinks.js';
 import { createPresent } from './views/present.js';
 import { createResults } from './views/results.js';
@@ -90,8 +91,8 @@ const views = [
       if (id) openLesson(id, null);
     },
   }),
-  createPageLinks(el('.topbar .page-links'), {
-    restore,
+  createPageLinks(el('.topbar .page-links'), { restore }),
+  createModelLinks(el('.panel.training .model-links'), {
     openModel: async (file) => {
       const refusal = await openModel(await file.text());
       if (refusal) store.dispatch(act.refused, refusal);
@@ -130,6 +131,7 @@ const views = [
     sort: (key) => { store.dispatch(act.sortDashboard, key); readDashboard(); },
     pause: () => teacherAction(server.pauseEveryone()),
     recall: () => teacherAction(server.recallEveryone()),
+    project: (session) => present(server.projectRun(session)),
   }),
   createDataPanel(el('.panel.data'), setup, { edit, upload }),
   createTrainingPanel(el('.panel.training'), setup, { edit }),

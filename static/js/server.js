@@ -19,7 +19,7 @@ const FINAL = new Set(['room_not_found', 'room_locked', 'room_full']);
 /** @typedef {import('./protocol.js').ClientMessage} ClientMessage */
 /** @typedef {import('./protocol.js').Refusal} Refusal */
 /** @typedef {{ code: string, join_url: string, followers: number, forks: number,
- *   joining_locked: boolean, forking_allowed: boolean }} Room
+ *   joining_locked: boolean, forking_allowed: boolean, projected: string | null }} Room
  * @typedef {{ room?: Room, refusal?: Refusal }} RoomReply */
 /** @typedef {'loss' | 'accuracy' | 'name' | 'step'} SortKey
  * @typedef {{ session_id: string, name: string, status: 'training' | 'paused' | 'diverged',
@@ -312,6 +312,12 @@ export function connect(sessionId, handlers, room = null) {
     async recallEveryone() {
       const answer = await teacherFetch('POST', '/recall');
       return answer instanceof Response ? {} : answer;
+    },
+    /** "Look at this one": the room's followers watch this own copy (null: the teacher's
+     * network again). @param {string | null} session @returns {Promise<RoomReply>} */
+    async projectRun(session) {
+      const answer = await teacherFetch('POST', '/project', JSON.stringify({ session_id: session }));
+      return answer instanceof Response ? { room: await answer.json() } : answer;
     },
   };
 

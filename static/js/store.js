@@ -18,7 +18,7 @@
 /** @typedef {'map' | 'activation' | 'delta'} Fill */
 /** @typedef {Pick<import('./wire.js').Lesson, 'id' | 'title' | 'concept'>} LessonEntry */
 /** @typedef {{ code: string, join_url: string, followers: number, forks: number,
- *   joining_locked: boolean, forking_allowed: boolean, shown: boolean }} Presenting a room as its
+ *   joining_locked: boolean, forking_allowed: boolean, projected: string | null, shown: boolean }} Presenting a room as its
  *   teacher sees it; shown: the join screen is up */
 /** @typedef {{ sort: import('./server.js').SortKey, forks: import('./server.js').ForkCard[],
  *   thumbnailSize: number }} ClassDashboard the teacher's dashboard while it is open */
@@ -76,7 +76,8 @@ export function online(state) {
 /** Whether a hello names another session than the one this page had: the server lost it
  * (restarted, or idle too long). @param {State} state @param {HelloMessage} message */
 function lost(state, message) {
-  return state.confirmed !== null && message.session_id !== state.sessionId;
+  // A follower's room may show another run now: that session is not this tab's to replace.
+  return state.room === null && state.confirmed !== null && message.session_id !== state.sessionId;
 }
 
 /** A session we asked for carries on as it was. A replacement for a lost one gets the old setup
@@ -246,8 +247,8 @@ export function uploadFinished(state, name, refusal) {
 /** The teacher's room, as the server last described it; the join screen comes up when the
  * room opens. @param {State} state @param {Omit<Presenting, 'shown'>} room @returns {State} */
 export function applyRoom(state, room) {
-  const { code, join_url, followers, forks, joining_locked, forking_allowed } = room;
-  return { ...state, presenting: { code, join_url, followers, forks, joining_locked, forking_allowed,
+  const { code, join_url, followers, forks, joining_locked, forking_allowed, projected } = room;
+  return { ...state, presenting: { code, join_url, followers, forks, joining_locked, forking_allowed, projected,
     shown: state.presenting?.shown ?? true } };
 }
 

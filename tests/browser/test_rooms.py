@@ -131,6 +131,22 @@ def test_the_teacher_sees_a_students_renamed_copy_on_the_dashboard_and_calls_eve
     assert axe_violations(teacher, axe) == []
     teacher.screenshot(path=screenshot_dir / f"room-dashboard-{language}.png")
 
+    # "Look at this one": a classmate following the room watches the student's copy, then the
+    # teacher's network again.
+    copy, own = student.inner_text("#session-id"), teacher.inner_text("#session-id")
+    classmate = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    classmate.goto(f"{server_url}/?room={code}")
+    classmate.wait_for_function("s => document.querySelector('#session-id').textContent === s", arg=own,
+                                timeout=WAIT_MS)
+    card.locator("button").click()
+    classmate.wait_for_function("s => document.querySelector('#session-id').textContent === s", arg=copy,
+                                timeout=WAIT_MS)
+    assert classmate.evaluate("document.body.dataset.role") == "follower"
+    teacher.click("#dashboard-unproject")
+    classmate.wait_for_function("s => document.querySelector('#session-id').textContent === s", arg=own,
+                                timeout=WAIT_MS)
+    classmate.context.close()
+
     teacher.click("#dashboard-pause")
     student.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
     teacher.click("#dashboard-recall")

@@ -175,7 +175,7 @@ test('the dashboard opens only over a room, puts the join screen away and keeps 
   const closed = act.initialState(null);
   assert.equal(act.openDashboard(closed), closed);
   const room = { code: 'BCDFGH', join_url: '/?room=BCDFGH', followers: 2, forks: 1, joining_locked: false,
-    forking_allowed: true };
+    forking_allowed: true, projected: null };
   const open = act.openDashboard(act.applyRoom(closed, room));
   assert.equal(open.presenting?.shown, false);
   assert.deepEqual(open.dashboard, { sort: 'name', forks: [], thumbnailSize: 0 });

@@ -7,7 +7,7 @@
 import { MAP_LUT } from '../colors.js';
 import { count, num, percent } from '../format.js';
 import { t } from '../i18n.js';
-import { html, part } from './dom.js';
+import { changed, html, part } from './dom.js';
 
 const STATUS = { training: 'dashboard.status.training', paused: 'dashboard.status.paused',
   diverged: 'dashboard.status.diverged' };
@@ -18,7 +18,7 @@ const STATUS = { training: 'dashboard.status.training', paused: 'dashboard.statu
 /**
  * @param {HTMLDialogElement} dialog @param {HTMLElement} button "Class dashboard" on the join screen
  * @param {{ open: () => void, close: () => void, sort: (key: SortKey) => void, pause: () => void,
- *   recall: () => void }} actions
+ *   recall: () => void, project: (session: string | null) => void }} actions
  */
 export function createDashboard(dialog, button, actions) {
   const sort = /** @type {HTMLSelectElement} */ (part(dialog, '#dashboard-sort'));
@@ -29,30 +29,36 @@ export function createDashboard(dialog, button, actions) {
   part(dialog, '#dashboard-pause').addEventListener('click', () => actions.pause());
   part(dialog, '#dashboard-recall').addEventListener('click', () => actions.recall());
   part(dialog, '#dashboard-close').addEventListener('click', () => actions.close());
+  const unproject = part(dialog, '#dashboard-unproject');
+  unproject.addEventListener('click', () => actions.project(null));
   dialog.addEventListener('close', () => actions.close());
-  /** @type {import('../store.js').ClassDashboard | null} */
-  let shown = null;
+  /** @type {unknown[]} */
+  const shown = [];
 
   /** @param {import('../store.js').State} state */
   function update(state) {
     const board = state.dashboard;
-    if (board === shown) return;
-    shown = board;
+    const projected = state.presenting?.projected ?? null;
+    if (!changed(shown, [board, projected])) return;
+    unproject.hidden = projected === null;
     if (!board) {
       if (dialog.open) dialog.close();
       return;
     }
     sort.value = board.sort;
     empty.hidden = board.forks.length > 0;
-    cards.replaceChildren(...board.forks.map((fork) => card(fork, board.thumbnailSize)));
+    cards.replaceChildren(...board.forks.map((fork) => card(fork, board.thumbnailSize, projected, actions.project)));
     if (!dialog.open) dialog.showModal();
   }
 
   return { update };
 }
 
-/** One student's run. @param {ForkCard} fork @param {number} size cells per side */
-function card(fork, size) {
+/** One student's run, with "Show the class" (every follower watches it) and a link that opens
+ * it large in a tab of its own (watching, not steering).
+ * @param {ForkCard} fork @param {number} size cells per side @param {string | null} projected
+ * @param {(session: string | null) => void} project */
+function card(fork, size, projected, project) {
   const item = html('li', 'dash-card');
   item.dataset.status = fork.status;
   const canvas = /** @type {HTMLCanvasElement} */ (html('canvas'));
@@ -63,8 +69,19 @@ function card(fork, size) {
   const numbers = [t('dashboard.step', { n: count(fork.step) }),
     t('dashboard.loss', { value: num(fork.train_loss ?? NaN, 3) })];
   if (fork.test_accuracy !== null) numbers.push(t('dashboard.accuracy', { value: percent(fork.test_accuracy) }));
+  const showing = fork.session_id === projected;
+  item.classList.toggle('projected', showing);
+  const show = /** @type {HTMLButtonElement} */ (html('button', showing ? 'primary' : 'secondary',
+    t(showing ? 'dashboard.projected' : 'dashboard.project')));
+  show.type = 'button';
+  show.disabled = showing;
+  show.addEventListener('click', () => project(fork.session_id));
+  const large = /** @type {HTMLAnchorElement} */ (html('a', 'dash-open', t('dashboard.openLarge')));
+  large.href = `/?session=${encodeURIComponent(fork.session_id)}`;
+  large.target = '_blank';
+  large.rel = 'noopener';
   item.append(canvas, html('h3', 'dash-name', fork.name),
-    html('p', 'dash-status', t(STATUS[fork.status])), html('p', 'dash-numbers', numbers.join(' · ')));
+    html('p', 'dash-status', t(STATUS[fork.status])), html('p', 'dash-numbers', numbers.join(' · ')), show, large);
   return item;
 }
 
