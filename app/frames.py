@@ -297,6 +297,12 @@ def frame(session: Session, grid_size: int, map_size: int, with_maps: bool) -> F
                  grid=output_maps(session, grid_size), maps=maps, diverged=session.diverged)
 
 
+def built_frame(session: Session, with_maps: bool) -> bytes | None:
+    """The current state's frame if a viewer has had it built already, else None."""
+    frame = session.cached_now(f"frame{with_maps:d}")
+    return frame if isinstance(frame, bytes) else None
+
+
 def encode_frame(session: Session, grid_size: int, map_size: int, with_maps: bool = True) -> bytes:
     """The frame's bytes, built once per state however many viewers ask for them."""
 

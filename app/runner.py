@@ -21,7 +21,7 @@ from app.engine.gradcheck import gradient_check
 from app.engine.network import Network
 from app.engine.trainer import LossHistory, TracedBatch
 from app.errors import Refused
-from app.frames import encode_frame, layout_message
+from app.frames import built_frame, encode_frame, layout_message
 from app.protocol import (
     GradCheckResult,
     HistoryMessage,
@@ -43,6 +43,9 @@ BURST_SECONDS = 0.1
 HISTORY_POINTS_PER_CALL = 100
 # Live training records the loss curve this often: the curve moves as smoothly as the frames.
 HISTORY_SECONDS = 1 / 30
+# Frames being built now, by (session id, with the neuron maps): viewers that find one wait for
+# it rather than queue for a turn of their own.
+BUILDING: dict[tuple[str, bool], "asyncio.Future[bytes]"] = {}
 
 
 async def train_steps(session: Session, steps: int, hung_up: Callable[[], bool] = lambda: False,
@@ -285,16 +288,38 @@ class Viewer:
             if maps_due:
                 self.next_maps = now + 1.0 / self.limits.neuron_map_rate
             # Built in a turn at the scheduler: a big network's frame costs as much as several
-            # training steps, and many viewers building at once would stall the loop.
-            async with turn(self.account):
-                frame = encode_frame(session, self.limits.grid_size, self.limits.neuron_map_size,
-                                     with_maps=maps_due)
+            # training steps, and many viewers building at once would stall the loop. A frame
+            # already built for this state is sent as it is, and one being built is waited
+            # for, without a turn each: a room's followers all wake at once for a new state,
+            # and each queueing at the scheduler (two turns of the loop and a look at every
+            # waiter) halved their frame rate at 60 and cut it to 1/s at 300.
+            frame = built_frame(session, maps_due)
+            if frame is None:
+                frame = await self.build(maps_due)
             await self.send_bytes(frame)
             if self.target is not None:
                 await self.send_inspection(self.target)
             # Counted from when this frame was begun, not sent: the wait for a turn and the
             # building and sending do not stretch the interval (they made 30 frames/s into 25).
             self.next_frame = now + 1.0 / self.limits.max_frame_rate
+
+    async def build(self, with_maps: bool) -> bytes:
+        """The newest state's frame, built in one turn at the scheduler (paid by the viewer that
+        asked first) for every viewer that asks meanwhile."""
+        key = (self.session.id, with_maps)
+        building = BUILDING.get(key)
+        # One left pending by a loop that stopped (a test client's) is never finished here.
+        if building is None or building.done() or building.get_loop() is not asyncio.get_running_loop():
+            building = BUILDING[key] = asyncio.ensure_future(self._build(with_maps))
+            building.add_done_callback(
+                lambda done: BUILDING.pop(key) if BUILDING.get(key) is done else None)
+        # Shielded: a viewer that leaves meanwhile does not cancel the others' frame.
+        return await asyncio.shield(building)
+
+    async def _build(self, with_maps: bool) -> bytes:
+        async with turn(self.account):
+            return encode_frame(self.session, self.limits.grid_size, self.limits.neuron_map_size,
+                                with_maps=with_maps)
 
     async def send_history(self) -> None:
         """New rows of the loss curve; all of them when it is a new history or was thinned."""

@@ -82,6 +82,11 @@ class Session:
             hit = self.cache[key] = (self.state_version, build())
         return cast(T, hit[1])
 
+    def cached_now(self, key: str) -> object | None:
+        """What ``cached`` holds for ``key`` if it was built for the current state, else None."""
+        hit = self.cache.get(key)
+        return hit[1] if hit is not None and hit[0] == self.state_version else None
+
     def evaluation(self) -> Evaluation:
         """Losses, accuracies and confusion of the current weights, computed once per state."""
         return self.cached("evaluation", self.trainer.evaluation)

@@ -6,6 +6,7 @@ import json
 from app.config import Limits, SessionConfig
 from app.protocol import HEADER
 from app.runner import TrainingLoops, Viewer, train_steps
+from app.scheduler import Account, Payer, Scheduler
 from app.sessions import Session
 
 
@@ -79,3 +80,68 @@ async def play_with_two_viewers(steps_per_second: int | None) -> tuple[int, bool
 def test_one_training_task_per_session_shared_by_viewers():
     assert asyncio.run(play_with_two_viewers(None)) == (0, True)
     assert asyncio.run(play_with_two_viewers(10_000)) == (0, True)
+
+
+class OpenClient(BlockedClient):
+    def __init__(self) -> None:
+        super().__init__()
+        self.open.set()
+
+
+async def fan_out_beside_a_stalled_viewer() -> tuple[Session, list[OpenClient], BlockedClient]:
+    """Three viewers of one session (a room's followers); one never accepts a frame."""
+    session = Session("s", SessionConfig(), 0.0)
+    limits = Limits(max_frame_rate=120)
+    stalled, readers = BlockedClient(), [OpenClient(), OpenClient()]
+    tasks = [asyncio.create_task(Viewer(session, limits, c.send_text, c.send_bytes).run())
+             for c in (stalled, *readers)]
+    async with asyncio.timeout(10):
+        for _ in range(20):
+            session.train(1)
+            await asyncio.sleep(0.01)
+        while any(not c.frames or step_of(c.frames[-1]) != 20 for c in readers):
+            await asyncio.sleep(0.001)
+    for task in tasks:
+        task.cancel()
+    await asyncio.wait(tasks)
+    return session, readers, stalled
+
+
+def test_a_stalled_viewer_holds_up_nobody_and_frames_are_built_once_for_all():
+    session, readers, stalled = asyncio.run(fan_out_beside_a_stalled_viewer())
+    assert stalled.frames == []
+    assert all(len(c.frames) > 2 for c in readers)
+    # A state's frame (with or without the neuron maps) is one bytes object, built once and
+    # sent to every viewer that sent it.
+    sent = [f for c in readers for f in c.frames]
+    assert all(len({id(g) for g in sent if g == f}) == 1 for f in sent)
+    assert any(f is g for f in readers[0].frames for g in readers[1].frames)
+
+
+async def followers_wake_for_a_new_state(count: int) -> tuple[list[OpenClient], int]:
+    """``count`` viewers paying at one scheduler (a room's followers) see two states."""
+    session = Session("s", SessionConfig(), 0.0)
+    scheduler = Scheduler(0.5, 0.5)
+    readers = [OpenClient() for _ in range(count)]
+    tasks = []
+    for client in readers:
+        viewer = Viewer(session, Limits(max_frame_rate=120), client.send_text, client.send_bytes)
+        viewer.account = Account(scheduler, Payer("s", "10.0.0.1"))
+        tasks.append(asyncio.create_task(viewer.run()))
+    async with asyncio.timeout(10):
+        while any(not c.frames for c in readers):
+            await asyncio.sleep(0.001)
+        session.train(1)
+        while any(step_of(c.frames[-1]) != 1 for c in readers):
+            await asyncio.sleep(0.001)
+    for task in tasks:
+        task.cancel()
+    await asyncio.wait(tasks)
+    return readers, scheduler.slices["session:s"]
+
+
+def test_viewers_waking_together_share_one_turn_to_build_each_frame():
+    readers, turns = asyncio.run(followers_wake_for_a_new_state(30))
+    assert all(step_of(c.frames[0]) == 0 and step_of(c.frames[-1]) == 1 for c in readers)
+    # Two states, each with or without the neuron maps at most: not one turn per viewer.
+    assert turns <= 4
