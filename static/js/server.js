@@ -52,12 +52,8 @@ export function requestedSession() {
 /** The room this tab's session was copied from (a student's own copy), or null.
  * @param {string | null} session */
 export function forkedFrom(session) {
-  try {
-    const kept = JSON.parse(sessionStorage.getItem(CLASS_KEY) ?? 'null');
-    return kept && kept.session === session ? kept.code : null;
-  } catch {
-    return null;
-  }
+  const code = keptFor(CLASS_KEY, session)?.code;
+  return typeof code === 'string' ? code : null;
 }
 
 /** A student's own copy of the room's network: a session of the student's, its token kept in
@@ -123,12 +119,8 @@ export function backToClass(code) {
 /** The name a student's own copy has on the class dashboard, as this tab last knew it.
  * @param {string | null} session */
 export function ownName(session) {
-  try {
-    const kept = JSON.parse(sessionStorage.getItem(CLASS_KEY) ?? 'null');
-    return kept && kept.session === session && typeof kept.name === 'string' ? kept.name : '';
-  } catch {
-    return '';
-  }
+  const name = keptFor(CLASS_KEY, session)?.name;
+  return typeof name === 'string' ? name : '';
 }
 
 /** Rename a student's own copy (its steering token); the name the server keeps, or why not.
@@ -160,9 +152,17 @@ function keepToken(session, token) {
 
 /** The steering token this tab holds for a session, or null. @param {string | null} session */
 function tokenFor(session) {
+  const token = keptFor(TOKEN_KEY, session)?.token;
+  return typeof token === 'string' ? token : null;
+}
+
+/** What the tab keeps under ``key`` for this session ({session, ...} as JSON), or null: kept
+ * for another session, never kept, or not readable. @param {string} key @param {string | null} session
+ * @returns {Record<string, unknown> | null} */
+function keptFor(key, session) {
   try {
-    const kept = JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? 'null');
-    return kept && kept.session === session && typeof kept.token === 'string' ? kept.token : null;
+    const kept = JSON.parse(sessionStorage.getItem(key) ?? 'null');
+    return kept && kept.session === session ? kept : null;
   } catch {
     return null;
   }
@@ -181,12 +181,8 @@ function remember(/** @type {string} */ sessionId) {
 /** The teacher token this tab holds for its session's room. @param {string | null} session
  * @returns {{ code: string, token: string } | null} */
 function roomFor(session) {
-  try {
-    const kept = JSON.parse(sessionStorage.getItem(ROOM_KEY) ?? 'null');
-    return kept && kept.session === session ? { code: kept.code, token: kept.token } : null;
-  } catch {
-    return null;
-  }
+  const kept = keptFor(ROOM_KEY, session);
+  return kept ? { code: String(kept.code), token: String(kept.token) } : null;
 }
 
 /**
