@@ -376,6 +376,9 @@ def test_inspect_sends_the_targets_numbers_after_every_frame(client):
         hello, _, _ = opening(ws)
         sid = hello["session_id"]
         ws.send_json({"type": "inspect", "target": NEURON})
+        # What the steering page inspects is the session's news (a room's followers open it):
+        # its status says so, then comes the frame and the target's numbers.
+        assert receive_until(ws, "status")["shown_target"] == NEURON
         assert isinstance(receive(ws), bytes)
         message = receive(ws)
         assert message["type"] == "inspection"

@@ -68,6 +68,7 @@ export function createDiagram(root, tooltipRoot, actions) {
 
   /** Click or Enter: inspect it, or stop inspecting it. @param {Target} target */
   function select(target) {
+    tooltip.leave();  // the inspector now says all of it, beside the diagram
     actions.setTarget(sameTarget(state?.target ?? null, target) ? null : target);
   }
 
