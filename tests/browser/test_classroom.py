@@ -45,9 +45,10 @@ def test_a_teacher_presents_and_a_student_follows(browser, server_url, axe, scre
     teacher.locator("#network .node:not(.input)").last.click()  # the teacher inspects: all follow
     student.wait_for_selector("#inspector:not([hidden]) math", timeout=WAIT_MS)
     assert student.inner_text("#inspector h3").split()[:2] == teacher.inner_text("#inspector h3").split()[:2]
+    followed = student.inner_text("#inspector h3")
     student.locator("#network .node:not(.input)").first.tap()  # looking elsewhere is allowed
     student.wait_for_function("t => document.querySelector('#inspector h3').textContent !== t",
-                              arg=student.inner_text("#inspector h3"), timeout=WAIT_MS)
+                              arg=followed, timeout=WAIT_MS)
     assert not student.is_visible("#inspector .edit-row")
     assert axe_violations(student, axe) == []
     student.screenshot(path=screenshot_dir / f"room-student-{language}.png")
