@@ -11,15 +11,24 @@ pytestmark = pytest.mark.browser
 WAIT_MS = 60_000
 
 
-@pytest.mark.parametrize("language", ["en", "zh-Hans"])
-def test_a_teacher_presents_and_a_student_follows(browser, server_url, axe, screenshot_dir, language):
-    teacher_context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
-    teacher = teacher_context.new_page()
+def presenting(browser, server_url: str, language: str = "en", steps: int = 0):
+    """A teacher's page (1366×768, the CSP bypassed for axe) that took ``steps`` steps and opened
+    a room: the page and the room's join code."""
+    teacher = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True).new_page()
     teacher.goto(f"{server_url}/?lang={language}")
     teacher.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
+    for step in range(1, steps + 1):
+        teacher.click("#step")
+        teacher.wait_for_function("n => document.querySelector('#step-count').textContent === n", arg=str(step))
     teacher.click("#present-open")
     teacher.wait_for_selector("#present[open]")
-    code = teacher.inner_text("#present-code").replace(" ", "")
+    return teacher, teacher.inner_text("#present-code").replace(" ", "")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+def test_a_teacher_presents_and_a_student_follows(browser, server_url, axe, screenshot_dir, language):
+    teacher, code = presenting(browser, server_url, language)
+    teacher_context = teacher.context
     assert len(code) == 6 and teacher.inner_text("#present-url").endswith(f"/?room={code}")
     teacher.wait_for_function("() => document.querySelector('#present-qr').naturalWidth > 0")
     assert axe_violations(teacher, axe) == []
@@ -65,14 +74,7 @@ def test_a_teacher_presents_and_a_student_follows(browser, server_url, axe, scre
 
 
 def test_a_student_makes_an_own_copy_and_goes_back_to_the_class(browser, server_url, screenshot_dir):
-    teacher = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    teacher.goto(server_url + "/")
-    teacher.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
-    teacher.click("#step")
-    teacher.wait_for_function("() => document.querySelector('#step-count').textContent === '1'")
-    teacher.click("#present-open")
-    teacher.wait_for_selector("#present[open]")
-    code = teacher.inner_text("#present-code").replace(" ", "")
+    teacher, code = presenting(browser, server_url, steps=1)
     student = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     student.goto(f"{server_url}/?room={code}")
     student.wait_for_selector("#network .node-value", timeout=WAIT_MS)
@@ -99,12 +101,7 @@ def test_a_student_makes_an_own_copy_and_goes_back_to_the_class(browser, server_
 @pytest.mark.parametrize("language", ["en", "zh-Hans"])
 def test_the_teacher_sees_a_students_renamed_copy_on_the_dashboard_and_calls_everyone_back(
         browser, server_url, axe, screenshot_dir, language):
-    teacher = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True).new_page()
-    teacher.goto(f"{server_url}/?lang={language}")
-    teacher.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
-    teacher.click("#present-open")
-    teacher.wait_for_selector("#present[open]")
-    code = teacher.inner_text("#present-code").replace(" ", "")
+    teacher, code = presenting(browser, server_url, language)
     student = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     student.goto(f"{server_url}/?room={code}&lang={language}")
     student.wait_for_selector("#network .node-value", timeout=WAIT_MS)
