@@ -165,6 +165,42 @@ def test_a_room_waits_its_grace_period_for_a_teacher_who_left():
     assert normalize(" bcd-fgh ") == "BCDFGH"
 
 
+def test_a_teacher_whose_laptop_sleeps_resumes_the_room_and_the_students_go_on(client):
+    """Over the WebSocket: the teacher's socket drops, the followers stay; the teacher comes back
+    within the grace period with the tokens and steers the same room; only a teacher away longer
+    than the grace period ends it."""
+    clock = Clock()
+    client.app.state.rooms.clock = clock
+    made = teacher_session(client)
+    room = open_room(client, made)
+    code, teach = room["code"], f"/ws?session={made['id']}&token={made['token']}"
+    with client.websocket_connect(f"/ws?room={code}") as follower:
+        json.loads(follower.receive_text())
+        with client.websocket_connect(teach) as teacher:
+            assert json.loads(teacher.receive_text())["token"] == made["token"]
+        clock.now = room_grace(client) - 1  # asleep, but not for long
+        assert client.get(f"/api/rooms/{code}").json()["followers"] == 1
+        with client.websocket_connect(teach) as teacher:  # awake: the same tokens
+            json.loads(teacher.receive_text())
+            teacher.send_json({"type": "step", "steps": 4})
+            frame = receive_until(follower, "frame")
+            while header(frame)["step"] < 4:
+                frame = receive_until(follower, "frame")
+            assert header(frame)["step"] == 4  # the followers see the resumed teacher's steps
+            locked = client.patch(f"/api/rooms/{code}", json={"joining_locked": True},
+                                  headers=bearer(room["teacher_token"]))
+            assert locked.json()["joining_locked"] is True
+            clock.now += 10 * room_grace(client)  # present: no grace counts
+            assert client.get(f"/api/rooms/{code}").status_code == 200
+        clock.now += room_grace(client) + 1  # gone for good
+        assert client.get(f"/api/rooms/{code}").status_code == 404
+        assert close_message(follower) == {"type": "websocket.close", "code": 1000, "reason": "room ended"}
+
+
+def room_grace(client) -> float:
+    return client.app.state.settings.limits.room_grace_seconds
+
+
 def test_a_student_forks_the_teachers_network_into_a_session_of_their_own(client):
     import numpy as np
 
