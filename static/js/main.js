@@ -90,6 +90,7 @@ const views = [
       const id = (await listLessons())[n - 1]?.id;
       if (id) openLesson(id, null);
     },
+    present: (on) => store.dispatch(act.setPresenter, on),
   }),
   createPageLinks(el('.topbar .page-links'), { restore }),
   createModelLinks(el('.panel.training .model-links'), {

@@ -41,7 +41,7 @@
  *   room: string | null, forkedFrom: string | null, steering: boolean, presenting: Presenting | null,
  *   teacherTarget: Target | null,
  *   lessons: LessonEntry[] | null, lesson: { lesson: import('./wire.js').Lesson, variant: string | null } | null,
- *   dashboard: ClassDashboard | null,
+ *   dashboard: ClassDashboard | null, presenter: boolean,
  * }} State
  * lessons: the course's list once read; lesson: the lesson open now, with its variant;
  * teacherTarget: in a room, what the teacher's inspector shows.
@@ -49,6 +49,9 @@
  * this tab's session was copied from, if it is a student's own copy; steering: whether this
  * tab's socket steers its session (a follower's only watches); presenting: the room this tab's
  * session is presented in, as the teacher sees it; dashboard: the class dashboard, while open.
+ * presenter: the page is laid out for a projector (key F): the diagram and the boundary side by
+ * side filling the screen, in large type; full screen is asked for too, but the layout does not
+ * depend on the browser granting it.
  * confirmed: the config as the server last confirmed it; config: what the controls show, the
  * confirmed one or an edit on its way (pending, with the ref the server echoes when applied).
  */
@@ -59,7 +62,7 @@
 export function initialState(requested, room = null, forkedFrom = null) {
   return {
     room, forkedFrom, steering: false, presenting: null, teacherTarget: null, lessons: null, lesson: null,
-    dashboard: null,
+    dashboard: null, presenter: false,
     requested, sessionId: null, status: 'connecting', wasRunning: false,
     confirmed: null, config: null, pending: null, nextRef: 1, stepsPerSecond: 100,
     layout: null, frame: null, history: [], inspection: null, gradcheck: null, notice: null,
@@ -136,6 +139,11 @@ export function applyStatus(state, message) {
 function followTarget(state, shown) {
   if (!state.room || JSON.stringify(shown) === JSON.stringify(state.teacherTarget)) return state;
   return { ...state, teacherTarget: shown, target: shown, inspection: shown ? state.inspection : null };
+}
+
+/** Presenter mode on or off. @param {State} state @param {boolean} presenter @returns {State} */
+export function setPresenter(state, presenter) {
+  return state.presenter === presenter ? state : { ...state, presenter };
 }
 
 /** The server refused something (a config, most often): say why, show what it runs instead.
