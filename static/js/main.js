@@ -133,6 +133,7 @@ const views = [
     pause: () => teacherAction(server.pauseEveryone()),
     recall: () => teacherAction(server.recallEveryone()),
     project: (session) => present(server.projectRun(session)),
+    filter: (change) => store.dispatch(act.filterDashboard, change),
   }),
   createDataPanel(el('.panel.data'), setup, { edit, upload }),
   createTrainingPanel(el('.panel.training'), setup, { edit }),

@@ -197,3 +197,11 @@ test('presenter mode is state of its own, on and off, and unchanged when asked a
   assert.equal(act.setPresenter(on, true), on);
   assert.equal(act.setPresenter(on, false).presenter, false);
 });
+
+test('the dashboard filter changes one part at a time and outlives closing the dashboard', () => {
+  const fresh = act.initialState(null);
+  assert.deepEqual(fresh.cardFilter, { status: 'all', name: '' });
+  const both = act.filterDashboard(act.filterDashboard(fresh, { status: 'paused' }), { name: '小' });
+  assert.deepEqual(both.cardFilter, { status: 'paused', name: '小' });
+  assert.deepEqual(act.closeDashboard(both).cardFilter, both.cardFilter);
+});
