@@ -4,6 +4,8 @@ number keys open one, and in a room the whole class sees it."""
 import httpx
 import pytest
 
+from tests.browser.conftest import axe_violations
+
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 60_000
@@ -103,8 +105,8 @@ ROOM_CHOICE = {"en": ("For the whole room", "In a private session (new tab)"),
 
 @pytest.mark.parametrize("language", ["en", "zh-Hans"])
 def test_a_presenting_teacher_chooses_the_whole_room_or_a_private_session_in_a_new_tab(
-        browser, server_url, screenshot_dir, language):
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
+        browser, server_url, screenshot_dir, axe, language):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
     teacher = context.new_page()
     teacher.goto(f"{server_url}/?lang={language}")
     teacher.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
@@ -133,6 +135,7 @@ def test_a_presenting_teacher_chooses_the_whole_room_or_a_private_session_in_a_n
     assert own.get_attribute("href") == f"/?lesson=xor&lang={language}"
     assert own.get_attribute("target") == "_blank"
     teacher.screenshot(path=screenshot_dir / f"lessons-room-choice-{language}.png")
+    assert axe_violations(teacher, axe) == []
     before = server_config(teacher, server_url)
 
     with context.expect_page() as opened:

@@ -6,6 +6,8 @@ depend on it."""
 
 import pytest
 
+from tests.browser.conftest import axe_violations
+
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 60_000
@@ -32,8 +34,9 @@ def inside(box: dict, outer: dict) -> bool:
 
 
 def presenting_page(browser, server_url: str, size: dict, language: str):
-    """A teacher's page at this size that opened a room (join screen put away) and pressed F."""
-    page = browser.new_context(viewport=size).new_page()
+    """A teacher's page at this size (the CSP bypassed for axe) that opened a room (join screen
+    put away) and pressed F."""
+    page = browser.new_context(viewport=size, bypass_csp=True).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{server_url}/?lang={language}")
@@ -82,8 +85,9 @@ def step_count(page) -> int:
     return int(page.inner_text("#step-count").replace(",", ""))
 
 
-def test_the_presenters_keys_work_in_presenter_mode_and_esc_or_f_leave_it(browser, server_url):
+def test_the_presenters_keys_work_in_presenter_mode_and_esc_or_f_leave_it(browser, server_url, axe):
     page, errors = presenting_page(browser, server_url, SIZES["720p"], "en")
+    assert axe_violations(page, axe) == []
     assert page.evaluate("document.activeElement.id") == "present-open"  # where the join screen left it
     page.keyboard.press("Space")  # play, not the badge: in presenter mode Space is the clicker's
     page.wait_for_selector("#status[data-status='running']", timeout=WAIT_MS)

@@ -53,7 +53,8 @@ export function createLessonMenu(dialog, opener, actions) {
     const entry = html('div', 'lesson-entry lesson-choice');
     const room = html('button', 'primary', t('lesson.forRoom'));
     room.setAttribute('type', 'button');
-    room.setAttribute('aria-label', t('lesson.forRoomLabel', { title }));
+    // Each name begins with its visible words, the lesson's title after them.
+    room.setAttribute('aria-label', t('lesson.choiceLabel', { action: t('lesson.forRoom'), title }));
     room.addEventListener('click', () => {
       dialog.close();
       actions.open(lesson.id);
@@ -62,7 +63,7 @@ export function createLessonMenu(dialog, opener, actions) {
     own.href = ownLessonAddress(lesson.id);
     own.target = '_blank';
     own.rel = 'noopener';
-    own.setAttribute('aria-label', t('lesson.ownTabLabel', { title }));
+    own.setAttribute('aria-label', t('lesson.choiceLabel', { action: t('lesson.ownTab'), title }));
     own.addEventListener('click', () => dialog.close());
     const where = html('div', 'lesson-where');
     where.append(room, own);
