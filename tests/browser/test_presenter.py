@@ -79,6 +79,7 @@ def test_presenter_mode_fills_the_screen_with_the_diagram_and_the_boundary(
     assert shown["scrollWidth"] <= viewport["width"], "the page overflows sideways"
     assert page.evaluate("document.documentElement.lang").startswith(language)
     assert errors == []
+    page.context.close()
 
 
 def step_count(page) -> int:
@@ -116,7 +117,13 @@ def test_the_presenters_keys_work_in_presenter_mode_and_esc_or_f_leave_it(browse
     page.keyboard.press("c")
     page.wait_for_selector("#present", state="hidden")
 
-    page.keyboard.press("Escape")
+    page.click("#walk-stop")
+    page.locator("#network .node:not(.input)").first.click()  # the inspector, over the boundary's column
+    page.wait_for_selector("#inspector:not([hidden])", timeout=WAIT_MS)
+    page.keyboard.press("Escape")  # closes the inspector first
+    page.wait_for_selector("#inspector", state="hidden")
+    assert page.evaluate("document.body.classList.contains('presenter')")
+    page.keyboard.press("Escape")  # then leaves presenter mode
     page.wait_for_function("() => !document.body.classList.contains('presenter')")
     # Back in the page's own layout: the settings are there again, the numbers small.
     assert page.is_visible("#learning-rate")
