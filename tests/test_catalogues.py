@@ -80,6 +80,8 @@ def used_keys() -> set[str]:
         "hyper": ["momentum", "rho", "beta1", "beta2", "epsilon", "decay_rate", "decay_steps",
                   "regularization_rate"],
         "inspect.fused": ["sigmoid", "softmax"],
+        # dashboard.js: each choice of status with its count
+        "dashboard.filter": ["all", "training", "paused", "diverged"],
         "lang": list(CATALOGUES),
         # index.html: the shortcut list, each key's name and what it does
         "keys": [f"{name}{part}" for name in ["space", "tab", "arrows", "enter", "escape", "walk",

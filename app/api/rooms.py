@@ -22,6 +22,7 @@ from app.rooms import Room, RoomRegistry
 from app.sessions import Session, SessionRegistry
 
 THUMBNAIL_SIZE = 16  # cells per side of a dashboard card's boundary
+CardStatus = Literal["training", "paused", "diverged"]
 REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 403, 404, 413, 422, 429, 503)}
 router = APIRouter(prefix="/api", tags=["rooms"], responses=REFUSALS)
 
@@ -57,7 +58,7 @@ class ForkCard(WireModel):
 
     session_id: str = Field(description="The copy's session, which the teacher may watch")
     name: str = Field(description="Anonymous unless the student changed it; plain text")
-    status: Literal["training", "paused", "diverged"]
+    status: CardStatus
     step: int
     train_loss: float | None = Field(description="null once diverged")
     train_accuracy: float | None = Field(description="null for regression or once diverged")
@@ -222,10 +223,15 @@ def sort_cards(cards: list[ForkCard], key: SortKey) -> list[ForkCard]:
 
 
 @router.get("/rooms/{code}/dashboard")
-async def dashboard(room: TaughtDep, registry: RegistryDep, sort: SortKey = "name") -> Dashboard:
+async def dashboard(room: TaughtDep, registry: RegistryDep, sort: SortKey = "name",
+                    status: CardStatus | None = None) -> Dashboard:
     """The class dashboard (teacher token): every student's own copy still alive as a card
-    (name, status, step, loss, accuracies, a small boundary), sorted by ``sort``."""
+    (name, status, step, loss, accuracies, a small boundary), sorted by ``sort``; with
+    ``status`` (training, paused or diverged) only the copies in that state. An unknown sort or
+    status is refused with 422."""
     cards = [card(session) for session in alive_forks(room, registry)]
+    if status is not None:
+        cards = [c for c in cards if c.status == status]
     return Dashboard(code=room.code, forks=sort_cards(cards, sort))
 
 

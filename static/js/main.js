@@ -90,6 +90,7 @@ const views = [
       const id = (await listLessons())[n - 1]?.id;
       if (id) openLesson(id, null);
     },
+    present: (on) => store.dispatch(act.setPresenter, on),
   }),
   createPageLinks(el('.topbar .page-links'), { restore }),
   createModelLinks(el('.panel.training .model-links'), {
@@ -132,6 +133,7 @@ const views = [
     pause: () => teacherAction(server.pauseEveryone()),
     recall: () => teacherAction(server.recallEveryone()),
     project: (session) => present(server.projectRun(session)),
+    filter: (change) => store.dispatch(act.filterDashboard, change),
   }),
   createDataPanel(el('.panel.data'), setup, { edit, upload }),
   createTrainingPanel(el('.panel.training'), setup, { edit }),

@@ -2,6 +2,8 @@
 /** The page's only mutable state. Reducers are pure functions from a state (and a message or
  * an edit) to the next state; createStore holds the current one, applies reducers and tells
  * subscribers. Views read the state they are given; they change it only through these. */
+import { NO_FILTER } from './cards.js';
+
 /** @typedef {import('./protocol.js').Layout} Layout */
 /** @typedef {import('./protocol.js').Frame} Frame */
 /** @typedef {import('./protocol.js').SessionConfig} SessionConfig */
@@ -41,7 +43,7 @@
  *   room: string | null, forkedFrom: string | null, steering: boolean, presenting: Presenting | null,
  *   teacherTarget: Target | null,
  *   lessons: LessonEntry[] | null, lesson: { lesson: import('./wire.js').Lesson, variant: string | null } | null,
- *   dashboard: ClassDashboard | null,
+ *   dashboard: ClassDashboard | null, cardFilter: import('./cards.js').CardFilter, presenter: boolean,
  * }} State
  * lessons: the course's list once read; lesson: the lesson open now, with its variant;
  * teacherTarget: in a room, what the teacher's inspector shows.
@@ -49,6 +51,10 @@
  * this tab's session was copied from, if it is a student's own copy; steering: whether this
  * tab's socket steers its session (a follower's only watches); presenting: the room this tab's
  * session is presented in, as the teacher sees it; dashboard: the class dashboard, while open.
+ * cardFilter: which of the dashboard's cards show (kept while the dashboard is closed);
+ * presenter: the page is laid out for a projector (key F): the diagram and the boundary side by
+ * side filling the screen, in large type; full screen is asked for too, but the layout does not
+ * depend on the browser granting it.
  * confirmed: the config as the server last confirmed it; config: what the controls show, the
  * confirmed one or an edit on its way (pending, with the ref the server echoes when applied).
  */
@@ -59,7 +65,7 @@
 export function initialState(requested, room = null, forkedFrom = null) {
   return {
     room, forkedFrom, steering: false, presenting: null, teacherTarget: null, lessons: null, lesson: null,
-    dashboard: null,
+    dashboard: null, cardFilter: NO_FILTER, presenter: false,
     requested, sessionId: null, status: 'connecting', wasRunning: false,
     confirmed: null, config: null, pending: null, nextRef: 1, stepsPerSecond: 100,
     layout: null, frame: null, history: [], inspection: null, gradcheck: null, notice: null,
@@ -136,6 +142,11 @@ export function applyStatus(state, message) {
 function followTarget(state, shown) {
   if (!state.room || JSON.stringify(shown) === JSON.stringify(state.teacherTarget)) return state;
   return { ...state, teacherTarget: shown, target: shown, inspection: shown ? state.inspection : null };
+}
+
+/** Presenter mode on or off. @param {State} state @param {boolean} presenter @returns {State} */
+export function setPresenter(state, presenter) {
+  return state.presenter === presenter ? state : { ...state, presenter };
 }
 
 /** The server refused something (a config, most often): say why, show what it runs instead.
@@ -278,6 +289,12 @@ export function closeDashboard(state) {
 /** @param {State} state @param {import('./server.js').SortKey} sort @returns {State} */
 export function sortDashboard(state, sort) {
   return state.dashboard ? { ...state, dashboard: { ...state.dashboard, sort } } : state;
+}
+
+/** Show the dashboard's cards of one status, or whose name holds a piece of text.
+ * @param {State} state @param {Partial<import('./cards.js').CardFilter>} change @returns {State} */
+export function filterDashboard(state, change) {
+  return { ...state, cardFilter: { ...state.cardFilter, ...change } };
 }
 
 /** The dashboard as the server last answered, if it is still open and sorted the way asked.

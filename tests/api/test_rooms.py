@@ -413,3 +413,26 @@ def test_the_teacher_shows_the_room_one_students_copy_and_then_their_own(client)
         close_message(follower)
     with client.websocket_connect(f"/ws?room={room['code']}") as follower:
         assert json.loads(follower.receive_text())["session_id"] == made["id"]
+
+
+def test_the_dashboard_filters_by_status_and_refuses_an_unknown_one(client):
+    made = teacher_session(client)
+    room = open_room(client, made)
+    copies = [fork(client, room) for _ in range(3)]
+    sessions = client.app.state.registry.sessions
+    sessions[copies[0]["id"]].set_running(True)
+    teach = bearer(room["teacher_token"])
+
+    def shown(status: str) -> list[str]:
+        body = client.get(f"/api/rooms/{room['code']}/dashboard?status={status}", headers=teach).json()
+        assert {c["status"] for c in body["forks"]} <= {status}
+        return sorted(c["session_id"] for c in body["forks"])
+
+    assert shown("training") == [copies[0]["id"]]
+    assert shown("paused") == sorted(c["id"] for c in copies[1:])
+    assert shown("diverged") == []
+    everyone = client.get(f"/api/rooms/{room['code']}/dashboard", headers=teach).json()["forks"]
+    assert len(everyone) == 3
+    bad = client.get(f"/api/rooms/{room['code']}/dashboard?status=asleep", headers=teach)
+    assert bad.status_code == 422
+    assert "status" in json.dumps(bad.json())

@@ -154,3 +154,60 @@ def test_the_teacher_sees_a_students_renamed_copy_on_the_dashboard_and_calls_eve
     teacher.wait_for_selector("#dashboard", state="hidden")
     student.context.close()
     teacher.context.close()
+
+
+def test_the_teacher_filters_the_dashboard_by_status_and_by_a_piece_of_a_name(browser, server_url, screenshot_dir):
+    teacher, code = presenting(browser, server_url)
+    api = teacher.request
+    for name in ["Ada Lovelace", "小明", "Alan 小红"]:
+        copy = api.post(f"{server_url}/api/rooms/{code}/fork").json()
+        steer = {"Authorization": f"Bearer {copy['token']}"}
+        assert api.patch(f"{server_url}/api/sessions/{copy['id']}/name", data={"name": name}, headers=steer).ok
+        if name == "Alan 小红":  # this one diverges
+            config = api.get(f"{server_url}/api/sessions/{copy['id']}").json()["config"]
+            config["training"]["learning_rate"] = 100.0
+            config["network"]["loss"], config["network"]["output_activation"] = "mse", "linear"
+            assert api.put(f"{server_url}/api/sessions/{copy['id']}/config", data=config, headers=steer).ok
+            api.post(f"{server_url}/api/sessions/{copy['id']}/train", data={"steps": 500}, headers=steer)
+
+    teacher.click("#present-dashboard")
+    teacher.wait_for_selector("#dashboard[open]")
+    teacher.wait_for_function("() => document.querySelectorAll('#dashboard-cards .dash-card').length === 3",
+                              timeout=WAIT_MS)
+    labels = teacher.locator("#dashboard-status label")
+    assert [labels.nth(i).inner_text().strip() for i in range(4)] == [
+        "All (3)", "Training (0)", "Paused (2)", "Diverged (1)"]
+
+    def names() -> list[str]:
+        return teacher.locator("#dashboard-cards .dash-name").all_inner_texts()
+
+    def showing(expected: list[str]) -> None:
+        teacher.wait_for_function("n => document.querySelectorAll('#dashboard-cards .dash-card').length === n",
+                                  arg=len(expected), timeout=WAIT_MS)
+        assert sorted(names()) == sorted(expected)
+
+    teacher.check("#dashboard-status input[value='diverged']")
+    showing(["Alan 小红"])
+    assert teacher.locator("#dashboard-cards .dash-card").get_attribute("data-status") == "diverged"
+    teacher.check("#dashboard-status input[value='paused']")
+    showing(["Ada Lovelace", "小明"])
+    teacher.check("#dashboard-status input[value='all']")
+    teacher.fill("#dashboard-search", "AL")  # any case
+    showing(["Alan 小红"])
+    teacher.fill("#dashboard-search", "小")  # Chinese names too
+    showing(["小明", "Alan 小红"])
+    teacher.check("#dashboard-status input[value='paused']")  # both filters at once
+    showing(["小明"])
+    teacher.screenshot(path=screenshot_dir / "room-dashboard-filtered.png")
+    teacher.fill("#dashboard-search", "zzz")
+    showing([])
+    assert teacher.is_visible("#dashboard-nomatch") and not teacher.is_visible("#dashboard-empty")
+    # Closed and opened again, the dashboard keeps the filter the teacher chose.
+    teacher.click("#dashboard-close")
+    teacher.wait_for_selector("#dashboard", state="hidden")
+    teacher.click("#present-open")
+    teacher.click("#present-dashboard")
+    teacher.wait_for_selector("#dashboard[open]")
+    assert teacher.input_value("#dashboard-search") == "zzz"
+    assert teacher.is_checked("#dashboard-status input[value='paused']")
+    teacher.context.close()

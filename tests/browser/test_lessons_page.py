@@ -4,6 +4,8 @@ number keys open one, and in a room the whole class sees it."""
 import httpx
 import pytest
 
+from tests.browser.conftest import axe_violations
+
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 60_000
@@ -95,3 +97,61 @@ def test_the_address_carries_the_whole_run_to_another_browser(browser, server_ur
     assert other.evaluate("document.documentElement.lang") == "zh-Hans"
     page.context.close()
     other.context.close()
+
+
+ROOM_CHOICE = {"en": ("For the whole room", "In a private session (new tab)"),
+               "zh-Hans": ("为整个课堂打开", "在私人会话中打开（新标签页）")}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+def test_a_presenting_teacher_chooses_the_whole_room_or_a_private_session_in_a_new_tab(
+        browser, server_url, screenshot_dir, axe, language):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    teacher = context.new_page()
+    teacher.goto(f"{server_url}/?lang={language}")
+    teacher.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
+    teacher.click("#lessons-open")
+    teacher.wait_for_selector("#lessons[open] .lesson-entry")
+    assert teacher.locator("#lessons .lesson-where").count() == 0  # no room: one way to open a lesson
+    assert not teacher.is_visible("#lesson-room-note")
+    teacher.keyboard.press("Escape")
+    teacher.wait_for_selector("#lessons", state="hidden")
+
+    teacher.click("#present-open")
+    teacher.wait_for_selector("#present[open]")
+    code = teacher.inner_text("#present-code")
+    teacher.click("#present-hide")
+    teacher.click("#lessons-open")
+    teacher.wait_for_selector("#lessons[open] .lesson-where")
+    assert code in teacher.inner_text("#lesson-room-note")
+    lessons = httpx.get(f"{server_url}/api/lessons").json()
+    for_room, own_tab = ROOM_CHOICE[language]
+    assert teacher.locator("#lessons .lesson-where").count() == len(lessons)
+    assert teacher.locator("#lessons .lesson-where button").all_inner_texts() == [for_room] * len(lessons)
+    assert teacher.locator("#lessons .lesson-own").all_inner_texts() == [own_tab] * len(lessons)
+    entry = teacher.locator("#lessons .lesson-entry", has_text=next(x["title"][language] for x in lessons
+                                                                      if x["id"] == "xor"))
+    own = entry.locator("a.lesson-own")
+    assert own.get_attribute("href") == f"/?lesson=xor&lang={language}"
+    assert own.get_attribute("target") == "_blank"
+    teacher.screenshot(path=screenshot_dir / f"lessons-room-choice-{language}.png")
+    assert axe_violations(teacher, axe) == []
+    before = server_config(teacher, server_url)
+
+    with context.expect_page() as opened:
+        own.click()
+    private = opened.value
+    private.wait_for_selector("#lesson-panel:not([hidden])", timeout=WAIT_MS)
+    xor = httpx.get(f"{server_url}/api/lessons/xor/config").json()
+    wait_config(private, server_url, lambda c: c == xor)
+    assert private.inner_text("#session-id") != teacher.inner_text("#session-id")
+    assert private.evaluate("document.body.dataset.role") == "own"
+    assert server_config(teacher, server_url) == before  # the room still shows what it showed
+    private.close()
+
+    teacher.wait_for_selector("#lessons", state="hidden")
+    teacher.click("#lessons-open")
+    entry.locator("button").click()  # for the whole room: on the presented session
+    teacher.wait_for_selector("#lessons", state="hidden")
+    wait_config(teacher, server_url, lambda c: c == xor)
+    context.close()

@@ -188,3 +188,20 @@ test('the dashboard opens only over a room, puts the join screen away and keeps 
   assert.equal(act.closeDashboard(shown).dashboard, null);
   assert.equal(act.roomEnded(shown).dashboard, null);
 });
+
+test('presenter mode is state of its own, on and off, and unchanged when asked again', () => {
+  const fresh = act.initialState(null);
+  assert.equal(fresh.presenter, false);
+  const on = act.setPresenter(fresh, true);
+  assert.equal(on.presenter, true);
+  assert.equal(act.setPresenter(on, true), on);
+  assert.equal(act.setPresenter(on, false).presenter, false);
+});
+
+test('the dashboard filter changes one part at a time and outlives closing the dashboard', () => {
+  const fresh = act.initialState(null);
+  assert.deepEqual(fresh.cardFilter, { status: 'all', name: '' });
+  const both = act.filterDashboard(act.filterDashboard(fresh, { status: 'paused' }), { name: '小' });
+  assert.deepEqual(both.cardFilter, { status: 'paused', name: '小' });
+  assert.deepEqual(act.closeDashboard(both).cardFilter, both.cardFilter);
+});

@@ -1,9 +1,11 @@
 // @ts-check
 /** The class dashboard, the teacher's own view (a dialog apart from the join screen, so that
  * students' names reach the projector only when the teacher opens it): a card per student's
- * own copy (name, status, step, loss, accuracy, a small boundary), sorted as chosen, with
- * "Pause everyone" and "Everyone back to following". Names are the students' text: set as
- * textContent, never as markup. */
+ * own copy (name, status, step, loss, accuracy, a small boundary), sorted as chosen, filtered
+ * by status (each choice with its count) and by a piece of a name, with "Pause everyone" and
+ * "Everyone back to following". Names are the students' text: set as textContent, never as
+ * markup, and searched as plain text. */
+import { filterCards, STATUS_CHOICES, statusCounts } from '../cards.js';
 import { MAP_LUT } from '../colors.js';
 import { count, num, percent } from '../format.js';
 import { t } from '../i18n.js';
@@ -18,14 +20,23 @@ const STATUS = { training: 'dashboard.status.training', paused: 'dashboard.statu
 /**
  * @param {HTMLDialogElement} dialog @param {HTMLElement} button "Class dashboard" on the join screen
  * @param {{ open: () => void, close: () => void, sort: (key: SortKey) => void, pause: () => void,
- *   recall: () => void, project: (session: string | null) => void }} actions
+ *   recall: () => void, project: (session: string | null) => void,
+ *   filter: (change: Partial<import('../cards.js').CardFilter>) => void }} actions
  */
 export function createDashboard(dialog, button, actions) {
   const sort = /** @type {HTMLSelectElement} */ (part(dialog, '#dashboard-sort'));
   const cards = part(dialog, '#dashboard-cards');
   const empty = part(dialog, '#dashboard-empty');
+  const noMatch = part(dialog, '#dashboard-nomatch');
+  const statuses = part(dialog, '#dashboard-status');
+  const search = /** @type {HTMLInputElement} */ (part(dialog, '#dashboard-search'));
+  const choices = STATUS_CHOICES.map((status) => ({ status,
+    input: /** @type {HTMLInputElement} */ (part(statuses, `input[value="${status}"]`)),
+    label: part(statuses, `[data-choice="${status}"]`) }));
   button.addEventListener('click', () => actions.open());
   sort.addEventListener('change', () => actions.sort(/** @type {SortKey} */ (sort.value)));
+  for (const { status, input } of choices) input.addEventListener('change', () => actions.filter({ status }));
+  search.addEventListener('input', () => actions.filter({ name: search.value }));
   part(dialog, '#dashboard-pause').addEventListener('click', () => actions.pause());
   part(dialog, '#dashboard-recall').addEventListener('click', () => actions.recall());
   part(dialog, '#dashboard-close').addEventListener('click', () => actions.close());
@@ -39,15 +50,24 @@ export function createDashboard(dialog, button, actions) {
   function update(state) {
     const board = state.dashboard;
     const projected = state.presenting?.projected ?? null;
-    if (!changed(shown, [board, projected])) return;
+    const filter = state.cardFilter;
+    if (!changed(shown, [board, projected, filter])) return;
     unproject.hidden = projected === null;
     if (!board) {
       if (dialog.open) dialog.close();
       return;
     }
     sort.value = board.sort;
+    const counts = statusCounts(board.forks);
+    for (const { status, input, label } of choices) {
+      input.checked = filter.status === status;
+      label.textContent = t(`dashboard.filter.${status}`, { n: count(counts[status]) });
+    }
+    if (search.value !== filter.name) search.value = filter.name;
+    const passing = filterCards(board.forks, filter);
     empty.hidden = board.forks.length > 0;
-    cards.replaceChildren(...board.forks.map((fork) => card(fork, board.thumbnailSize, projected, actions.project)));
+    noMatch.hidden = board.forks.length === 0 || passing.length > 0;
+    cards.replaceChildren(...passing.map((fork) => card(fork, board.thumbnailSize, projected, actions.project)));
     if (!dialog.open) dialog.showModal();
   }
 

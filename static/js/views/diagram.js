@@ -154,7 +154,8 @@ export function createDiagram(root, tooltipRoot, actions) {
     nameNode(group, l, k, x, y, size);
     // The name says the numbers; the printed ones are for the eye, beside the button rather
     // than in it, so that its visible text stays a part of its name.
-    const label = svg('text', { x: x + size / 2, y: y + size + 9, class: 'node-value', 'aria-hidden': 'true' }, parent);
+    const label = svg('text', { x: x + size / 2, y: y + size + (state?.presenter ? 4 : 9), class: 'node-value',
+      'aria-hidden': 'true' }, parent);
     /** @type {Target} */
     const target = { kind: 'neuron', layer: l, index: k };
     listen(group, target);
@@ -171,8 +172,10 @@ export function createDiagram(root, tooltipRoot, actions) {
     // Rebuilt (a resize, the inspector's column opening): the keyboard stays where it was.
     const focused = root.contains(document.activeElement);
     root.replaceChildren();
-    root.style.height = `${preferredHeight(next)}px`;
-    const g = geometry(next, root.clientWidth || 600, root.clientHeight || 420);
+    // In presenter mode the page's layout gives the diagram its height; else its layout does.
+    const large = state?.presenter ?? false;
+    root.style.height = large ? '' : `${preferredHeight(next)}px`;
+    const g = geometry(next, root.clientWidth || 600, root.clientHeight || 420, large);
     const canvas = svg('svg', { viewBox: `0 0 ${g.width} ${g.height}`, width: g.width, height: g.height,
       role: 'group', 'aria-label': t('a11y.diagram'), 'aria-describedby': 'diagram-keys' }, root);
     const bandLayer = svg('g', { class: 'bands' }, canvas);
@@ -373,9 +376,10 @@ export function createDiagram(root, tooltipRoot, actions) {
     const previous = state;
     state = next;
     if (!next.layout) return;
-    if (next.layout !== layout) build(next.layout);
+    if (next.layout !== layout || next.presenter !== previous?.presenter) build(next.layout);
     if (next.target !== previous?.target) markSelected(next.target);
-    const repaint = next.frame !== previous?.frame || next.fill !== previous?.fill || next.layout !== previous?.layout;
+    const repaint = next.frame !== previous?.frame || next.fill !== previous?.fill || next.layout !== previous?.layout
+      || next.presenter !== previous?.presenter;
     if (next.frame && repaint) paint(next.frame);
   }
 

@@ -4,6 +4,9 @@
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MAX_NODE = 40;
+// Presenter mode: larger neurons, and room under each for its number in 20 px type.
+const LARGE_NODE = 96;
+const LARGE_LABEL = 30;
 // Room left of the input column for the x1, x2 labels; .column-heads has the same padding.
 export const LABEL_MARGIN = 24;
 
@@ -38,16 +41,23 @@ export function preferredHeight(layout) {
   return Math.min(640, Math.max(image ? 150 : 160, rows * MAX_NODE * 1.5 + 28));
 }
 
-/** @param {Layout} layout @param {number} width @param {number} height @returns {Geometry} */
-export function geometry(layout, width, height) {
+/** @param {Layout} layout @param {number} width @param {number} height
+ * @param {boolean} [large] presenter mode: the diagram fills the height it is given, with
+ * neurons up to LARGE_NODE and a row for a 20 px number under each @returns {Geometry} */
+export function geometry(layout, width, height, large = false) {
   const sizes = layout.sizes;
   const image = layout.input_kind === 'image';
-  const pitch = Math.min(MAX_NODE * 1.5, (height - 16) / Math.max(...sizes.slice(image ? 1 : 0)));
+  const rows = Math.max(...sizes.slice(image ? 1 : 0));
+  const pitch = large ? (height - 16 - LARGE_LABEL) / rows
+    : Math.min(MAX_NODE * 1.5, (height - 16) / rows);
   const band = (width - LABEL_MARGIN) / sizes.length;
-  return { width, height, size: Math.min(MAX_NODE, pitch * 0.72), band,
-    pictureSide: Math.min(band - 16, 112, height - 16),
+  const size = large ? Math.max(12, Math.min(LARGE_NODE, pitch - LARGE_LABEL, band * 0.45)) : Math.min(MAX_NODE, pitch * 0.72);
+  // A large diagram's column is centred in its height, the numbers of the last row included.
+  const middle = large ? (height - LARGE_LABEL) / 2 + 4 : height / 2;
+  return { width, height, size, band,
+    pictureSide: Math.min(band - 16, large ? 240 : 112, height - 16),
     x: (l) => LABEL_MARGIN + (l + 0.5) * band,
-    y: (l, k) => height / 2 + (k - (sizes[l] - 1) / 2) * pitch };
+    y: (l, k) => middle + (k - (sizes[l] - 1) / 2) * pitch };
 }
 
 /** A curve from one column to the next. @param {number} x1 @param {number} y1 @param {number} x2 @param {number} y2 */
