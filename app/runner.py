@@ -41,8 +41,6 @@ SLICE_SECONDS = 0.001
 BURST_SECONDS = 0.1
 # A train call records about this many points of loss history, however many updates it runs.
 HISTORY_POINTS_PER_CALL = 100
-# Live training records the loss curve this often: the curve moves as smoothly as the frames.
-HISTORY_SECONDS = 1 / 30
 # Frames being built now, by (session id, with the neuron maps): viewers that find one wait for
 # it rather than queue for a turn of their own.
 BUILDING: dict[tuple[str, bool], "asyncio.Future[bytes]"] = {}
@@ -128,7 +126,7 @@ class TrainingLoop:
         session, wake = self.session, self.wake
         session.listeners.add(wake.set)
         try:
-            credit, last, recorded = 1.0, perf_counter(), 0.0
+            credit, last = 1.0, perf_counter()
             while not self.over:
                 wake.clear()
                 if not session.running:
@@ -141,12 +139,12 @@ class TrainingLoop:
                 credit = min(credit + (now - last) * rate, max(1.0, rate * BURST_SECONDS))
                 last = now
                 if credit >= 1.0:
-                    # The loss history evaluates every example: part of the turn it costs.
+                    # The loss curve's points evaluate every example (a few times a second, as
+                    # the frames' metrics): part of the turn they cost.
                     async with turn(self.account):
                         credit -= 0 if self.over else session.train(int(credit), SLICE_SECONDS)
-                        if now - recorded >= HISTORY_SECONDS or session.diverged:
+                        if session.metrics_due():
                             session.record_history()
-                            recorded = now
                     await asyncio.sleep(0)
                 else:
                     await _wait(wake, (1.0 - credit) / rate)
