@@ -3,8 +3,9 @@ import json
 import numpy as np
 import pytest
 
+from app.codec import unit_bytes
 from app.config import SessionConfig
-from app.frames import encode_frame, layout_message, tone
+from app.frames import encode_frame, layout_message, plane, tone
 from app.protocol import HEADER, ParamEdit, frame_fields
 from app.responses import finite, state, summary
 from app.sessions import METRICS_SECONDS, Session
@@ -252,3 +253,18 @@ def test_the_live_history_records_each_new_evaluation(session, clock):
     session.record_history()
     assert session.trainer.history.rows[-1][:2] == (4, session.trainer.evaluate().train_loss)
     assert not session.metrics_due()
+
+
+def test_a_new_layout_makes_the_planes_inputs_and_fields_anew(session):
+    encode_frame(session, 10, 4)
+    features = ["x1", "x2", "x1_squared", "x2_squared"]
+    config = session.config.model_copy(update={"data": session.config.data.model_copy(
+        update={"features": features, "scaling": "standardize"})})
+    session.apply_config(config)
+    frame = encode_frame(session, 10, 4)
+    layout = layout_message(session, 10, 4)
+    assert layout.sizes[0] == 4 and len(frame) == layout.frame_bytes
+    net = session.trainer.network
+    cells = session.inputs(plane(10))
+    expected = unit_bytes(net.predict(cells)[0])
+    assert frame[layout.grid_offset:layout.map_offset] == expected
