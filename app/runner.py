@@ -42,10 +42,11 @@ BURST_SECONDS = 0.1
 # Training wakes this often to run the steps due since its last wake (the default frame rate's
 # interval; TrainingLoops uses the server's max_frame_rate).
 TICK_SECONDS = 1 / 30
-# The share of each tick a session's training may take at most: "as fast as possible" stays
-# below the scheduler's session_cpu_share (TrainingLoops takes TRAINING_SHARE_OF_BUDGET of it),
-# so that the session's own frames still find budget in its window and arrive at full rate.
-TRAINING_SHARE = 0.4
+# The share of each tick a session's training may take at most, so that "as fast as possible"
+# stays below the scheduler's session_cpu_share and the session's own frames still find budget
+# in its window: create_app gives TrainingLoops TRAINING_SHARE_OF_BUDGET of session_cpu_share;
+# TRAINING_SHARE is the default of loops made without settings.
+TRAINING_SHARE = 0.45
 TRAINING_SHARE_OF_BUDGET = 0.9
 # A train call records about this many points of loss history, however many updates it runs.
 HISTORY_POINTS_PER_CALL = 100
