@@ -4,6 +4,7 @@ Knows nothing of sessions: whatever builds a ``Frame`` (app/frames.py) decides w
 this module only lays it out, so the layout can be tested on hand-made values.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,7 +57,7 @@ def _header(frame: Frame) -> bytes:
 
 
 def _checked(array: Array, spec: FieldSpec) -> Array:
-    if array.size != int(np.prod(spec.shape)):
+    if array.size != math.prod(spec.shape):
         raise ValueError(f"{spec.name} of layer {spec.layer}: {array.shape}, not {spec.shape}")
     return array
 
@@ -71,7 +72,9 @@ def float32(arrays: list[Array]) -> Array:
 
 def unit_bytes(unit: Array) -> bytes:
     """Values in [0, 1] as uint8; NaN in the middle."""
-    clipped = np.clip(np.nan_to_num(unit, nan=0.5), 0.0, 1.0)
+    clipped = np.clip(unit, 0.0, 1.0)
+    if np.isnan(clipped).any():  # only once diverged: the common case skips the copy
+        clipped = np.nan_to_num(clipped, nan=0.5)
     return (clipped * 255.0 + 0.5).astype(np.uint8).tobytes()
 
 

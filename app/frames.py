@@ -6,6 +6,8 @@ once per state and shared by every viewer, through the session's cache.
 """
 
 import functools
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -16,6 +18,7 @@ from app.engine.walkthrough import stages
 from app.protocol import (
     HEADER,
     DatasetPreview,
+    FieldSpec,
     GalleryImage,
     LayoutMessage,
     Points,
@@ -27,6 +30,7 @@ from app.protocol import (
 from app.sessions import Session
 
 Array = np.ndarray
+T = TypeVar("T")
 # Activations with a fixed range are drawn on it; unbounded ones relative to their layer's largest.
 BOUNDED_RANGES = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 CURVE_POINTS = 121  # where a 1-D regression's curve is evaluated, evenly across [-EXTENT, EXTENT]
@@ -179,6 +183,8 @@ def layer_arrays(session: Session) -> dict[tuple[str, int], Array]:
 def example_loss(session: Session) -> float:
     """C_x of the shown example: the cost its own a and y make."""
     example, k = session.shown_example()
+    if example.indices.size == 1:  # traced alone: its loss is the batch's
+        return example.loss
     top, cols = example.traces[-1], slice(k, k + 1)
     return session.trainer.network.data_loss(
         LayerTrace(top.a_in[:, cols], top.z[:, cols], top.a[:, cols]), example.y[:, cols],
@@ -190,7 +196,7 @@ def result_arrays(session: Session) -> dict[tuple[str, int], Array]:
     """The result views' numbers, by the names of result_shapes."""
     net, data = session.trainer.network, session.data
     arrays: dict[tuple[str, int], Array] = {}
-    confusion = session.evaluation().test_confusion
+    confusion = session.shown_evaluation().test_confusion
     if confusion is not None:
         arrays[("confusion", 0)] = np.array(confusion, dtype=float)
     shown = view(data)
@@ -226,7 +232,7 @@ def output_maps(session: Session, grid_size: int) -> bytes:
     shown = view(session.data)
     if shown not in PLANE_VIEWS.values():
         return b""
-    out = session.trainer.network.predict(session.inputs(plane(grid_size)))
+    out = session.trainer.network.predict(plane_inputs(session, grid_size))
     if shown == "boundary":
         return unit_bytes(out[0])
     if shown == "surface":
@@ -262,9 +268,9 @@ def neuron_maps(session: Session, map_size: int) -> bytes:
     if kind not in ("plane", "line"):
         return b""
     net = session.trainer.network
-    raw = plane(map_size) if kind == "plane" else line(map_size)
+    inputs = plane_inputs(session, map_size) if kind == "plane" else session.inputs(line(map_size))
     names = [None, *(layer.activation.name for layer in net.layers)]
-    tones = [tone(a, name) for a, name in zip(net.outputs(session.inputs(raw)), names)]
+    tones = [tone(a, name) for a, name in zip(net.outputs(inputs), names)]
     return tone_bytes(np.concatenate(tones, axis=0))
 
 
@@ -278,9 +284,29 @@ def tone(a: Array, activation: str | None) -> Array:
     return a / largest if largest > 0 else a
 
 
+def per_layout(session: Session, key: str, build: Callable[[], T]) -> T:
+    """What stays the same while the layout does (its network shape, data and features),
+    built once per layout version rather than once per state."""
+    hit = session.cache.get(key)
+    if hit is None or hit[0] != session.layout_version:
+        hit = session.cache[key] = (session.layout_version, build())
+    return cast(T, hit[1])
+
+
+def fields_of(session: Session) -> list[FieldSpec]:
+    """The frame's fields."""
+    return per_layout(session, "fields", lambda: frame_fields(list(session.trainer.network.sizes),
+                                                              result_shapes(session.data)))
+
+
+def plane_inputs(session: Session, size: int) -> Array:
+    """The network's inputs at the plane's size² points: their features, scaled."""
+    return per_layout(session, f"plane{size}", lambda: session.inputs(plane(size)))
+
+
 def frame(session: Session, grid_size: int, map_size: int, with_maps: bool) -> Frame:
     """The session's current state as a frame; the neuron maps only when asked for."""
-    m = session.metrics()
+    m = session.shown_evaluation().metrics
     trainer, walk = session.trainer, session.walk
     example, k = session.shown_example()
     header = {
@@ -307,7 +333,6 @@ def encode_frame(session: Session, grid_size: int, map_size: int, with_maps: boo
     """The frame's bytes, built once per state however many viewers ask for them."""
 
     def build() -> bytes:
-        fields = frame_fields(list(session.trainer.network.sizes), result_shapes(session.data))
-        return encode(frame(session, grid_size, map_size, with_maps), fields)
+        return encode(frame(session, grid_size, map_size, with_maps), fields_of(session))
 
     return session.cached(f"frame{with_maps:d}", build)

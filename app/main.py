@@ -17,7 +17,7 @@ from app.health import Metrics
 from app.lessons import load_lessons
 from app.paths import resource_dir
 from app.rooms import RoomRegistry
-from app.runner import TrainingLoops
+from app.runner import TRAINING_SHARE_OF_BUDGET, TrainingLoops
 from app.scheduler import Scheduler
 from app.sessions import SessionRegistry
 from app.settings import Settings
@@ -62,7 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.registry = SessionRegistry(settings.limits)
-    app.state.training_loops = TrainingLoops(settings.limits.max_steps_per_second)
+    app.state.training_loops = TrainingLoops(
+        settings.limits.max_steps_per_second, 1 / settings.limits.max_frame_rate,
+        TRAINING_SHARE_OF_BUDGET * settings.limits.session_cpu_share)
     app.state.connections = Connections()
     limits = settings.limits
     app.state.scheduler = Scheduler(limits.session_cpu_share, limits.address_cpu_share)

@@ -39,10 +39,17 @@ GRADCHECK_THRESHOLD = 1e-6
 SLICE_SECONDS = 0.001
 # At a set speed, steps missed while the loop was busy are made up for at most this long.
 BURST_SECONDS = 0.1
+# Training wakes this often to run the steps due since its last wake (the default frame rate's
+# interval; TrainingLoops uses the server's max_frame_rate).
+TICK_SECONDS = 1 / 30
+# The share of each tick a session's training may take at most, so that "as fast as possible"
+# stays below the scheduler's session_cpu_share and the session's own frames still find budget
+# in its window: create_app gives TrainingLoops TRAINING_SHARE_OF_BUDGET of session_cpu_share;
+# TRAINING_SHARE is the default of loops made without settings.
+TRAINING_SHARE = 0.45
+TRAINING_SHARE_OF_BUDGET = 0.9
 # A train call records about this many points of loss history, however many updates it runs.
 HISTORY_POINTS_PER_CALL = 100
-# Live training records the loss curve this often: the curve moves as smoothly as the frames.
-HISTORY_SECONDS = 1 / 30
 # Frames being built now, by (session id, with the neuron maps): viewers that find one wait for
 # it rather than queue for a turn of their own.
 BUILDING: dict[tuple[str, bool], "asyncio.Future[bytes]"] = {}
@@ -108,8 +115,10 @@ class TrainingLoop:
     itself checks ``stopped`` and ``session.closed`` every time it wakes.
     """
 
-    def __init__(self, session: Session, top_speed: int, account: Account | None = None) -> None:
+    def __init__(self, session: Session, top_speed: int, account: Account | None = None,
+                 tick_seconds: float = TICK_SECONDS, training_share: float = TRAINING_SHARE) -> None:
         self.session, self.top_speed, self.account = session, top_speed, account
+        self.tick_seconds, self.training_share = tick_seconds, training_share
         self.viewers = 0
         self.stopped = False
         self.wake = asyncio.Event()
@@ -122,34 +131,50 @@ class TrainingLoop:
     async def run(self) -> None:
         """Train at the session's speed for as long as it has viewers.
 
-        "As fast as possible" is the operator's top speed, which on most machines is more than
-        they can do: training then runs in back-to-back slices.
+        The loop wakes once per tick (a frame interval) and runs the steps due since the last
+        in one go, through the compiled kernel where it applies: waking once per step cost
+        more than the steps at a few hundred a second. Steps that one slice cannot finish go
+        on in further slices, each a turn at the scheduler, so that other sessions' turns come
+        between. "As fast as possible" is the operator's top speed, which on most machines is
+        more than they can do: training then runs in back-to-back slices for ``training_share``
+        of each tick, which leaves the rest of the session's CPU budget to its frames.
         """
         session, wake = self.session, self.wake
         session.listeners.add(wake.set)
         try:
-            credit, last, recorded = 1.0, perf_counter(), 0.0
+            credit, spent = 1.0, 0.0  # spent: seconds trained in this tick
+            last = next_tick = perf_counter()
+            allowed = self.training_share * self.tick_seconds
             while not self.over:
                 wake.clear()
                 if not session.running:
                     session.record_history()
                     await wake.wait()
-                    credit, last = 1.0, perf_counter()
+                    credit = 1.0
+                    last = next_tick = perf_counter()
                     continue
                 rate = min(session.steps_per_second or self.top_speed, self.top_speed)
                 now = perf_counter()
                 credit = min(credit + (now - last) * rate, max(1.0, rate * BURST_SECONDS))
                 last = now
-                if credit >= 1.0:
-                    # The loss history evaluates every example: part of the turn it costs.
+                if credit >= 1.0 and spent < allowed:
+                    # The loss curve's points evaluate every example (a few times a second, as
+                    # the frames' metrics): part of the turn they cost.
                     async with turn(self.account):
-                        credit -= 0 if self.over else session.train(int(credit), SLICE_SECONDS)
-                        if now - recorded >= HISTORY_SECONDS or session.diverged:
+                        if not self.over and session.running:
+                            started = perf_counter()
+                            credit -= session.train(int(credit), SLICE_SECONDS)
+                            spent += perf_counter() - started
+                        if session.metrics_due():
                             session.record_history()
-                            recorded = now
-                    await asyncio.sleep(0)
-                else:
-                    await _wait(wake, (1.0 - credit) / rate)
+                    if credit >= 1.0 and spent < allowed:  # more than one slice: on after others
+                        await asyncio.sleep(0)
+                        continue
+                # Ticks follow their own deadlines, so that the time spent training does not
+                # stretch them; a slow speed waits for its next whole step instead.
+                next_tick, spent = max(next_tick + self.tick_seconds, now), 0.0
+                wake.clear()  # set by the steps just run; a pause or new speed sets it anew
+                await _wait(wake, max(next_tick - perf_counter(), (1.0 - credit) / rate))
         finally:
             session.listeners.discard(wake.set)
 
@@ -166,8 +191,10 @@ class TrainingLoop:
 class TrainingLoops:
     """One training task per watched session; it ends when the last viewer leaves."""
 
-    def __init__(self, top_speed: int) -> None:
-        self.top_speed = top_speed
+    def __init__(self, top_speed: int, tick_seconds: float = TICK_SECONDS,
+                 training_share: float = TRAINING_SHARE) -> None:
+        self.top_speed, self.tick_seconds = top_speed, tick_seconds
+        self.training_share = training_share
         self.tasks: dict[str, TrainingLoop] = {}
         # Every task not yet finished, including those being stopped: what /health counts.
         self.live: set[asyncio.Task[None]] = set()
@@ -177,7 +204,9 @@ class TrainingLoops:
         """While a viewer watches; the first viewer's account pays for the training."""
         loop = self.tasks.get(session.id)
         if loop is None:
-            loop = self.tasks[session.id] = TrainingLoop(session, self.top_speed, account)
+            loop = TrainingLoop(session, self.top_speed, account, self.tick_seconds,
+                                self.training_share)
+            self.tasks[session.id] = loop
             self.live.add(loop.task)
             loop.task.add_done_callback(self.live.discard)
         loop.viewers += 1

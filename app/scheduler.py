@@ -23,7 +23,7 @@ import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from time import perf_counter
 
 # Budgets are counted over windows this long: short enough that a throttled session still
@@ -71,6 +71,9 @@ class Moment:
     now: float
     sessions: Counter[str]  # by address: its sessions that used the CPU lately
     addresses: dict[str, float]  # the recent use of each address that used it lately
+    # Each address's share as of this moment, worked out once for all the waiters that share
+    # the address (a class behind one NAT address: dozens at each choice).
+    shares: dict[str, float] = field(default_factory=dict)
 
 
 class Scheduler:
@@ -141,6 +144,12 @@ class Scheduler:
         """All of the time when no other address is active; else ``address_cpu_share``, or,
         for an address whose turns are short, what the others leave (their recent use and the
         headroom) when that is more."""
+        share = moment.shares.get(key)
+        if share is None:
+            share = moment.shares[key] = self._address_share(key, moment)
+        return share
+
+    def _address_share(self, key: str, moment: Moment) -> float:
         if not moment.addresses.keys() - {key}:
             return 1.0
         if self.longest_lately(key, moment.now) > LONG_TURN_SECONDS:
@@ -235,7 +244,12 @@ class Scheduler:
             return
         self._roll()
         moment = self.moment()
-        ready = [w for w in self.waiting if self.within_budget(w.payer, moment)]
+        # One verdict per payer: a session's training loop and its viewers wait as one payer.
+        verdicts: dict[Payer, bool] = {}
+        for waiter in self.waiting:
+            if waiter.payer not in verdicts:
+                verdicts[waiter.payer] = self.within_budget(waiter.payer, moment)
+        ready = [w for w in self.waiting if verdicts[w.payer]]
         if not ready:
             self._wake_at_next_window()
             return

@@ -24,6 +24,11 @@ from app.protocol import ParamEdit, Status, Target
 T = TypeVar("T")
 # The example a new session's diagram follows; any other is a click away.
 FIRST_EXAMPLE = 0
+# Losses and accuracies over every training and test example cost as much as the rest of a
+# frame together: while only training changes the weights, frames show the last evaluation for
+# up to this long (a point of the loss curve is recorded with each new one); any other change
+# (reset, config, edit, pause, a walkthrough's step, divergence) evaluates them anew at once.
+METRICS_SECONDS = 0.2
 
 
 class Session:
@@ -63,6 +68,11 @@ class Session:
         self.closed = False
         # Derived wire data (metrics, frame bytes) keyed by name, valid for one state_version.
         self.cache: dict[str, tuple[int, object]] = {}
+        # Counts the changes other than training steps: shown metrics older than one are redone.
+        self.settled_version = 0
+        self.clock: Callable[[], float] = time.monotonic
+        # The newest exact evaluation: (settled_version, state_version, clock() when made, it).
+        self.evaluated: tuple[int, int, float, Evaluation] | None = None
         self.record_history()
 
     @property
@@ -89,10 +99,28 @@ class Session:
 
     def evaluation(self) -> Evaluation:
         """Losses, accuracies and confusion of the current weights, computed once per state."""
-        return self.cached("evaluation", self.trainer.evaluation)
+        found = self.cached("evaluation", self.trainer.evaluation)
+        if self.evaluated is None or self.evaluated[1] != self.state_version:
+            self.evaluated = (self.settled_version, self.state_version, self.clock(), found)
+        return found
 
     def metrics(self) -> Metrics:
         return self.evaluation().metrics
+
+    def metrics_due(self) -> bool:
+        """Whether the shown metrics are older than METRICS_SECONDS or than a change other
+        than training."""
+        last = self.evaluated
+        return (last is None or last[0] != self.settled_version
+                or (last[1] != self.state_version and self.clock() - last[2] >= METRICS_SECONDS))
+
+    def shown_evaluation(self) -> Evaluation:
+        """What frames show: the exact evaluation of the current state when due, else the last
+        one, made at most METRICS_SECONDS of training ago."""
+        if self.metrics_due():
+            return self.evaluation()
+        assert self.evaluated is not None
+        return self.evaluated[3]
 
     def record_history(self) -> None:
         """A point of the loss curve at the current update; training decides when."""
@@ -121,8 +149,9 @@ class Session:
         """``position`` within this batch (a smaller batch size may have cut it short)."""
         return min(self.position, batch.indices.size - 1)
 
-    def _changed(self, layout: bool = False, status: bool = False) -> None:
+    def _changed(self, layout: bool = False, status: bool = False, trained: bool = False) -> None:
         self.state_version += 1
+        self.settled_version += not trained
         self.layout_version += layout
         self.status_version += status
         for listener in list(self.listeners):
@@ -245,7 +274,7 @@ class Session:
         done = self.trainer.train(steps, budget_seconds)
         if self.diverged:
             self.running = False
-        self._changed(status=self.diverged)
+        self._changed(status=self.diverged, trained=not self.diverged)
         return done
 
     def check_sample(self, sample: int | None) -> None:

@@ -1,25 +1,48 @@
-"""Measure what limits the playground: training steps, frame building, frame delivery.
+"""Measure what limits the playground, and print one table: `python -m bench`.
 
-Prints a table. Run on an otherwise idle machine: `python -m bench` (about half a minute).
+Parts (``--only`` picks some, comma-separated):
+  engine    training updates per CPU second for issue 13's five shapes: the readable engine
+            (one Trainer.step per call), the fast path (Trainer.train: the compiled kernel where it
+            applies), a naive per-example NumPy loop and, when it is installed, PyTorch
+  frames    CPU time to build and encode one frame of the default session, with and without the
+            neuron maps, the parts that are no longer in every frame, and bytes per frame
+  live      epochs per second one client sees on the default spiral at "as fast as possible",
+            receiving its frames (30 per second) over a real WebSocket
+  capacity  N private sessions (--clients, default 20, 50, 100, 200), each playing at 300
+            steps/s with neuron maps, simulated by a client process of its own (bench.capacity):
+            frames per second of each (median, p5), control-to-frame latency p99, server CPU
+  rooms     one teacher's room and its followers (bench.rooms): follower fps, latency, CPU
+
+The server-side parts (live, capacity, rooms) start `python -m app` on loopback, a fresh one per
+measurement, unless ``--url`` names a running server (for example a proxy in front of several
+workers): they then measure that one, and its CPU only for the processes given by
+``--server-pid``. ``--quick`` runs every part briefly and small (a smoke test, not figures).
+Run on an otherwise idle machine; the load average is printed with the table.
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
-import socket
-import threading
+import math
+import os
+import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from app.__main__ import pin_blas
 
 pin_blas()  # as the server does, before NumPy loads
 
 import numpy as np  # noqa: E402
-import uvicorn  # noqa: E402
 import websockets  # noqa: E402
 
-from app.config import SessionConfig  # noqa: E402
+from app.config import Limits, SessionConfig  # noqa: E402
 from app.engine import fast  # noqa: E402
 from app.engine.activations import get_activation  # noqa: E402
 from app.engine.datasets import Dataset, make_dataset  # noqa: E402
@@ -27,33 +50,39 @@ from app.engine.losses import get_loss  # noqa: E402
 from app.engine.network import Network  # noqa: E402
 from app.engine.optimizers import GradientDescent  # noqa: E402
 from app.engine.trainer import Trainer  # noqa: E402
-from app.frames import encode_frame  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.serve import server_options  # noqa: E402
-from app.sessions import Session  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app.frames import encode_frame, neuron_maps, output_maps  # noqa: E402
+from app.protocol import HEADER, HEADER_FIELDS  # noqa: E402
+from app.sessions import METRICS_SECONDS, Session  # noqa: E402
+from bench import rooms  # noqa: E402
+from bench.engines import NaiveLoop, torch_available, torch_step  # noqa: E402
+from bench.hostile import free_port, serve  # noqa: E402
 
-SPIRAL_2_8_8_1 = {"network": {"hidden_layers": [8, 8]}, "data": {"dataset": "spiral"}}
-
-
-def rate(fn: Callable[[], object], seconds: float) -> float:
-    """Calls per second of fn, over about ``seconds``."""
-    fn()
-    calls, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        fn()
-        calls += 1
-    return calls / elapsed
+ROOT = Path(__file__).resolve().parents[1]
+PARTS = ("engine", "frames", "live", "capacity", "rooms")
+SPIRAL = {"data": {"dataset": "spiral"}}  # the default network on the spiral
+FIELD = {f.name: i for i, f in enumerate(HEADER_FIELDS)}
+LIVE_WARM_UP_SECONDS = 1.0
 
 
-def session(batch_size: int | None = None) -> Session:
-    config = SessionConfig.model_validate(SPIRAL_2_8_8_1)
-    s = Session("bench", config, 0.0)
-    n_train = s.data.x_train.shape[1]
-    training = {"batch_size": batch_size or n_train}
-    s.apply_config(config.model_copy(update={"training": config.training.model_copy(update=training)}))
-    return s
+@dataclass(frozen=True)
+class Row:
+    part: str
+    measurement: str
+    value: str
 
+
+@dataclass(frozen=True)
+class Options:
+    seconds: float  # per engine or frame measurement (CPU seconds)
+    server_seconds: float  # per server measurement (wall seconds)
+    clients: list[int]
+    followers: list[int]
+    url: str | None
+    server_pids: list[int]
+    root: Path
+
+
+# ---- Engine --------------------------------------------------------------------------------
 
 def wide_inputs() -> Dataset:
     """MNIST's shape without MNIST: 784 inputs in [0, 1], ten one-hot classes, 2,000 examples."""
@@ -74,15 +103,16 @@ def shape_trainer(data: Dataset, hidden: list[int], batch: int) -> Trainer:
                    np.random.default_rng(1))
 
 
-def engine_shapes() -> list[tuple[str, Trainer]]:
-    """The five shapes of issue 13."""
+def engine_shapes() -> list[tuple[str, Callable[[], Trainer]]]:
+    """The five shapes of issue 13, each made afresh for every engine."""
     spiral = make_dataset("spiral", 500, 0.0, 0.5, np.random.default_rng(0))
     digits = make_dataset("digits", 1797, 0.0, 0.2, np.random.default_rng(0))
-    return [("2-8-8-1 spiral, batch 10", shape_trainer(spiral, [8, 8], 10)),
-            ("2-8-8-1 spiral, full batch 250", shape_trainer(spiral, [8, 8], 250)),
-            ("2-8x6-1 spiral, batch 32", shape_trainer(spiral, [8] * 6, 32)),
-            ("digits 64-32-10, batch 64", shape_trainer(digits, [32], 64)),
-            ("784-100-40-10, batch 32", shape_trainer(wide_inputs(), [100, 40], 32))]
+    wide = wide_inputs()
+    return [("2-8-8-1 spiral, batch 10", lambda: shape_trainer(spiral, [8, 8], 10)),
+            ("2-8-8-1 spiral, full batch 250", lambda: shape_trainer(spiral, [8, 8], 250)),
+            ("2-8x6-1 spiral, batch 32", lambda: shape_trainer(spiral, [8] * 6, 32)),
+            ("digits 64-32-10, batch 64", lambda: shape_trainer(digits, [32], 64)),
+            ("784-100-40-10, batch 32", lambda: shape_trainer(wide, [100, 40], 32))]
 
 
 def cpu_rate(fn: Callable[[], object], seconds: float) -> float:
@@ -107,96 +137,253 @@ def kernel_rate(trainer: Trainer, seconds: float) -> float:
     return done / elapsed
 
 
-def engine_rows(seconds: float) -> list[tuple[str, str]]:
-    """Updates per CPU second, the readable NumPy engine (one Trainer.step per call) beside the
-    kernel."""
+def engine_rows(options: Options) -> list[Row]:
+    if fast.load_kernel() is not None:
+        fast.warm_up()
+    torch = torch_available()
     rows = []
-    for label, trainer in engine_shapes():
-        readable = cpu_rate(trainer.step, seconds)
-        compiled = kernel_rate(trainer, seconds) if fast.load_kernel() else float("nan")
-        path = "kernel" if fast.plan(trainer) else "NumPy"
-        rows.append((f"engine updates per CPU second, {label}: readable / train ({path})",
-                     f"{readable:,.0f} / {compiled:,.0f}  ({compiled / readable:.1f}x)"))
-    s = session(10)
-    limits = Settings().limits
-    grid, maps = limits.grid_size, limits.neuron_map_size
-
-    def build() -> bytes:
-        s.state_version += 1  # defeat the per-state cache: measure a fresh frame each time
-        return encode_frame(s, grid, maps)
-
-    frames = rate(build, seconds)
-    rows.append((f"build + encode one frame ({grid}x{grid} boundary, {maps}x{maps} neuron maps, "
-                 "metrics on 400 points)", f"{1e6 / frames:.0f} µs"))
-    rows.append(("bytes per frame, 2-8-8-1", f"{len(build()):,}"))
+    for label, make in engine_shapes():
+        readable = cpu_rate(make().step, options.seconds)
+        trainer = make()
+        path = "kernel" if fast.plan(trainer) and fast.load_kernel() else "NumPy"
+        compiled = kernel_rate(trainer, options.seconds)
+        naive = cpu_rate(NaiveLoop(make()).step, options.seconds)
+        torched = f"{cpu_rate(torch_step(make()), options.seconds):,.0f}" if torch else "not installed"
+        rows.append(Row("engine", f"updates/CPU s, {label}: readable / fast ({path}) / naive "
+                        "loop / PyTorch",
+                        f"{readable:,.0f} / {compiled:,.0f} / {naive:,.0f} / {torched}"))
     return rows
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# ---- Frames --------------------------------------------------------------------------------
+
+def frame_cost(session: Session, build: Callable[[], object], seconds: float) -> float:
+    """µs of CPU per call, the median of several runs; the session takes one training step
+    (not counted) before each call, so that every frame is of a new state, as when playing."""
+    runs = []
+    for _ in range(7):
+        spent, calls = 0, 0
+        while spent < seconds * 1e9 / 7 or calls < 10:
+            session.train(1)
+            start = time.process_time_ns()
+            build()
+            spent += time.process_time_ns() - start
+            calls += 1
+        runs.append(spent / calls / 1000)
+    return statistics.median(runs)
 
 
-async def count_frames(url: str, seconds: float, speed: int | None) -> tuple[int, int]:
-    """Frames and bytes one client receives while the server trains at ``speed``."""
-    async with websockets.connect(url, compression=None, max_size=None) as ws:
-        await ws.send(json.dumps({"type": "config", "config": SPIRAL_2_8_8_1}))
-        await ws.send(json.dumps({"type": "speed", "steps_per_second": speed}))
-        await ws.send(json.dumps({"type": "play"}))
-        frames = size = 0
-        deadline = time.perf_counter() + seconds
-        while (left := deadline - time.perf_counter()) > 0:
-            try:
-                message = await asyncio.wait_for(ws.recv(), left)
-            except TimeoutError:
-                break
-            if isinstance(message, bytes):
-                frames += 1
-                size += len(message)
-        return frames, size
+def frame_rows(options: Options) -> list[Row]:
+    limits = Limits()
+    grid, size = limits.grid_size, limits.neuron_map_size
+    session = Session("bench", SessionConfig(), 0.0)
+    session.train(10)
+    seconds = options.seconds
+    light = frame_cost(session, lambda: encode_frame(session, grid, size, with_maps=False), seconds)
+    full = frame_cost(session, lambda: encode_frame(session, grid, size, with_maps=True), seconds)
+    session.train(1)
+    light_bytes = len(encode_frame(session, grid, size, with_maps=False))
+    full_bytes = len(encode_frame(session, grid, size, with_maps=True))
+    fps, map_rate = limits.max_frame_rate, min(limits.neuron_map_rate, limits.max_frame_rate)
+    mean_bytes = (map_rate * full_bytes + (fps - map_rate) * light_bytes) / fps
+    evaluation = frame_cost(session, session.trainer.evaluation, seconds)
+    grid_map = frame_cost(session, lambda: output_maps(session, grid), seconds)
+    maps = frame_cost(session, lambda: neuron_maps(session, size), seconds)
+    network = "2-4-2-1 on the circle, batch 10"
+    return [
+        Row("frames", f"build + encode one frame, default {network}, no neuron maps "
+            f"({grid}x{grid} output map included)", f"{light:,.0f} µs CPU"),
+        Row("frames", f"the same with the {size}x{size} neuron maps", f"{full:,.0f} µs CPU"),
+        Row("frames", f"of which the {grid}x{grid} output map / the neuron maps",
+            f"{grid_map:,.0f} / {maps:,.0f} µs CPU"),
+        Row("frames", f"metrics over the train and test sets (not per frame: every "
+            f"{METRICS_SECONDS:g} s while training)", f"{evaluation:,.0f} µs CPU"),
+        Row("frames", "bytes per frame without / with neuron maps",
+            f"{light_bytes:,} / {full_bytes:,}"),
+        Row("frames", f"bytes per frame on average at {fps:g} fps, maps in {map_rate:g} a second",
+            f"{mean_bytes:,.0f}"),
+    ]
 
 
-async def clients(url: str, n: int, seconds: float, speed: int | None) -> list[tuple[int, int]]:
-    return await asyncio.gather(*(count_frames(url, seconds, speed) for _ in range(n)))
+# ---- Servers -------------------------------------------------------------------------------
 
-
-def delivery_rows(seconds: float) -> list[tuple[str, str]]:
+@contextlib.contextmanager
+def server(options: Options) -> Iterator[tuple[str, list[int]]]:
+    """(host:port, server pids): the --url server, or a fresh `python -m app` of --root."""
+    if options.url is not None:
+        yield urlsplit(options.url).netloc, options.server_pids
+        return
     port = free_port()
-    settings = Settings()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning",
-                                           **server_options(settings)))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    url = f"ws://127.0.0.1:{port}/ws"
-    rows = []
+    process = serve(port, options.root)
     try:
-        for n, speed in ((1, None), (1, 1000), (20, 100)):
-            results = asyncio.run(clients(url, n, seconds, speed))
-            fps = sum(f for f, _ in results) / n / seconds
-            kbit = sum(b for _, b in results) / n / seconds * 8 / 1000
-            label = "max" if speed is None else f"{speed:,} steps/s"
-            rows.append((f"frames/s per client, {n} client(s), training at {label}",
-                         f"{fps:.1f}  ({kbit:,.0f} kbit/s each)"))
+        time.sleep(1.0)  # the server loads the kernel from the cache just after it starts
+        yield f"127.0.0.1:{port}", [process.pid]
     finally:
-        server.should_exit = True
-        thread.join()
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def server_cpu(pids: Sequence[int], before: Sequence[int], seconds: float) -> float:
+    """The processes' CPU over ``seconds`` as % of one core; NaN when none is known."""
+    if not pids:
+        return math.nan
+    ticks = sum(rooms.process_ticks(pid) for pid in pids) - sum(before)
+    return rooms.cpu_percent(0, ticks, seconds, os.sysconf("SC_CLK_TCK"))
+
+
+async def live(base: str, pids: Sequence[int], seconds: float) -> tuple[float, float, float, float]:
+    """(epochs/s, steps/s, frames/s, server CPU %) of one client playing the spiral as fast
+    as possible, counted from the frames' own headers after a warm-up."""
+    async with websockets.connect(f"ws://{base}/ws", compression=None, max_size=None) as ws:
+        await ws.send(json.dumps({"type": "config", "config": SPIRAL}))
+        await ws.send(json.dumps({"type": "speed", "steps_per_second": None}))
+        await ws.send(json.dumps({"type": "play"}))
+        frames: list[tuple[float, float, int]] = []
+        start = time.perf_counter() + LIVE_WARM_UP_SECONDS
+        end = start + seconds
+        ticks: list[int] = []
+        while (left := end - time.perf_counter()) > 0:
+            with contextlib.suppress(TimeoutError):
+                message = await asyncio.wait_for(ws.recv(), left)
+                if isinstance(message, bytes) and time.perf_counter() >= start:
+                    if not ticks:
+                        ticks = [rooms.process_ticks(pid) for pid in pids]
+                    header = HEADER.unpack_from(message)
+                    frames.append((time.perf_counter(), header[FIELD["epoch"]], header[FIELD["step"]]))
+    if len(frames) < 2:
+        return (math.nan,) * 4
+    (t0, e0, s0), (t1, e1, s1) = frames[0], frames[-1]
+    return ((e1 - e0) / (t1 - t0), (s1 - s0) / (t1 - t0), (len(frames) - 1) / (t1 - t0),
+            server_cpu(pids, ticks, t1 - t0))
+
+
+def live_rows(options: Options) -> list[Row]:
+    with server(options) as (base, pids):
+        epochs, steps, fps, cpu = asyncio.run(live(base, pids, options.server_seconds))
+    # Epochs per second of the server's CPU (its frames included): the cost, steadier than
+    # the rate on a shared machine.
+    per_cpu = epochs / (cpu / 100) if cpu > 0 else math.nan
+    return [Row("live", "default network on the spiral, 1 client, as fast as possible: "
+                "epochs/s (steps/s), frames/s, server CPU, epochs per server CPU second",
+                f"{epochs:,.0f} ({steps:,.0f}), {fps:.1f} fps, {cpu:.0f}%, {per_cpu:,.0f}")]
+
+
+def capacity(base: str, pids: Sequence[int], clients: int, seconds: float) -> dict:
+    """bench.capacity in a process of its own, so that the clients' CPU is not the server's."""
+    command = [sys.executable, "-m", "bench.capacity", "--url", f"ws://{base}/ws",
+               "--clients", str(clients), "--seconds", str(seconds),
+               "--warm-up", str(min(2.0 + clients / 50, seconds)),
+               "--server-pid", *map(str, pids)]
+    done = subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=600 + 10 * seconds, check=False)
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(done.stdout)
+
+
+def capacity_rows(options: Options) -> list[Row]:
+    rows = []
+    for n in options.clients:
+        with server(options) as (base, pids):
+            found = capacity(base, pids, n, options.server_seconds)
+        label = f"{n} sessions at 300 steps/s with neuron maps: fps median / p5, pick→frame p99, " \
+                "server CPU (per core), client CPU"
+        if "error" in found:
+            rows.append(Row("capacity", label, f"failed: {found['error']}"))
+            continue
+        fps, lat = found["fps"], [1000 * x for x in found["latencies"]]
+        cpu = sum(found["server_cpu"]) if found["server_cpu"] else math.nan
+        rows.append(Row("capacity", label,
+                        f"{rooms.percentile(fps, 50):.1f} / {rooms.percentile(fps, 5):.1f} fps, "
+                        f"{rooms.percentile(lat, 99):,.0f} ms, {cpu:.0f}% "
+                        f"({cpu / found['cores']:.0f}%), {found['client_cpu']:.0f}%"
+                        + (f", {found['unanswered']} picks unanswered" if found["unanswered"] else "")))
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
-    parser.add_argument("--engine", action="store_true", help="only the engine's updates/s")
-    args = parser.parse_args()
-    rows = engine_rows(args.seconds) + ([] if args.engine else delivery_rows(args.seconds))
-    width = max(len(name) for name, _ in rows)
-    print(f"{'measurement':<{width}}  value")
-    print(f"{'-' * width}  {'-' * 30}")
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+def room_rows(options: Options) -> list[Row]:
+    rows = []
+    for n in options.followers:
+        with server(options) as (base, pids):
+            result = asyncio.run(rooms.run(base, pids[0] if len(pids) == 1 else None, n, False,
+                                           options.server_seconds))
+        fps, lat = result.follower_fps, [1000 * x for x in result.latencies]
+        rows.append(Row("rooms", f"1 teacher → {n} followers: follower fps median / p5, teacher "
+                        "pick→frame p95, server CPU, bytes/frame",
+                        f"{rooms.percentile(fps, 50):.1f} / {rooms.percentile(fps, 5):.1f} fps, "
+                        f"{rooms.percentile(lat, 95):,.0f} ms, {result.server_cpu:.0f}%, "
+                        f"{result.frame_bytes:,.0f}"))
+    return rows
+
+
+PART_ROWS: dict[str, Callable[[Options], list[Row]]] = {
+    "engine": engine_rows, "frames": frame_rows, "live": live_rows, "capacity": capacity_rows,
+    "rooms": room_rows}
+
+
+def table(rows: Sequence[Row]) -> str:
+    header = Row("part", "measurement", "value")
+    widths = [max(len(getattr(r, f)) for r in (header, *rows)) for f in ("part", "measurement")]
+    lines = [f"{r.part:<{widths[0]}}  {r.measurement:<{widths[1]}}  {r.value}" for r in (header, *rows)]
+    lines.insert(1, f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 30}")
+    return "\n".join(lines)
+
+
+def numbers(text: str) -> list[int]:
+    return [int(n) for n in text.split(",") if n.strip()]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help=f"comma-separated parts to run, of {', '.join(PARTS)} (default: all)")
+    parser.add_argument("--engine", action="store_true", help="the engine part alone (--only engine)")
+    parser.add_argument("--quick", action="store_true",
+                        help="every part briefly, with few clients: checks that it runs")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="CPU seconds per engine or frame measurement (default 2; quick 0.1)")
+    parser.add_argument("--server-seconds", type=float, default=None,
+                        help="seconds per server measurement (default 10; quick 2)")
+    parser.add_argument("--clients", type=numbers, default=None,
+                        help="capacity levels, comma-separated (default 20,50,100,200; quick 5)")
+    parser.add_argument("--followers", type=numbers, default=None,
+                        help="room sizes, comma-separated (default 60,300; quick 5)")
+    parser.add_argument("--url", default=None,
+                        help="a running server (http://host:port) to measure instead of starting one")
+    parser.add_argument("--server-pid", type=int, nargs="*", default=[],
+                        help="with --url: its processes on this machine, for the CPU figures")
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="the checkout whose server to start (to compare with another version)")
+    args = parser.parse_args(argv)
+    parts = ["engine"] if args.engine else [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    quick = args.quick
+    options = Options(
+        seconds=args.seconds or (0.1 if quick else 2.0),
+        server_seconds=args.server_seconds or (2.0 if quick else 10.0),
+        clients=args.clients or ([5] if quick else [20, 50, 100, 200]),
+        followers=args.followers or ([5] if quick else [60, 300]),
+        url=args.url, server_pids=args.server_pid, root=args.root)
+    if options.url is None and any(p in parts for p in ("live", "capacity", "rooms")):
+        rooms.warm_kernel(options.root)
+    rows: list[Row] = []
+    for part in PARTS:
+        if part in parts:
+            found = PART_ROWS[part](options)
+            for row in found:
+                print(f"{row.part}: {row.measurement}: {row.value}", file=sys.stderr, flush=True)
+            rows += found
+    print(table(rows))
+    load = os.getloadavg()
+    print(f"\n{os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
+          " (1 / 5 / 15 min); CPU figures are % of one core")
 
 
 if __name__ == "__main__":

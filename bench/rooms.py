@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import socket
 import statistics
@@ -168,8 +169,10 @@ async def server_frames(client: httpx.AsyncClient, base: str) -> float:
     return frames_sent((await client.get(f"http://{base}/metrics")).text)
 
 
-async def run(base: str, server_pid: int, followers: int, stalled: bool,
+async def run(base: str, server_pid: int | None, followers: int, stalled: bool,
               seconds: float) -> Result:
+    """One room's figures; the server's CPU only when it runs here as ``server_pid`` (NaN
+    for a server elsewhere, such as a proxy's workers)."""
     api, ws_base = f"http://{base}/api", f"ws://{base}/ws"
     async with httpx.AsyncClient(timeout=30) as client:
         made = (await client.post(f"{api}/sessions")).raise_for_status().json()
@@ -201,7 +204,8 @@ async def run(base: str, server_pid: int, followers: int, stalled: bool,
             asked = time.perf_counter()
             sent_before = await server_frames(client, base)
             counted_from = (asked + time.perf_counter()) / 2  # when the server read its counter
-        start, ticks, own = time.perf_counter(), process_ticks(server_pid), time.process_time()
+        start, own = time.perf_counter(), time.process_time()
+        ticks = process_ticks(server_pid) if server_pid is not None else 0
         picks: list[tuple[float, int]] = []
         while (now := time.perf_counter()) < start + seconds:
             sample = len(picks) % PICKED_SAMPLES + 1
@@ -209,8 +213,8 @@ async def run(base: str, server_pid: int, followers: int, stalled: bool,
             await teacher.send(json.dumps({"type": "pick", "sample": sample}))
             await asyncio.sleep(min(PICK_EVERY_SECONDS, start + seconds - now))
         end = time.perf_counter()
-        server_cpu = cpu_percent(ticks, process_ticks(server_pid), end - start,
-                                 os.sysconf("SC_CLK_TCK"))
+        server_cpu = (cpu_percent(ticks, process_ticks(server_pid), end - start,
+                                  os.sysconf("SC_CLK_TCK")) if server_pid is not None else math.nan)
         client_cpu = 100 * (time.process_time() - own) / (end - start)
         async with httpx.AsyncClient(timeout=30) as client:
             asked = time.perf_counter()
@@ -252,7 +256,8 @@ def row(result: Result) -> list[str]:
             f"{percentile(ms, 50):.0f} / {percentile(ms, 95):.0f} ms",
             f"{percentile(lat, 50):.0f} / {percentile(lat, 95):.0f} ms",
             f"{result.server_cpu:.0f}%", f"{result.client_cpu:.0f}%", f"{result.frame_bytes:,.0f}",
-            f"{10_000 * result.server_cpu / result.sent_rate:.0f}" if result.sent_rate else "–",
+            f"{10_000 * result.server_cpu / result.sent_rate:.0f}"
+            if result.sent_rate and not math.isnan(result.server_cpu) else "–",
             "–" if result.stalled_rate is None else f"{result.stalled_rate:.1f}",
             f"{result.load:.1f}"]
 

@@ -3,20 +3,46 @@ import json
 import numpy as np
 import pytest
 
+from app.codec import unit_bytes
 from app.config import SessionConfig
-from app.frames import encode_frame, layout_message, tone
-from app.protocol import HEADER, frame_fields
+from app.frames import encode_frame, layout_message, plane, tone
+from app.protocol import HEADER, ParamEdit, frame_fields
 from app.responses import finite, state, summary
-from app.sessions import Session
+from app.sessions import METRICS_SECONDS, Session
 
 
 def read_field(frame: bytes, spec) -> np.ndarray:
     return np.frombuffer(frame, "<f4", int(np.prod(spec.shape)), spec.offset).reshape(spec.shape)
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def session() -> Session:
-    return Session("s", SessionConfig(), 0.0)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def session(clock) -> Session:
+    made = Session("s", SessionConfig(), 0.0)
+    made.clock = clock
+    made.evaluated = None  # evaluated again on this clock
+    return made
+
+
+def header_metrics(frame: bytes) -> tuple[float, ...]:
+    return HEADER.unpack_from(frame)[3:7]
+
+
+def exact_metrics(session: Session) -> tuple[float, ...]:
+    m = session.trainer.evaluate()
+    return tuple(np.float32([m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy]))
 
 
 def test_field_specs_are_contiguous_after_the_header():
@@ -47,8 +73,9 @@ def test_layout_sizes_the_frame(session):
     assert (len(layout.train.x1), len(layout.test.label)) == (200, 200)
 
 
-def test_frame_header_and_arrays_match_the_session(session):
+def test_frame_header_and_arrays_match_the_session(session, clock):
     session.train(7)
+    clock.now += METRICS_SECONDS  # the metrics are due: evaluated for this state
     frame = encode_frame(session, 10, 4)
     m = session.trainer.evaluate()
     header = HEADER.unpack_from(frame)
@@ -160,3 +187,84 @@ def test_a_diverged_session_serializes_without_nan(session):
     assert "NaN" not in text and "Infinity" not in text
     metrics = json.loads(text)["metrics"]
     assert (metrics["train_loss"], metrics["test_loss"]) == (None, None)
+
+
+def test_training_reuses_the_metrics_until_they_are_due(session, clock):
+    encode_frame(session, 10, 4)
+    before = exact_metrics(session)
+    session.train(5)
+    clock.now += METRICS_SECONDS / 2
+    frame = encode_frame(session, 10, 4, with_maps=False)
+    assert header_metrics(frame) == before != exact_metrics(session)
+    assert HEADER.unpack_from(frame)[1] == 5  # the rest is the current state's
+    session.train(5)
+    clock.now += METRICS_SECONDS * 0.6  # 0.2 s of training since they were evaluated
+    assert header_metrics(encode_frame(session, 10, 4, with_maps=False)) == exact_metrics(session)
+
+
+def test_the_traced_example_is_the_current_states_while_metrics_are_reused(session):
+    encode_frame(session, 10, 4)
+    session.train(9)
+    frame = encode_frame(session, 10, 4, with_maps=False)
+    example = session.trainer.trace(np.array([0]))
+    fields = {(s.name, s.layer): read_field(frame, s) for s in layout_message(session, 10, 4).fields}
+    for l, (trace, grad) in enumerate(zip(example.traces, example.grads.layers), start=1):
+        assert np.array_equal(fields["z", l], trace.z[:, 0].astype(np.float32))
+        assert np.array_equal(fields["delta", l], grad.delta[:, 0].astype(np.float32))
+    assert HEADER.unpack_from(frame)[10] == np.float32(example.loss)  # shown_loss
+
+
+CHANGES = {
+    "reset": lambda s: s.reset(seed=3),
+    "edit": lambda s: s.edit(ParamEdit(layer=3, param="b", index=0, value=2.0)),
+    "config": lambda s: s.apply_config(s.config.model_copy(update={"training": s.config.training.model_copy(
+        update={"regularization": "l2", "regularization_rate": 0.5})})),
+    "pause": lambda s: s.set_running(False),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_changes_other_than_training_evaluate_the_metrics_at_once(session, change):
+    encode_frame(session, 10, 4)
+    session.train(5)
+    stale = encode_frame(session, 10, 4, with_maps=False)
+    CHANGES[change](session)
+    frame = encode_frame(session, 10, 4, with_maps=False)
+    assert header_metrics(frame) == exact_metrics(session)
+    assert header_metrics(stale) != header_metrics(frame)
+    penalty = session.trainer.network.penalty(session.trainer.regularizer)
+    assert HEADER.unpack_from(frame)[11] == np.float32(penalty)
+
+
+def test_a_diverged_step_evaluates_the_metrics_at_once(session):
+    encode_frame(session, 10, 4)
+    session.trainer.network.layers[-1].W[...] = 1e308
+    session.train(3)
+    assert session.diverged
+    assert header_metrics(encode_frame(session, 10, 4))[0] == np.inf
+
+
+def test_the_live_history_records_each_new_evaluation(session, clock):
+    session.record_history()
+    session.train(4)
+    assert not session.metrics_due()
+    clock.now += METRICS_SECONDS
+    assert session.metrics_due()
+    session.record_history()
+    assert session.trainer.history.rows[-1][:2] == (4, session.trainer.evaluate().train_loss)
+    assert not session.metrics_due()
+
+
+def test_a_new_layout_makes_the_planes_inputs_and_fields_anew(session):
+    encode_frame(session, 10, 4)
+    features = ["x1", "x2", "x1_squared", "x2_squared"]
+    config = session.config.model_copy(update={"data": session.config.data.model_copy(
+        update={"features": features, "scaling": "standardize"})})
+    session.apply_config(config)
+    frame = encode_frame(session, 10, 4)
+    layout = layout_message(session, 10, 4)
+    assert layout.sizes[0] == 4 and len(frame) == layout.frame_bytes
+    net = session.trainer.network
+    cells = session.inputs(plane(10))
+    expected = unit_bytes(net.predict(cells)[0])
+    assert frame[layout.grid_offset:layout.map_offset] == expected

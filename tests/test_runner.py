@@ -145,3 +145,34 @@ def test_viewers_waking_together_share_one_turn_to_build_each_frame():
     assert all(step_of(c.frames[0]) == 0 and step_of(c.frames[-1]) == 1 for c in readers)
     # Two states, each with or without the neuron maps at most: not one turn per viewer.
     assert turns <= 4
+
+
+async def count_training_calls(steps_per_second: int | None, tick: float, share: float,
+                               steps: int) -> list[int]:
+    """Play one session until it has made ``steps`` updates: how many each train call ran."""
+    session = Session("s", SessionConfig(), 0.0)
+    session.set_speed(steps_per_second)
+    calls: list[int] = []
+    train = session.train
+
+    def counted(n: int, budget: float = float("inf")) -> int:
+        done = train(n, budget)
+        calls.append(done)
+        return done
+
+    session.train = counted  # type: ignore[method-assign]
+    loops = TrainingLoops(100_000, tick_seconds=tick, training_share=share)
+    async with asyncio.timeout(30), loops.watching(session):
+        session.set_running(True)
+        while session.trainer.step_count < steps:
+            await asyncio.sleep(0.01)
+    return calls
+
+
+def test_training_wakes_once_a_tick_and_runs_the_due_steps_together():
+    # 1,000 steps/s at ticks of 0.1 s: about a hundred steps a call, where waking once per
+    # step made it one (a busy machine only makes the calls fewer and larger).
+    calls = asyncio.run(count_training_calls(1000, 0.1, 0.5, 400))
+    assert sum(calls) >= 400
+    assert sum(calls) / len(calls) >= 20
+

@@ -1,0 +1,31 @@
+"""`python -m bench --quick` runs its cheap parts and prints one table with every row (the
+figures themselves are the bench's to report, never asserted)."""
+
+import re
+
+from bench.__main__ import Row, main, numbers, table
+
+
+def test_the_quick_bench_prints_one_table_with_the_engine_and_frame_rows(capsys):
+    main(["--only", "engine,frames", "--quick", "--seconds", "0.02"])
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == ["part", "measurement", "value"]
+    engine = [line for line in lines if line.startswith("engine ")]
+    shapes = ["2-8-8-1 spiral, batch 10", "2-8-8-1 spiral, full batch 250", "2-8x6-1 spiral, batch 32",
+              "digits 64-32-10, batch 64", "784-100-40-10, batch 32"]
+    assert [next(s for s in shapes if s in line) for line in engine] == shapes
+    for line in engine:  # readable / fast / naive loop / PyTorch (or "not installed")
+        assert re.search(r"[\d,]+ / [\d,]+ / [\d,]+ / ([\d,]+|not installed)$", line)
+    frames = [line for line in lines if line.startswith("frames ")]
+    assert len(frames) == 6
+    assert re.search(r"no neuron maps .* [\d,]+ µs CPU$", frames[0])
+    assert re.search(r"without / with neuron maps +[\d,]+ / [\d,]+$", frames[4])
+    assert not any(line.startswith(("live", "capacity", "rooms")) for line in lines)
+    assert "load average" in out
+
+
+def test_table_aligns_the_columns_and_options_parse():
+    text = table([Row("a", "one", "1"), Row("part b", "two", "2")])
+    assert text.splitlines()[2:] == ["a       one          1", "part b  two          2"]
+    assert numbers("20,50, 100") == [20, 50, 100]
