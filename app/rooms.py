@@ -51,6 +51,9 @@ class RoomRegistry:
         self.limits = limits
         self.clock = clock
         self.rooms: dict[str, Room] = {}
+        # Called with (code, close code, reason) whenever a room's followers are sent away,
+        # so that a worker can tell the followers other workers relay (app/cluster/relay.py).
+        self.on_followers_closed: list[Callable[[str, int, str], None]] = []
 
     def open(self, session_id: str) -> Room:
         """The session's room, opened now unless it has one."""
@@ -100,8 +103,13 @@ class RoomRegistry:
             raise Refused("not_a_fork", "the room can show only its own copies", field="session_id",
                           status=422)
         room.projected = session_id
+        self.send_followers_away(room, *SHOWING_ANOTHER)
+
+    def send_followers_away(self, room: Room, code: int, reason: str) -> None:
         for follower in list(room.followers):
-            follower.close(*SHOWING_ANOTHER)
+            follower.close(code, reason)
+        for callback in self.on_followers_closed:
+            callback(room.code, code, reason)
 
     @staticmethod
     def shown_session(room: Room, alive: Callable[[str], bool]) -> str:
@@ -131,8 +139,7 @@ class RoomRegistry:
         room = self.rooms.pop(normalize(code), None)
         if room is None:
             return False
-        for follower in list(room.followers):
-            follower.close(*ROOM_ENDED)
+        self.send_followers_away(room, *ROOM_ENDED)
         return True
 
     def session_ended(self, session_id: str) -> None:
