@@ -54,6 +54,8 @@ class RoomRegistry:
         # Called with (code, close code, reason) whenever a room's followers are sent away,
         # so that a worker can tell the followers other workers relay (app/cluster/relay.py).
         self.on_followers_closed: list[Callable[[str, int, str], None]] = []
+        # Called with every room opened (a worker puts it in the directory at once).
+        self.on_open: list[Callable[[Room], None]] = []
 
     def open(self, session_id: str) -> Room:
         """The session's room, opened now unless it has one."""
@@ -68,6 +70,8 @@ class RoomRegistry:
         room = Room(code=code, session_id=session_id, teacher_token=secrets.token_urlsafe(24),
                     teacher_left_at=self.clock())
         self.rooms[code] = room
+        for callback in self.on_open:
+            callback(room)
         return room
 
     def _new_code(self) -> str:

@@ -330,6 +330,8 @@ class SessionRegistry:
         self.sessions: dict[str, Session] = {}
         # Called with the id of every session that ends (deleted, expired, server stopping).
         self.on_close: list[Callable[[str], None]] = []
+        # Called with every session made here (a worker puts it in the directory at once).
+        self.on_create: list[Callable[[Session], None]] = []
 
     def create(self, config: SessionConfig, address: str | None = None,
                session_id: str | None = None) -> Session:
@@ -341,6 +343,8 @@ class SessionRegistry:
         session = Session(session_id or secrets.token_urlsafe(16), config, self.clock())
         session.address = address
         self.sessions[session.id] = session
+        for callback in self.on_create:
+            callback(session)
         return session
 
     def check_room(self) -> None:

@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -51,6 +51,7 @@ HANDOVER_SECONDS = 3.0
 MOVED = (1012, "session moved to another worker")
 SESSION_HEADER = "X-Bpp-Session"
 ROOM_HEADER = "X-Bpp-Room"
+WORKER_HEADER = "X-Bpp-Worker"
 
 # Owner ARGV[1] -> ARGV[2], only if the owner is still ARGV[1]: a claim, or a release ("").
 CLAIM = """
@@ -100,6 +101,7 @@ class Cluster:
         self.releasing: set[str] = set()
         self.finding: dict[str, asyncio.Task[Session | None]] = {}
         self.tasks: list[asyncio.Task[None]] = []
+        self.background: set[asyncio.Task[None]] = set()
         self.stopping = False
         self.relay = Relay(self)
 
@@ -118,6 +120,8 @@ class Cluster:
     async def start(self) -> None:
         await self.beat()
         self.registry.on_close.append(self.session_closed)
+        self.registry.on_create.append(self.session_created)
+        self.rooms.on_open.append(self.room_opened)
         self.rooms.on_followers_closed.append(self.relay.followers_closed)
         self.tasks = [asyncio.create_task(self.repeat(self.beat, HEARTBEAT_SECONDS)),
                       asyncio.create_task(self.repeat(self.checkpoint, self.settings.checkpoint_seconds)),
@@ -200,14 +204,40 @@ class Cluster:
         else:
             await self.claim_script(keys=[key], args=[self.worker, ""])
 
+    def session_created(self, session: Session) -> None:
+        """In the directory at once, so that another worker asked for it finds its owner."""
+        self.spawn(self.save_now(session))
+
+    def room_opened(self, room: Room) -> None:
+        session = self.registry.sessions.get(room.session_id)
+        if session is not None:
+            self.spawn(self.save_now(session))
+
+    async def save_now(self, session: Session) -> None:
+        await asyncio.sleep(0)  # after the request that made it has set it up (an import, a fork)
+        if not session.closed and checkpointable(session):
+            room = self.rooms.of_session(session.id)
+            await self.save(session, room)
+            self.saved[session.id] = self.mark(session, room)
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Best effort in the background: Redis away is logged, never raised."""
+        async def guarded() -> None:
+            try:
+                await work
+            except (RedisError, OSError) as e:
+                log.warning("worker %s: %s", self.worker, e)
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
     def session_closed(self, session_id: str) -> None:
         """Deleted or expired here: out of the directory too (not when it moves or the worker stops)."""
         self.saved.pop(session_id, None)
         if session_id in self.releasing or self.stopping:
             return
-        task = asyncio.get_running_loop().create_task(
-            self.forget_script(keys=[SESSION_KEY.format(session_id)], args=[self.worker]))
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # logged by nobody: best effort
+        self.spawn(self.forget_script(keys=[SESSION_KEY.format(session_id)], args=[self.worker]))
 
     def drop(self, session: Session) -> None:
         """The session leaves this worker without ending: its sockets close with "moved", its
@@ -344,6 +374,7 @@ class Cluster:
 
     async def mark_owner(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
+        response.headers[WORKER_HEADER] = self.worker  # for operators (and tests): who answered
         parts = request.url.path.split("/")
         if len(parts) > 3 and parts[1] == "api":
             if parts[2] == "sessions" and parts[3] in self.registry.sessions:
