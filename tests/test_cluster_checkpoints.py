@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -102,3 +103,23 @@ def test_haproxy_accepts_the_config(tmp_path):
     path.write_text(proxy_config("127.0.0.1:9000", [("w1", "127.0.0.1:9001")]))
     checked = subprocess.run(["haproxy", "-c", "-f", str(path)], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_one_process_server_never_imports_redis():
+    """README's start command: no Redis, no redis-py, unless both worker settings are set."""
+    script = ("import sys; from app.main import create_app; from app.settings import Settings; "
+              "app = create_app(Settings.from_env({'BPP_REDIS_URL': 'redis://127.0.0.1:1/0'})); "
+              "assert app.state.cluster is None; assert 'redis' not in sys.modules, 'redis imported'")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "BPP_KERNEL": "numpy"})
+    assert done.returncode == 0, done.stderr
+
+
+def test_worker_mode_needs_both_settings():
+    from app.settings import Settings
+
+    assert not Settings.from_env({}).clustered
+    assert not Settings.from_env({"BPP_WORKER_ID": "w1"}).clustered
+    worker = Settings.from_env({"BPP_REDIS_URL": "redis://r:6379/0", "BPP_WORKER_ID": "w1",
+                                "BPP_CHECKPOINT_SECONDS": "1.5"})
+    assert worker.clustered and worker.checkpoint_seconds == 1.5
