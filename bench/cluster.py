@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 
+import httpx
 import websockets
 
 from app.cluster.launch import Cluster, answers, free_port, wait_until
@@ -37,6 +38,48 @@ async def client(url: str, seconds: float, warm_up: float) -> float:
             if isinstance(message, bytes) and time.perf_counter() >= start:
                 frames += 1
         return frames / seconds
+
+
+async def room(base: str, followers: int, seconds: float) -> list[float]:
+    """One teacher playing, ``followers`` following through the proxy (so on every worker):
+    frames per second of each follower."""
+    made = httpx.post(f"{base}/api/sessions", json={}).json()
+    auth = {"Authorization": f"Bearer {made['token']}"}
+    code = httpx.post(f"{base}/api/sessions/{made['id']}/room", headers=auth).json()["code"]
+    ws = base.replace("http://", "ws://")
+    async with websockets.connect(f"{ws}/ws?session={made['id']}&token={made['token']}") as teacher:
+        await teacher.send(json.dumps({"type": "speed", "steps_per_second": SPEED}))
+        await teacher.send(json.dumps({"type": "play"}))
+
+        async def follower() -> float:
+            async with websockets.connect(f"{ws}/ws?room={code}", compression=None, max_size=None) as ws_:
+                frames, start = 0, time.perf_counter() + 2.0
+                end = start + seconds
+                while (left := end - time.perf_counter()) > 0:
+                    try:
+                        message = await asyncio.wait_for(ws_.recv(), left)
+                    except TimeoutError:
+                        break
+                    if isinstance(message, bytes) and time.perf_counter() >= start:
+                        frames += 1
+                return frames / seconds
+
+        async def drain() -> None:
+            while True:
+                await teacher.recv()
+
+        draining = asyncio.create_task(drain())
+        try:
+            return sorted(await asyncio.gather(*(follower() for _ in range(followers))))
+        finally:
+            draining.cancel()
+
+
+def room_row(base: str, pids: list[int], n: int, seconds: float) -> tuple[float, float, float]:
+    before, t0 = cpu_seconds(pids), time.perf_counter()
+    rates = asyncio.run(room(base, n, seconds))
+    cpu = (cpu_seconds(pids) - before) / (time.perf_counter() - t0)
+    return statistics.median(rates), rates[int(len(rates) * 0.05)], cpu
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -66,6 +109,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[20, 40, 60])
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--followers", type=int, nargs="*", default=[60, 200],
+                        help="one room, its followers spread over the workers")
     args = parser.parse_args()
     rows = []
     port = free_port()
@@ -77,6 +122,10 @@ def main() -> None:
         time.sleep(3)
         for n in args.clients:
             rows.append(("one process", n, *measure(f"ws://127.0.0.1:{port}/ws", [single.pid], n, args.seconds)))
+            print(rows[-1], flush=True)
+        for n in args.followers:
+            rows.append(("room, one process", n, *room_row(f"http://127.0.0.1:{port}", [single.pid], n,
+                                                            args.seconds)))
             print(rows[-1], flush=True)
     finally:
         single.terminate()
@@ -91,6 +140,10 @@ def main() -> None:
         for n in args.clients:
             url = cluster.proxy_url.replace("http://", "ws://") + "/ws"
             rows.append((f"{args.workers} workers + haproxy + redis", n, *measure(url, pids, n, args.seconds)))
+            print(rows[-1], flush=True)
+        for n in args.followers:
+            rows.append((f"room, followers on {args.workers} workers", n,
+                         *room_row(cluster.proxy_url, pids, n, args.seconds)))
             print(rows[-1], flush=True)
     finally:
         cluster.stop()
