@@ -53,6 +53,9 @@ async def room(base: str, followers: int, seconds: float) -> list[float]:
 
         async def follower() -> float:
             async with websockets.connect(f"{ws}/ws?room={code}", compression=None, max_size=None) as ws_:
+                greeting = json.loads(await ws_.recv())
+                if greeting["type"] != "hello":
+                    raise RuntimeError(f"follower refused: {greeting}")
                 frames, start = 0, time.perf_counter() + 2.0
                 end = start + seconds
                 while (left := end - time.perf_counter()) > 0:
