@@ -29,6 +29,8 @@ def main() -> None:
                       redis_port=args.redis_port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C, even where the shell started this in the background with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     cluster.start()
     try:
         print(f"serving on http://{args.bind} ({args.workers} workers, redis on {cluster.redis_url}); "

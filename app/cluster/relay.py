@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 
 from app.cluster.checkpoints import CONTROL_CHANNEL, FEED_CHANNEL, SESSION_KEY
 from app.config import SessionConfig
-from app.connections import GOING_AWAY
+from app.connections import GOING_AWAY, MOVED
 from app.errors import Refused
 from app.protocol import HelloMessage
 from app.rooms import ROOM_ENDED, RoomRegistry, normalize
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 WATCH_SECONDS = 1.0
 # How long a follower waits for the first status of a feed before giving up.
 READY_SECONDS = 5.0
-MOVED = (1012, "session moved to another worker")
 TEXT, BINARY, CLOSE = b"T", b"B", b"C"
 # A relayed loss history is cut to its newest rows past this (the owner thins long before).
 MAX_ROWS = 20_000

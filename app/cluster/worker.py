@@ -35,6 +35,7 @@ from app.cluster.checkpoints import (
     session_fields,
 )
 from app.cluster.relay import Relay
+from app.connections import MOVED
 from app.errors import Refused
 from app.rooms import Room, RoomRegistry, normalize
 from app.sessions import Session, SessionRegistry
@@ -47,8 +48,6 @@ HEARTBEAT_SECONDS = 1.0
 WORKER_TTL_MS = 3000
 # How long a worker waits for a live owner to let a session go.
 HANDOVER_SECONDS = 3.0
-# The sockets of a session that moved to another worker close with this; pages reconnect.
-MOVED = (1012, "session moved to another worker")
 SESSION_HEADER = "X-Bpp-Session"
 ROOM_HEADER = "X-Bpp-Room"
 WORKER_HEADER = "X-Bpp-Worker"
@@ -175,14 +174,16 @@ class Cluster:
             room = self.rooms.of_session(session.id)
             mark = self.mark(session, room)
             if self.saved.get(session.id) == mark or not checkpointable(session):
-                unchanged.append(session.id)
+                unchanged.append(SESSION_KEY.format(session.id))
+                if room is not None:
+                    unchanged.append(ROOM_KEY.format(room.code))
                 continue
             await self.save(session, room)
             self.saved[session.id] = mark
             await asyncio.sleep(0)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for session_id in unchanged:
-                pipe.pexpire(SESSION_KEY.format(session_id), self.ttl_ms)
+            for key in unchanged:
+                pipe.pexpire(key, self.ttl_ms)
             await pipe.execute()
 
     async def save(self, session: Session, room: Room | None, owner: str | None = None) -> None:
