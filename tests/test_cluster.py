@@ -186,6 +186,11 @@ def test_a_room_taught_on_one_worker_reaches_followers_on_the_other(cluster, dir
             hello(late)  # a late joiner gets the layout, status, history and a frame at once
             frames, kinds = frames_within(late, 1.0)
             assert frames >= 1 and {"layout", "status", "history"} <= kinds
+            # Through the proxy, a follower lands on either worker and follows all the same.
+            for _ in range(2):
+                with connect(ws_url(cluster.proxy_url, f"room={code}")) as anywhere:
+                    assert hello(anywhere)["session_id"] == sid
+                    assert frames_within(anywhere, 0.5)[0] >= 1
             # Following does not move the session: the teacher's worker still holds it.
             assert directory.hget(f"bpp:session:{sid}", "owner") == teacher_worker.name
             # The room ends: the followers on the other worker are told so.
@@ -225,3 +230,31 @@ def test_a_killed_worker_s_sessions_come_back_on_the_other_from_their_checkpoint
                 assert greeting["session_id"] == sid and greeting["token"] == token
         finally:
             cluster.restart_worker(owner)
+
+
+def test_followers_of_a_room_whose_worker_dies_follow_it_again_on_the_other(cluster, directory):
+    teacher_worker, other = cluster.members
+    made = httpx.post(f"{teacher_worker.url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    sid, token = made["id"], made["token"]
+    code = httpx.post(f"{teacher_worker.url}/api/sessions/{sid}/room",
+                      headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT).json()["code"]
+    checkpoint(directory, sid, 0)
+    try:
+        with connect(ws_url(other.url, f"room={code}")) as follower:
+            hello(follower)
+            assert teacher_worker.process is not None
+            teacher_worker.process.kill()
+            teacher_worker.process.wait()
+            with pytest.raises(Exception) as moved:  # told to reconnect once the owner is gone
+                for _ in messages(follower, TIMEOUT):
+                    pass
+                follower.recv(timeout=0.1)
+            assert moved.value.rcvd.code == 1012
+        # The page reconnects (through the proxy, which sends it to the live worker): the room
+        # is restored there from its checkpoint, and followed as before.
+        with connect(ws_url(cluster.proxy_url, f"room={code}")) as again:
+            greeting = hello(again)
+            assert greeting["session_id"] == sid
+            assert directory.hget(f"bpp:session:{sid}", "owner") == other.name
+    finally:
+        cluster.restart_worker(teacher_worker)
