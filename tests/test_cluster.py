@@ -4,6 +4,7 @@ started here as child processes on loopback (app/cluster/launch.py) and always s
 They need Debian's redis-server and haproxy: without them the tests skip, except under CI=true,
 where they fail (.ci/run installs both)."""
 
+import concurrent.futures
 import json
 import os
 import time
@@ -258,3 +259,23 @@ def test_followers_of_a_room_whose_worker_dies_follow_it_again_on_the_other(clus
             assert directory.hget(f"bpp:session:{sid}", "owner") == other.name
     finally:
         cluster.restart_worker(teacher_worker)
+
+
+def sessions_held(cluster: Cluster) -> int:
+    return sum(httpx.get(f"{w.url}/health", timeout=TIMEOUT).json()["sessions"] for w in cluster.members)
+
+
+def test_two_workers_asked_at_once_for_a_dead_owner_s_session_leave_one_copy(cluster, directory):
+    """A page and a script asking two workers at the same moment: one restores it and the other
+    takes it over from that one; never two live copies."""
+    made = httpx.post(f"{cluster.members[0].url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    fields = checkpoint(directory, made["id"], 0)
+    orphan = "orphan-" + made["id"]  # saved by a worker that died; held by none
+    directory.hset(f"bpp:session:{orphan}", mapping={**fields, "owner": "a-worker-that-died"})
+    before = sessions_held(cluster)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda w: httpx.get(f"{w.url}/api/sessions/{orphan}", timeout=TIMEOUT),
+                                cluster.members * 2))
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert directory.hget(f"bpp:session:{orphan}", "owner") in {w.name for w in cluster.members}
+    assert sessions_held(cluster) == before + 1

@@ -48,6 +48,7 @@ HEARTBEAT_SECONDS = 1.0
 WORKER_TTL_MS = 3000
 # How long a worker waits for a live owner to let a session go.
 HANDOVER_SECONDS = 3.0
+CLAIM_ATTEMPTS = 3
 SESSION_HEADER = "X-Bpp-Session"
 ROOM_HEADER = "X-Bpp-Room"
 WORKER_HEADER = "X-Bpp-Worker"
@@ -76,6 +77,10 @@ if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
 end
 return 0
 """
+
+
+class Contended(Exception):
+    """Another worker claimed the session between this one's look and its claim."""
 
 
 def text(fields: dict[Any, Any]) -> dict[str, str]:
@@ -273,6 +278,15 @@ class Cluster:
                           "try again shortly", status=503) from e
 
     async def bring(self, session_id: str) -> Session | None:
+        """From the directory: restored, or handed over. Another worker claiming it at the same
+        moment (two pages asking two workers at once) wins this round; it is asked for again."""
+        for _ in range(CLAIM_ATTEMPTS):
+            with contextlib.suppress(Contended):
+                return await self.bring_once(session_id)
+        raise Refused("session_busy", "several servers asked for this session at once; try again",
+                      status=503)
+
+    async def bring_once(self, session_id: str) -> Session | None:
         key = SESSION_KEY.format(session_id)
         fields = text(await self.redis.hgetall(key))
         if not fields:
@@ -287,7 +301,7 @@ class Cluster:
         if checkpoint is None:
             return None
         if not await self.claim_script(keys=[key], args=[owner, self.worker]):
-            return self.registry.get(session_id)  # another request of this worker, or another worker
+            raise Contended
         session = checkpoint.session(self.registry.clock())
         try:
             self.registry.adopt(session)
