@@ -192,6 +192,11 @@ def test_a_room_taught_on_one_worker_reaches_followers_on_the_other(cluster, dir
                 with connect(ws_url(cluster.proxy_url, f"room={code}")) as anywhere:
                     assert hello(anywhere)["session_id"] == sid
                     assert frames_within(anywhere, 0.5)[0] >= 1
+            # The teacher's worker counts the followers the other relays.
+            deadline = time.monotonic() + TIMEOUT
+            while httpx.get(f"{teacher_worker.url}/api/rooms/{code}", timeout=TIMEOUT).json()["followers"] != 2:
+                assert time.monotonic() < deadline, httpx.get(f"{teacher_worker.url}/api/rooms/{code}").json()
+                time.sleep(0.2)
             # Following does not move the session: the teacher's worker still holds it.
             assert directory.hget(f"bpp:session:{sid}", "owner") == teacher_worker.name
             # The room ends: the followers on the other worker are told so.

@@ -132,9 +132,15 @@ def join_url(request: Request, room: Room) -> str:
     return f"{str(request.base_url).rstrip('/')}/?room={room.code}"
 
 
+def follower_count(request: Request, room: Room) -> int:
+    """Followers here, and on the other workers that relay the room (app/cluster/relay.py)."""
+    cluster = request.app.state.cluster
+    return len(room.followers) + (0 if cluster is None else cluster.relay.remote_followers(room.code))
+
+
 def info(request: Request, room: Room) -> RoomInfo:
     return RoomInfo(code=room.code, session_id=room.session_id, join_url=join_url(request, room),
-                    followers=len(room.followers), forks=len(room.forks),
+                    followers=follower_count(request, room), forks=len(room.forks),
                     joining_locked=room.joining_locked, forking_allowed=room.forking_allowed,
                     projected=room.projected)
 

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from fastapi import WebSocket
@@ -129,6 +130,9 @@ class RemoteRoom:
         while not self.ended.is_set():
             await asyncio.sleep(WATCH_SECONDS)
             try:
+                await self.cluster.redis.publish(CONTROL_CHANNEL.format(self.owner), json.dumps(
+                    {"op": "followers", "room": self.code, "worker": self.cluster.worker,
+                     "count": len(self.followers)}))
                 owner = await self.cluster.room_owner(self.code)
                 gone = owner is None or owner != (self.session_id, self.owner)
                 if gone or not await self.cluster.alive(self.owner):
@@ -201,6 +205,8 @@ class Relay:
         self.cluster = cluster
         self.feeds: dict[str, Feed] = {}
         self.remotes: dict[str, RemoteRoom] = {}
+        # Followers other workers relay, by room and worker: (count, when they said so).
+        self.counts: dict[str, dict[str, tuple[int, float]]] = {}
         self.task: asyncio.Task[None] | None = None
 
     @property
@@ -265,6 +271,20 @@ class Relay:
         elif everything:
             feed.viewer.resync()
 
+    def counted(self, code: str, worker: str, count: int) -> None:
+        """A relaying worker's followers of a room here, as it says each second."""
+        if normalize(code) in self.rooms.rooms:
+            self.counts.setdefault(normalize(code), {})[worker] = (max(0, count), time.monotonic())
+
+    def remote_followers(self, code: str) -> int:
+        """Followers of a room here on other workers, as they said within the last seconds."""
+        cutoff = time.monotonic() - 3 * WATCH_SECONDS
+        counts = self.counts.get(code, {})
+        for worker, (_, at) in list(counts.items()):
+            if at < cutoff:
+                del counts[worker]
+        return sum(count for count, _ in counts.values())
+
     def followers_closed(self, code: str, close_code: int, reason: str) -> None:
         """The room sent its followers away: those other workers relay go too."""
         feed = self.feeds.pop(code, None)
@@ -298,7 +318,9 @@ class Relay:
                 room = json.loads(await cluster.redis.hget(SESSION_KEY.format(session_id), "room") or b"{}")
                 if room.get("joining_locked"):
                     raise Refused("room_locked", "the teacher has locked joining this room", status=423)
-                remote = self.remotes[code] = RemoteRoom(cluster, code, session_id, owner)
+                remote = self.remotes.get(code)  # made meanwhile, for a follower that came at once
+                if remote is None or remote.ended.is_set():
+                    remote = self.remotes[code] = RemoteRoom(cluster, code, session_id, owner)
                 return remote
         except (RedisError, OSError, ValueError) as e:
             log.warning("room %s: directory unavailable: %s", code, e)

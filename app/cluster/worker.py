@@ -382,6 +382,9 @@ class Cluster:
                     self.drop(session)
             elif message.get("op") == "feed" and isinstance(message.get("room"), str):
                 self.relay.resync(message["room"])
+            elif (message.get("op") == "followers" and isinstance(message.get("room"), str)
+                  and isinstance(message.get("worker"), str) and isinstance(message.get("count"), int)):
+                self.relay.counted(message["room"], message["worker"], message["count"])
         except (ValueError, Refused) as e:
             log.info("worker %s: control message ignored: %s", self.worker, e)
 
