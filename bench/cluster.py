@@ -18,7 +18,7 @@ import time
 import httpx
 import websockets
 
-from app.cluster.launch import Cluster, answers, free_port, wait_until
+from app.cluster.launch import Topology, answers, free_port, wait_until
 
 SPEED = 300
 # Every simulated client comes from 127.0.0.1: the per-address limits would refuse them.
@@ -133,7 +133,7 @@ def main() -> None:
     finally:
         single.terminate()
         single.wait()
-    cluster = Cluster(workers=args.workers, proxy_bind=f"127.0.0.1:{free_port()}", first_worker_port=None,
+    cluster = Topology(workers=args.workers, proxy_bind=f"127.0.0.1:{free_port()}", first_worker_port=None,
                       redis_port=None, env=ENV, quiet=True)
     cluster.start()
     try:

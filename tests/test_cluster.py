@@ -14,7 +14,7 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from app.cluster.launch import Cluster, free_port, missing_programs, running
+from app.cluster.launch import Topology, free_port, missing_programs, running
 
 redis = pytest.importorskip("redis") if os.environ.get("CI") != "true" else __import__("redis")
 
@@ -24,21 +24,21 @@ TIMEOUT = 10.0
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
+def cluster() -> Iterator[Topology]:
     missing = missing_programs()
     if missing:
         message = f"needs {' and '.join(missing)} (apt-get install -y redis-server haproxy)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    topology = Cluster(workers=2, proxy_bind=f"127.0.0.1:{free_port()}", first_worker_port=None,
+    topology = Topology(workers=2, proxy_bind=f"127.0.0.1:{free_port()}", first_worker_port=None,
                        redis_port=None, env=ENV, quiet=True)
     with running(topology):
         yield topology
 
 
 @pytest.fixture(scope="module")
-def directory(cluster: Cluster) -> Iterator["redis.Redis"]:
+def directory(cluster: Topology) -> Iterator["redis.Redis"]:
     client = redis.Redis.from_url(cluster.redis_url, decode_responses=True)
     yield client
     client.close()
@@ -266,7 +266,7 @@ def test_followers_of_a_room_whose_worker_dies_follow_it_again_on_the_other(clus
         cluster.restart_worker(teacher_worker)
 
 
-def sessions_held(cluster: Cluster) -> int:
+def sessions_held(cluster: Topology) -> int:
     return sum(httpx.get(f"{w.url}/health", timeout=TIMEOUT).json()["sessions"] for w in cluster.members)
 
 

@@ -11,7 +11,7 @@ import sys
 import threading
 
 from app.__main__ import pin_blas
-from app.cluster.launch import Cluster, missing_programs
+from app.cluster.launch import Topology, missing_programs
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
     missing = missing_programs()
     if missing:
         sys.exit(f"missing: {', '.join(missing)} (apt-get install -y redis-server haproxy)")
-    cluster = Cluster(workers=args.workers, proxy_bind=args.bind, first_worker_port=args.first_port,
+    cluster = Topology(workers=args.workers, proxy_bind=args.bind, first_worker_port=args.first_port,
                       redis_port=args.redis_port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -69,7 +69,7 @@ class Worker:
 
 
 @dataclass
-class Cluster:
+class Topology:
     """The processes of one topology, started by ``start`` and ended by ``stop``."""
 
     workers: int = 2
@@ -94,7 +94,7 @@ class Cluster:
     def output(self) -> int | None:
         return subprocess.DEVNULL if self.quiet else None
 
-    def start(self) -> "Cluster":
+    def start(self) -> "Topology":
         self.folder = Path(tempfile.mkdtemp(prefix="bpp-cluster-"))
         try:
             self.start_redis()
@@ -160,7 +160,7 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running(cluster: Cluster) -> Iterator[Cluster]:
+def running(cluster: Topology) -> Iterator[Topology]:
     cluster.start()
     try:
         yield cluster
