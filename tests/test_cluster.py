@@ -284,3 +284,20 @@ def test_two_workers_asked_at_once_for_a_dead_owner_s_session_leave_one_copy(clu
     assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
     assert directory.hget(f"bpp:session:{orphan}", "owner") in {w.name for w in cluster.members}
     assert sessions_held(cluster) == before + 1
+
+
+def test_workers_ride_out_a_redis_restart_and_save_everything_again(cluster, directory):
+    with httpx.Client(base_url=cluster.proxy_url, timeout=TIMEOUT) as client:
+        sid = client.post("/api/sessions", json={}).json()["id"]
+        checkpoint(directory, sid, 0)
+        assert cluster.redis is not None
+        cluster.redis.kill()  # gone, and back empty (nothing on disk)
+        cluster.redis.wait()
+        try:
+            assert client.get(f"/api/sessions/{sid}").status_code == 200  # held here: no Redis needed
+            unknown = client.get("/api/sessions/not-anywhere")
+            assert unknown.status_code == 503 and unknown.json()["code"] == "directory_unavailable"
+            assert all(httpx.get(f"{w.url}/health", timeout=TIMEOUT).status_code == 200 for w in cluster.members)
+        finally:
+            cluster.start_redis()
+        assert checkpoint(directory, sid, 0)["owner"] in {w.name for w in cluster.members}

@@ -179,17 +179,21 @@ class Cluster:
             room = self.rooms.of_session(session.id)
             mark = self.mark(session, room)
             if self.saved.get(session.id) == mark or not checkpointable(session):
-                unchanged.append(SESSION_KEY.format(session.id))
+                unchanged.append((SESSION_KEY.format(session.id), session.id))
                 if room is not None:
-                    unchanged.append(ROOM_KEY.format(room.code))
+                    unchanged.append((ROOM_KEY.format(room.code), session.id))
                 continue
             await self.save(session, room)
             self.saved[session.id] = mark
             await asyncio.sleep(0)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for key in unchanged:
+            for key, _ in unchanged:
                 pipe.pexpire(key, self.ttl_ms)
-            await pipe.execute()
+            kept = await pipe.execute()
+        # A key that was not there (Redis restarted empty): saved again at the next round.
+        for (_, session_id), there in zip(unchanged, kept):
+            if not there:
+                self.saved.pop(session_id, None)
 
     async def save(self, session: Session, room: Room | None, owner: str | None = None) -> None:
         fields = session_fields(session, self.worker if owner is None else owner, room)
