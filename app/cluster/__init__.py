@@ -10,5 +10,7 @@ command stays one process with everything in memory. The pieces:
 - ``relay``: a room's messages and frames published once by the teacher's worker and relayed by
   every worker that has followers of it;
 - ``proxy``: HAProxy's config from deploy/haproxy.cfg with this machine's ports;
-- ``__main__``: ``python -m app.cluster --workers 2`` starts redis-server, the workers and HAProxy.
+- ``launch``: redis-server, the workers and HAProxy as child processes, started and stopped
+  together (the launcher's, the tests' and the benchmark's);
+- ``__main__``: ``python -m app.cluster --workers 2``, that topology until Ctrl-C.
 """
