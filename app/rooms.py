@@ -56,6 +56,8 @@ class RoomRegistry:
         self.on_followers_closed: list[Callable[[str, int, str], None]] = []
         # Called with every room opened (a worker puts it in the directory at once).
         self.on_open: list[Callable[[Room], None]] = []
+        # A room's followers on other workers, which relay it (app/cluster/relay.py); none here.
+        self.elsewhere: Callable[[str], int] = lambda code: 0
 
     def open(self, session_id: str) -> Room:
         """The session's room, opened now unless it has one."""
@@ -95,7 +97,10 @@ class RoomRegistry:
     def check_joining(self, room: Room) -> None:
         if room.joining_locked:
             raise Refused("room_locked", "the teacher has locked joining this room", status=423)
-        if len(room.followers) >= self.limits.max_room_followers:
+        self.check_room_for(len(room.followers) + self.elsewhere(room.code))
+
+    def check_room_for(self, followers: int) -> None:
+        if followers >= self.limits.max_room_followers:
             limit = self.limits.max_room_followers
             raise Refused("room_full", f"at most {limit} followers in a room (max_room_followers)",
                           params={"limit": limit, "setting": "max_room_followers"}, status=503)

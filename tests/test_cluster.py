@@ -23,14 +23,18 @@ ENV = {"BPP_KERNEL": "numpy", "BPP_CHECKPOINT_SECONDS": "0.5"}
 TIMEOUT = 10.0
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Topology]:
+def need_programs() -> None:
     missing = missing_programs()
     if missing:
         message = f"needs {' and '.join(missing)} (apt-get install -y redis-server haproxy)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Topology]:
+    need_programs()
     topology = Topology(workers=2, proxy_bind=f"127.0.0.1:{free_port()}", first_worker_port=None,
                        redis_port=None, env=ENV, quiet=True)
     with running(topology):
@@ -301,3 +305,27 @@ def test_workers_ride_out_a_redis_restart_and_save_everything_again(cluster, dir
         finally:
             cluster.start_redis()
         assert checkpoint(directory, sid, 0)["owner"] in {w.name for w in cluster.members}
+
+
+def test_a_room_s_follower_limit_counts_every_worker_s_followers():
+    """BPP_MAX_ROOM_FOLLOWERS=2: one follower on each worker fills the room, for both."""
+    need_programs()
+    topology = Topology(workers=2, proxy_bind=f"127.0.0.1:{free_port()}", first_worker_port=None,
+                        redis_port=None, env={**ENV, "BPP_MAX_ROOM_FOLLOWERS": "2"}, quiet=True)
+    with running(topology):
+        home, away = topology.members
+        made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
+        code = httpx.post(f"{home.url}/api/sessions/{made['id']}/room",
+                          headers={"Authorization": f"Bearer {made['token']}"}, timeout=TIMEOUT).json()["code"]
+        with connect(ws_url(home.url, f"room={code}")) as here, connect(ws_url(away.url, f"room={code}")) as there:
+            hello(here)
+            hello(there)
+            deadline = time.monotonic() + TIMEOUT
+            while httpx.get(f"{home.url}/api/rooms/{code}", timeout=TIMEOUT).json()["followers"] != 2:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            time.sleep(1.5)  # the owner's count reaches the relay
+            for worker in (home, away):
+                with connect(ws_url(worker.url, f"room={code}")) as third:
+                    refusal = json.loads(third.recv(timeout=TIMEOUT))
+                    assert refusal["type"] == "error" and refusal["code"] == "room_full", (worker.name, refusal)

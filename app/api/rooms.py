@@ -134,8 +134,7 @@ def join_url(request: Request, room: Room) -> str:
 
 def follower_count(request: Request, room: Room) -> int:
     """Followers here, and on the other workers that relay the room (app/cluster/relay.py)."""
-    cluster = request.app.state.cluster
-    return len(room.followers) + (0 if cluster is None else cluster.relay.remote_followers(room.code))
+    return len(room.followers) + request.app.state.rooms.elsewhere(room.code)
 
 
 def info(request: Request, room: Room) -> RoomInfo:

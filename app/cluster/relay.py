@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 WATCH_SECONDS = 1.0
 # How long a follower waits for the first status of a feed before giving up.
 READY_SECONDS = 5.0
-TEXT, BINARY, CLOSE = b"T", b"B", b"C"
+TEXT, BINARY, CLOSE, COUNT = b"T", b"B", b"C", b"N"
 # A relayed loss history is cut to its newest rows past this (the owner thins long before).
 MAX_ROWS = 20_000
 
@@ -101,6 +101,8 @@ class RemoteRoom:
         # Bumped whenever the corresponding part changes; "history" when the rows are replaced.
         self.versions = {"layout": 0, "status": 0, "inspection": 0, "frame": 0, "history": 0}
         self.followers: set[asyncio.Event] = set()
+        # The whole room's followers, as its owner counted them a moment ago.
+        self.total = 0
         self.ready = asyncio.Event()
         self.ended = asyncio.Event()
         self.close_with: tuple[int, str] = MOVED
@@ -151,6 +153,8 @@ class RemoteRoom:
                 self.bump("frame")
             elif kind == TEXT:
                 self.take_text(body.decode())
+            elif kind == COUNT:
+                self.total = int(body)
             elif kind == CLOSE:
                 message = json.loads(body)
                 self.end(int(message["code"]), str(message["reason"]))
@@ -248,6 +252,10 @@ class Relay:
         for code in codes:
             if listening.get(FEED_CHANNEL.format(code).encode(), 0):
                 self.resync(code, everything=False)
+                room = self.rooms.rooms.get(code)
+                if room is not None:  # the whole room's count, for the relays' room_full
+                    total = len(room.followers) + self.remote_followers(code)
+                    await self.cluster.redis.publish(FEED_CHANNEL.format(code), COUNT + str(total).encode())
         for code, feed in list(self.feeds.items()):
             if code not in self.rooms.rooms or not listening.get(feed.channel.encode(), 0) or feed.task.done():
                 del self.feeds[code]
@@ -307,6 +315,7 @@ class Relay:
             return None
         remote = self.remotes.get(code)
         if remote is not None and not remote.ended.is_set():
+            self.rooms.check_room_for(max(remote.total, len(remote.followers)))
             return remote
         cluster = self.cluster
         try:
@@ -321,6 +330,7 @@ class Relay:
                 remote = self.remotes.get(code)  # made meanwhile, for a follower that came at once
                 if remote is None or remote.ended.is_set():
                     remote = self.remotes[code] = RemoteRoom(cluster, code, session_id, owner)
+                self.rooms.check_room_for(max(remote.total, len(remote.followers)))
                 return remote
         except (RedisError, OSError, ValueError) as e:
             log.warning("room %s: directory unavailable: %s", code, e)
@@ -330,18 +340,26 @@ class Relay:
 
     async def follow(self, websocket: WebSocket, remote: RemoteRoom) -> None:
         """Serve one follower's socket from a relayed room, until it leaves or the room goes."""
-        limits = self.cluster.settings.limits
+        changed = asyncio.Event()
+        changed.set()
+        remote.followers.add(changed)
+        try:
+            await self.serve_follower(websocket, remote, changed)
+        finally:
+            remote.followers.discard(changed)
+            if not remote.followers:  # the last one here: the relay ends
+                remote.end(*MOVED)
+                remote.task.cancel()
+
+    async def serve_follower(self, websocket: WebSocket, remote: RemoteRoom, changed: asyncio.Event) -> None:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(READY_SECONDS):
                 await remote.ready.wait()
         if not remote.ready.is_set() or remote.ended.is_set():
             await websocket.close(*remote.close_with if remote.ended.is_set() else (1013, "room not ready"))
             return
-        await websocket.send_text(HelloMessage(session_id=remote.session_id, token=None,
-                                               config=remote.config(), limits=limits).model_dump_json())
-        changed = asyncio.Event()
-        changed.set()
-        remote.followers.add(changed)
+        await websocket.send_text(HelloMessage(session_id=remote.session_id, token=None, config=remote.config(),
+                                               limits=self.cluster.settings.limits).model_dump_json())
         with self.cluster.app.state.connections.opened() as connection:
             tasks = [asyncio.create_task(self.send(websocket, remote, changed)),
                      asyncio.create_task(drain(websocket)),
@@ -350,13 +368,9 @@ class Relay:
             try:
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                remote.followers.discard(changed)
                 for task in tasks:
                     task.cancel()
                 await asyncio.wait(tasks)
-                if not remote.followers:
-                    remote.end(*MOVED)
-                    remote.task.cancel()
             close_with = connection.close_with or (remote.close_with if remote.ended.is_set() else None)
             if close_with is not None:
                 with contextlib.suppress(Exception):

@@ -48,6 +48,7 @@ HEARTBEAT_SECONDS = 1.0
 WORKER_TTL_MS = 3000
 # How long a worker waits for a live owner to let a session go.
 HANDOVER_SECONDS = 3.0
+ASK_AGAIN_SECONDS = 0.5
 CLAIM_ATTEMPTS = 3
 SESSION_HEADER = "X-Bpp-Session"
 ROOM_HEADER = "X-Bpp-Room"
@@ -127,6 +128,7 @@ class Cluster:
         self.registry.on_create.append(self.session_created)
         self.rooms.on_open.append(self.room_opened)
         self.rooms.on_followers_closed.append(self.relay.followers_closed)
+        self.rooms.elsewhere = self.relay.remote_followers
         self.tasks = [asyncio.create_task(self.repeat(self.beat, HEARTBEAT_SECONDS)),
                       asyncio.create_task(self.repeat(self.checkpoint, self.settings.checkpoint_seconds)),
                       asyncio.create_task(self.listen())]
@@ -324,10 +326,13 @@ class Cluster:
     async def ask_for(self, session_id: str, owner: str) -> dict[str, str]:
         """Ask a live owner to let the session go; its checkpoint once it has (or {})."""
         key = SESSION_KEY.format(session_id)
-        await self.redis.publish(CONTROL_CHANNEL.format(owner),
-                                 json.dumps({"op": "handover", "session": session_id}))
+        request = json.dumps({"op": "handover", "session": session_id})
         deadline = time.monotonic() + HANDOVER_SECONDS
+        asked = 0.0
         while time.monotonic() < deadline:
+            if time.monotonic() - asked > ASK_AGAIN_SECONDS:  # a message can be missed: asked again
+                await self.redis.publish(CONTROL_CHANNEL.format(owner), request)
+                asked = time.monotonic()
             await asyncio.sleep(0.02)
             fields = text(await self.redis.hgetall(key))
             if not fields or fields.get("owner") != owner:
@@ -373,6 +378,17 @@ class Cluster:
                 log.warning("worker %s: control channel lost: %s", self.worker, e)
                 await asyncio.sleep(HEARTBEAT_SECONDS)
 
+    async def hand_over(self, session_id: str) -> None:
+        """Another worker asks for a session: saved, let go, its sockets told to reconnect. One
+        being brought here right now is handed over once it has arrived."""
+        bringing = self.finding.get(session_id)
+        if bringing is not None:
+            await asyncio.wait([bringing])
+        session = self.registry.sessions.get(session_id)
+        if session is not None:
+            await self.let_go(session)
+            self.drop(session)
+
     async def obey(self, data: object) -> None:
         """One control message; anything malformed is ignored."""
         try:
@@ -380,10 +396,7 @@ class Cluster:
             if not isinstance(message, dict):
                 return
             if message.get("op") == "handover" and isinstance(message.get("session"), str):
-                session = self.registry.sessions.get(message["session"])
-                if session is not None:
-                    await self.let_go(session)
-                    self.drop(session)
+                self.spawn(self.hand_over(message["session"]))
             elif message.get("op") == "feed" and isinstance(message.get("room"), str):
                 self.relay.resync(message["room"])
             elif (message.get("op") == "followers" and isinstance(message.get("room"), str)
