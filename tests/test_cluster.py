@@ -191,6 +191,10 @@ def test_a_room_taught_on_one_worker_reaches_followers_on_the_other(cluster, dir
             hello(late)  # a late joiner gets the layout, status, history and a frame at once
             frames, kinds = frames_within(late, 1.0)
             assert frames >= 1 and {"layout", "status", "history"} <= kinds
+            late.send(json.dumps({"type": "gradcheck"}))  # the network is on the other worker
+            replies = [json.loads(m) for m in messages(late, 1.0) if isinstance(m, str)]
+            assert {"type": "error", "code": "relayed_follower"} in [
+                {k: r.get(k) for k in ("type", "code")} for r in replies]
             # Through the proxy, a follower lands on either worker and follows all the same.
             for _ in range(2):
                 with connect(ws_url(cluster.proxy_url, f"room={code}")) as anywhere:

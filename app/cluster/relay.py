@@ -22,13 +22,15 @@ from typing import TYPE_CHECKING, Any
 from fastapi import WebSocket
 from redis.exceptions import RedisError
 
+from app.api.ws import parse
 from app.cluster.checkpoints import CONTROL_CHANNEL, FEED_CHANNEL, SESSION_KEY
-from app.config import SessionConfig
+from app.config import Limits, SessionConfig
 from app.connections import GOING_AWAY, MOVED
-from app.errors import Refused
-from app.protocol import HelloMessage
+from app.errors import Refusal, Refused
+from app.protocol import ErrorMessage, GradCheckMessage, HelloMessage
 from app.rooms import ROOM_ENDED, RoomRegistry, normalize
 from app.runner import Viewer
+from app.scheduler import TokenBucket
 from app.sessions import Session
 
 if TYPE_CHECKING:
@@ -362,7 +364,7 @@ class Relay:
                                                limits=self.cluster.settings.limits).model_dump_json())
         with self.cluster.app.state.connections.opened() as connection:
             tasks = [asyncio.create_task(self.send(websocket, remote, changed)),
-                     asyncio.create_task(drain(websocket)),
+                     asyncio.create_task(drain(websocket, self.cluster.settings.limits)),
                      asyncio.create_task(connection.closing.wait()),
                      asyncio.create_task(remote.ended.wait())]
             try:
@@ -404,7 +406,17 @@ class Relay:
             sent = versions
 
 
-async def drain(websocket: WebSocket) -> None:
-    """A relayed follower's messages are read and dropped: its page only watches."""
-    while (await websocket.receive())["type"] != "websocket.disconnect":
+# A relayed follower's gradient check would need the network, which lives on another worker.
+RELAYED = Refusal(code="relayed_follower", message="this page follows the room through another "
+                  "server: it cannot check gradients here")
+
+
+async def drain(websocket: WebSocket, limits: Limits) -> None:
+    """A relayed follower's messages: its page only watches, and sees what the teacher inspects.
+    A gradient check is refused; everything else is dropped (past the socket's rate, unread)."""
+    bucket = TokenBucket(limits.ws_messages_per_second)
+    while (event := await websocket.receive())["type"] != "websocket.disconnect":
+        text = event.get("text")
+        if text and bucket.take() and isinstance(parse(text, limits), GradCheckMessage):
+            await websocket.send_text(ErrorMessage(**RELAYED.model_dump()).model_dump_json())
         await asyncio.sleep(0)
