@@ -11,6 +11,8 @@ from collections.abc import Iterator
 # Close codes (RFC 6455): the server is going away; the session the socket showed has ended.
 GOING_AWAY = (1001, "server shutting down")
 SESSION_ENDED = (1000, "session ended")
+# A worker of several let the session go to another one (app/cluster/): pages reconnect to it.
+MOVED = (1012, "session moved to another worker")
 
 
 class Connection:

@@ -36,6 +36,8 @@ async def shutdown(app: FastAPI) -> None:
     """Close every socket with a reason (1001), then end every session, which stops every
     training task and every REST train call. Safe to run twice: app/__main__.py runs it
     before uvicorn closes the sockets its own way, and the lifespan runs it again."""
+    if app.state.cluster is not None:  # saved and let go first, for other workers to restore
+        await app.state.cluster.stop()
     await app.state.connections.close_all(*GOING_AWAY, seconds=SHUTDOWN_SECONDS)
     app.state.registry.close_all()
     await app.state.training_loops.stop_all()
@@ -44,6 +46,8 @@ async def shutdown(app: FastAPI) -> None:
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     async with app.state.metrics.lag.running():
+        if app.state.cluster is not None:
+            await app.state.cluster.start()
         yield
         await shutdown(app)
 
@@ -76,6 +80,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "sockets": lambda: len(app.state.connections),
         "training_tasks": lambda: len(app.state.training_loops.live),
     })
+    # Worker mode only: Redis (and redis-py) are never touched by the one-process server.
+    app.state.cluster = None
+    if settings.clustered:
+        from app.cluster.worker import Cluster
+
+        app.state.cluster = Cluster(app, settings)
+        app.middleware("http")(app.state.cluster.mark_owner)
     app.state.templates = Jinja2Templates(directory=resource_dir("templates"))
     app.state.i18n_dir = resource_dir("static") / "i18n"
     refusals.install(app)

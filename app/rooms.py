@@ -51,6 +51,13 @@ class RoomRegistry:
         self.limits = limits
         self.clock = clock
         self.rooms: dict[str, Room] = {}
+        # Called with (code, close code, reason) whenever a room's followers are sent away,
+        # so that a worker can tell the followers other workers relay (app/cluster/relay.py).
+        self.on_followers_closed: list[Callable[[str, int, str], None]] = []
+        # Called with every room opened (a worker puts it in the directory at once).
+        self.on_open: list[Callable[[Room], None]] = []
+        # A room's followers on other workers, which relay it (app/cluster/relay.py); none here.
+        self.elsewhere: Callable[[str], int] = lambda code: 0
 
     def open(self, session_id: str) -> Room:
         """The session's room, opened now unless it has one."""
@@ -65,6 +72,8 @@ class RoomRegistry:
         room = Room(code=code, session_id=session_id, teacher_token=secrets.token_urlsafe(24),
                     teacher_left_at=self.clock())
         self.rooms[code] = room
+        for callback in self.on_open:
+            callback(room)
         return room
 
     def _new_code(self) -> str:
@@ -88,7 +97,10 @@ class RoomRegistry:
     def check_joining(self, room: Room) -> None:
         if room.joining_locked:
             raise Refused("room_locked", "the teacher has locked joining this room", status=423)
-        if len(room.followers) >= self.limits.max_room_followers:
+        self.check_room_for(len(room.followers) + self.elsewhere(room.code))
+
+    def check_room_for(self, followers: int) -> None:
+        if followers >= self.limits.max_room_followers:
             limit = self.limits.max_room_followers
             raise Refused("room_full", f"at most {limit} followers in a room (max_room_followers)",
                           params={"limit": limit, "setting": "max_room_followers"}, status=503)
@@ -100,8 +112,13 @@ class RoomRegistry:
             raise Refused("not_a_fork", "the room can show only its own copies", field="session_id",
                           status=422)
         room.projected = session_id
+        self.send_followers_away(room, *SHOWING_ANOTHER)
+
+    def send_followers_away(self, room: Room, code: int, reason: str) -> None:
         for follower in list(room.followers):
-            follower.close(*SHOWING_ANOTHER)
+            follower.close(code, reason)
+        for callback in self.on_followers_closed:
+            callback(room.code, code, reason)
 
     @staticmethod
     def shown_session(room: Room, alive: Callable[[str], bool]) -> str:
@@ -131,8 +148,7 @@ class RoomRegistry:
         room = self.rooms.pop(normalize(code), None)
         if room is None:
             return False
-        for follower in list(room.followers):
-            follower.close(*ROOM_ENDED)
+        self.send_followers_away(room, *ROOM_ENDED)
         return True
 
     def session_ended(self, session_id: str) -> None:

@@ -66,6 +66,9 @@ class Session:
         # Set once, when the registry deletes or expires the session: whatever trains it or
         # shows it (woken through the listeners) ends instead of carrying on unseen.
         self.closed = False
+        # How its sockets close when it ends; None: "session ended". A worker handing the
+        # session to another one closes them with "moved", and the pages reconnect.
+        self.close_reason: tuple[int, str] | None = None
         # Derived wire data (metrics, frame bytes) keyed by name, valid for one state_version.
         self.cache: dict[str, tuple[int, object]] = {}
         # Counts the changes other than training steps: shown metrics older than one are redone.
@@ -356,19 +359,35 @@ class SessionRegistry:
         self.sessions: dict[str, Session] = {}
         # Called with the id of every session that ends (deleted, expired, server stopping).
         self.on_close: list[Callable[[str], None]] = []
+        # Called with every session made here (a worker puts it in the directory at once).
+        self.on_create: list[Callable[[Session], None]] = []
 
-    def create(self, config: SessionConfig, address: str | None = None) -> Session:
-        """A new session for a client at ``address`` (None: not counted against any)."""
+    def create(self, config: SessionConfig, address: str | None = None,
+               session_id: str | None = None) -> Session:
+        """A new session for a client at ``address`` (None: not counted against any), with a
+        fresh unguessable id unless the caller drew one already."""
         self.expire()
+        self.check_room()
+        self.check_address(address)
+        session = Session(session_id or secrets.token_urlsafe(16), config, self.clock())
+        session.address = address
+        self.sessions[session.id] = session
+        for callback in self.on_create:
+            callback(session)
+        return session
+
+    def check_room(self) -> None:
         if len(self.sessions) >= self.limits.max_sessions:
             raise Refused("session_limit", f"at most {self.limits.max_sessions} sessions at once "
                           "(max_sessions)", params={"limit": self.limits.max_sessions,
                                                     "setting": "max_sessions"}, status=503)
-        self.check_address(address)
-        session = Session(secrets.token_urlsafe(16), config, self.clock())
-        session.address = address
+
+    def adopt(self, session: Session) -> None:
+        """Hold a session made elsewhere: restored from a checkpoint by a worker (app/cluster/)."""
+        self.expire()
+        self.check_room()
+        session.last_active = self.clock()
         self.sessions[session.id] = session
-        return session
 
     def check_address(self, address: str | None) -> None:
         """One client (one student, one script) cannot take every session: past its share it

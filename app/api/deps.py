@@ -37,13 +37,19 @@ async def get_address(request: Request) -> str:
     return client_address(request)
 
 
+# Which worker holds a session: a proxy in front of several (deploy/haproxy.cfg) remembers it.
+SESSION_HEADER = "X-Bpp-Session"
+
 RegistryDep = Annotated[SessionRegistry, Depends(get_registry)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 AddressDep = Annotated[str, Depends(get_address)]
 
 
-async def get_session(session_id: str, registry: RegistryDep) -> Session:
+async def get_session(session_id: str, registry: RegistryDep, request: Request) -> Session:
     session = registry.get(session_id)
+    cluster = request.app.state.cluster
+    if session is None and cluster is not None:  # held by another worker, or saved by a dead one
+        session = await cluster.find(session_id)
     if session is None:
         raise Refused("session_not_found", f"no session {session_id!r}; it may have expired",
                       status=404)

@@ -1,8 +1,8 @@
 """Lessons over REST: the list, one whole lesson, and a session started from one."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from app.api.deps import AddressDep, LimitsDep, RegistryDep
+from app.api.deps import SESSION_HEADER, AddressDep, LimitsDep, RegistryDep
 from app.api.rest import REFUSALS, start_session
 from app.bodies import CreatedSession, LessonSessionRequest
 from app.config import SessionConfig
@@ -33,9 +33,11 @@ async def lesson_config(lesson_id: str, variant: str | None = None) -> SessionCo
 
 @router.post("/{lesson_id}/session", status_code=201)
 async def start_lesson(lesson_id: str, registry: RegistryDep, limits: LimitsDep, address: AddressDep,
-                       body: LessonSessionRequest | None = None) -> CreatedSession:
+                       response: Response, body: LessonSessionRequest | None = None) -> CreatedSession:
     """A new session running the lesson's exact config, or a variant's (`{"variant": id}`),
     paused at step 0: train it for the lesson's `steps` to see its point. Answers like
     `POST /api/sessions`, with the steering token."""
     config = get_lesson(lesson_id).config_of(body.variant if body else None)
-    return start_session(registry, limits, address, config)
+    created = start_session(registry, limits, address, config)
+    response.headers[SESSION_HEADER] = created.id
+    return created

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 import numpy as np
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import AddressDep, LimitsDep, RegistryDep, SessionDep, SteerDep, client_address
+from app.api.deps import SESSION_HEADER, AddressDep, LimitsDep, RegistryDep, SessionDep, SteerDep, client_address
 from app.bodies import (
     CreatedSession,
     GradCheckRequest,
@@ -102,11 +102,13 @@ async def get_limits(limits: LimitsDep) -> Limits:
 
 
 @router.post("/sessions", status_code=201)
-async def create_session(registry: RegistryDep, limits: LimitsDep, address: AddressDep,
+async def create_session(registry: RegistryDep, limits: LimitsDep, address: AddressDep, response: Response,
                          config: SessionConfig | None = None) -> CreatedSession:
     """Start a session: data and network built from the config (defaults where omitted). The
     answer's `token` steers it; routes that change a session need it, reads need only the id."""
-    return start_session(registry, limits, address, config or SessionConfig())
+    created = start_session(registry, limits, address, config or SessionConfig())
+    response.headers[SESSION_HEADER] = created.id
+    return created
 
 
 def start_session(registry: SessionRegistry, limits: Limits, address: str,
@@ -119,7 +121,7 @@ def start_session(registry: SessionRegistry, limits: Limits, address: str,
 
 @router.post("/sessions/import", status_code=201)
 async def import_session(file: ModelFile, registry: RegistryDep, limits: LimitsDep,
-                         address: AddressDep) -> CreatedSession:
+                         address: AddressDep, response: Response) -> CreatedSession:
     """Start a session from a model file that `GET /api/sessions/{id}/export` wrote: it trains
     on exactly as the exported session would have. The file is checked against the schema, the
     limits and its own config (every array's length) before anything is built; a bad one is
@@ -127,6 +129,7 @@ async def import_session(file: ModelFile, registry: RegistryDep, limits: LimitsD
     check_model(file, limits)
     session = registry.create(file.config, address)
     session.restore(trainer_state(file))
+    response.headers[SESSION_HEADER] = session.id
     return CreatedSession(**summary(session).model_dump(), token=session.token)
 
 

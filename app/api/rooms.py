@@ -10,7 +10,7 @@ import segno
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
-from app.api.deps import AddressDep, LimitsDep, RegistryDep, SteerDep, request_token
+from app.api.deps import SESSION_HEADER, AddressDep, LimitsDep, RegistryDep, SteerDep, request_token
 from app.bodies import CreatedSession
 from app.errors import Refusal, Refused
 from app.frames import thumbnail
@@ -21,6 +21,8 @@ from app.responses import finite, summary
 from app.rooms import Room, RoomRegistry
 from app.sessions import Session, SessionRegistry
 
+# Which worker holds a room: a proxy in front of several (deploy/haproxy.cfg) remembers it.
+ROOM_HEADER = "X-Bpp-Room"
 THUMBNAIL_SIZE = 16  # cells per side of a dashboard card's boundary
 CardStatus = Literal["training", "paused", "diverged"]
 REFUSALS: dict[int | str, dict] = {status: {"model": Refusal} for status in (400, 403, 404, 413, 422, 429, 503)}
@@ -103,8 +105,11 @@ async def get_rooms(request: Request) -> RoomRegistry:
 RoomsDep = Annotated[RoomRegistry, Depends(get_rooms)]
 
 
-async def get_room(code: str, rooms: RoomsDep) -> Room:
+async def get_room(code: str, rooms: RoomsDep, request: Request) -> Room:
     room = rooms.get(code)
+    cluster = request.app.state.cluster
+    if room is None and cluster is not None:  # held by another worker, or saved by a dead one
+        room = await cluster.find_room(code)
     if room is None:
         raise Refused("room_not_found", "no room with this code; it may have ended", status=404)
     return room
@@ -128,18 +133,24 @@ def join_url(request: Request, room: Room) -> str:
     return f"{str(request.base_url).rstrip('/')}/?room={room.code}"
 
 
+def follower_count(request: Request, room: Room) -> int:
+    """Followers here, and on the other workers that relay the room (app/cluster/relay.py)."""
+    return len(room.followers) + request.app.state.rooms.elsewhere(room.code)
+
+
 def info(request: Request, room: Room) -> RoomInfo:
     return RoomInfo(code=room.code, session_id=room.session_id, join_url=join_url(request, room),
-                    followers=len(room.followers), forks=len(room.forks),
+                    followers=follower_count(request, room), forks=len(room.forks),
                     joining_locked=room.joining_locked, forking_allowed=room.forking_allowed,
                     projected=room.projected)
 
 
 @router.post("/sessions/{session_id}/room", status_code=201)
-async def open_room(session: SteerDep, rooms: RoomsDep, request: Request) -> OpenedRoom:
+async def open_room(session: SteerDep, rooms: RoomsDep, request: Request, response: Response) -> OpenedRoom:
     """Present this session to a class (its steering token needed). Opening it again answers
     the same room."""
     room = rooms.open(session.id)
+    response.headers[ROOM_HEADER] = room.code
     return OpenedRoom(**info(request, room).model_dump(), teacher_token=room.teacher_token)
 
 
@@ -172,7 +183,7 @@ async def update_room(body: RoomUpdate, room: TaughtDep, request: Request) -> Ro
 
 @router.post("/rooms/{code}/fork", status_code=201)
 async def fork(room: RoomDep, rooms: RoomsDep, registry: RegistryDep,
-               address: AddressDep) -> ForkedSession:
+               address: AddressDep, response: Response) -> ForkedSession:
     """A student's own copy of the teacher's network as it is now (weights, data, settings,
     optimizer state), in a private session of the student's to steer: its id and token. The
     teacher's session is not touched."""
@@ -184,6 +195,7 @@ async def fork(room: RoomDep, rooms: RoomsDep, registry: RegistryDep,
     copy.copy_from(teacher)
     copy.name = name = anonymous_name()
     room.forks.add(copy.id)
+    response.headers[SESSION_HEADER] = copy.id
     return ForkedSession(**summary(copy).model_dump(), token=copy.token, name=name)
 
 

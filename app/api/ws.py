@@ -2,13 +2,14 @@
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import Iterator
 from time import perf_counter
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from app.api.deps import client_address
+from app.api.deps import SESSION_HEADER, client_address
 from app.api.web import origin_allowed
 from app.config import Limits, SessionConfig, fit_batch, limit_errors
 from app.connections import SESSION_ENDED, Connection
@@ -184,17 +185,28 @@ async def training_socket(websocket: WebSocket, session: str | None = None,
     its token; the id alone, and a room's code, only watch."""
     app = websocket.app
     limits: Limits = app.state.settings.limits
-    await websocket.accept()
+    cluster = app.state.cluster
+    # A new session's id, drawn now so that the handshake's answer can name it to a proxy in
+    # front of several workers (deploy/haproxy.cfg), which then sends its reconnects here.
+    new_id = secrets.token_urlsafe(16)
+    names_new = cluster is not None and session is None and room is None
+    await websocket.accept(headers=[(SESSION_HEADER.encode(), new_id.encode())] if names_new else None)
     if not origin_allowed(websocket, app.state.settings):
         await refuse_origin(websocket)
         return
     registry: SessionRegistry = app.state.registry
     try:
+        if cluster is not None:  # held by another worker, or saved by a dead one
+            if room is not None and (remote := await cluster.relay.remote_room(room)) is not None:
+                await cluster.relay.follow(websocket, remote)
+                return
+            if session is not None and room is None:
+                await cluster.find(session)
         followed = joined_room(app.state.rooms, registry, room) if room is not None else None
         wanted = RoomRegistry.shown_session(followed, registry.sessions.__contains__) if followed else session
         found = registry.get(wanted) if wanted else None
         steering = found is None or registry.steers(found, token)
-        found = found or registry.create(SessionConfig(), client_address(websocket))
+        found = found or registry.create(SessionConfig(), client_address(websocket), new_id)
     except Refused as e:
         app.state.metrics.refused(e.code)
         await websocket.send_text(error(e.refusal()).model_dump_json())
@@ -266,7 +278,7 @@ async def serve(websocket: WebSocket, session: Session, viewer: Viewer,
             # wait(), unlike gather(), lets this handler's own cancellation through unchanged.
             await asyncio.wait(tasks)
     if session.closed:
-        connection.close(*SESSION_ENDED)
+        connection.close(*(session.close_reason or SESSION_ENDED))
     if connection.close_with is not None:
         with contextlib.suppress(*CLOSED):
             await websocket.close(*connection.close_with)

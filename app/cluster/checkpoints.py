@@ -1,0 +1,101 @@
+"""A session as a checkpoint, the fields of one Redis hash, and back.
+
+The run itself is the model file (app/modelfile.py), which continues bit-identically; beside it
+the worker that owns the session, its steering token, what the page set (running, speed, name)
+and its room. Every field is a string, as Redis keeps it. A checkpoint read back is checked like
+an imported model file: a bad or foreign one is refused (``None``), never trusted.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from app.config import Limits
+from app.errors import Refused
+from app.modelfile import ModelFile, check_model, export_model, trainer_state
+from app.rooms import Room
+from app.sessions import Session
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "bpp:session:{}"
+ROOM_KEY = "bpp:room:{}"
+WORKER_KEY = "bpp:worker:{}"
+CONTROL_CHANNEL = "bpp:control:{}"
+FEED_CHANNEL = "bpp:feed:{}"
+
+
+def checkpointable(session: Session) -> bool:
+    """Whether the run can be saved now: not a diverged one (its last good checkpoint stands)
+    nor one trained on an uploaded table (which stays on its worker)."""
+    return not session.diverged and session.config.data.dataset != "csv"
+
+
+def session_fields(session: Session, owner: str, room: Room | None) -> dict[str, str]:
+    """The checkpoint of a checkpointable session."""
+    return {
+        "owner": owner,
+        "token": session.token,
+        "model": export_model(session).model_dump_json(),
+        "running": "1" if session.running else "0",
+        "speed": "" if session.steps_per_second is None else str(session.steps_per_second),
+        "name": session.name or "",
+        "step": str(session.trainer.step_count),
+        "room": "" if room is None else room_json(room),
+    }
+
+
+def room_json(room: Room) -> str:
+    return json.dumps({"code": room.code, "teacher_token": room.teacher_token,
+                       "joining_locked": room.joining_locked, "forking_allowed": room.forking_allowed,
+                       "forks": sorted(room.forks), "projected": room.projected})
+
+
+@dataclass
+class Checkpoint:
+    session_id: str
+    owner: str
+    token: str
+    model: ModelFile
+    running: bool
+    steps_per_second: int | None
+    name: str | None
+    room: Room | None
+
+    def session(self, now: float) -> Session:
+        """The session as it was saved, its training state included."""
+        session = Session(self.session_id, self.model.config, now)
+        session.token = self.token
+        session.restore(trainer_state(self.model))
+        session.steps_per_second = self.steps_per_second
+        session.running = self.running and not session.diverged
+        session.name = self.name
+        return session
+
+
+def read_checkpoint(session_id: str, fields: dict[str, str], limits: Limits) -> Checkpoint | None:
+    """The checkpoint in a hash's fields, checked against this worker's limits; None for a bad one."""
+    try:
+        model = ModelFile.model_validate_json(fields["model"])
+        check_model(model, limits)
+        speed = fields.get("speed", "")
+        return Checkpoint(session_id=session_id, owner=fields.get("owner", ""), token=fields["token"],
+                          model=model, running=fields.get("running") == "1",
+                          steps_per_second=int(speed) if speed else None,
+                          name=fields.get("name") or None,
+                          room=read_room(session_id, fields.get("room", "")))
+    except (KeyError, ValueError, ValidationError, Refused, TypeError) as e:
+        log.warning("checkpoint of session %s refused: %s", session_id, str(e)[:200])
+        return None
+
+
+def read_room(session_id: str, text: str) -> Room | None:
+    if not text:
+        return None
+    data = json.loads(text)
+    return Room(code=str(data["code"]), session_id=session_id, teacher_token=str(data["teacher_token"]),
+                joining_locked=bool(data["joining_locked"]), forking_allowed=bool(data["forking_allowed"]),
+                forks={str(f) for f in data["forks"]},
+                projected=None if data["projected"] is None else str(data["projected"]))

@@ -1,0 +1,125 @@
+"""A session as a checkpoint and back (app/cluster/checkpoints.py), and HAProxy's config for a
+machine (app/cluster/proxy.py); no Redis needed."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from app.cluster.checkpoints import checkpointable, read_checkpoint, session_fields
+from app.cluster.proxy import config as proxy_config
+from app.config import Limits, SessionConfig
+from app.rooms import Room
+from app.sessions import Session
+
+LIMITS = Limits()
+
+
+def trained(steps: int = 37) -> Session:
+    config = SessionConfig.model_validate({"training": {"optimizer": "adam", "batch_size": 10}})
+    session = Session("sid", config, 0.0)
+    session.train(steps)
+    session.record_history()
+    session.name = "Blue Heron"
+    session.set_speed(250)
+    return session
+
+
+def test_a_checkpoint_continues_the_run_bit_identically():
+    original = trained()
+    room = Room(code="BCDFGH", session_id="sid", teacher_token="t" * 32, joining_locked=True,
+                forks={"f1", "f2"}, projected="f1")
+    fields = session_fields(original, "worker1", room)
+    assert all(isinstance(value, str) for value in fields.values())  # as Redis keeps them
+    checkpoint = read_checkpoint("sid", fields, LIMITS)
+    assert checkpoint is not None and checkpoint.owner == "worker1"
+    restored = checkpoint.session(5.0)
+    assert restored.token == original.token and restored.id == "sid"
+    assert (restored.name, restored.steps_per_second, restored.running) == ("Blue Heron", 250, False)
+    assert restored.trainer.step_count == original.trainer.step_count == 37
+    assert restored.trainer.history.rows == original.trainer.history.rows
+    original.train(25)
+    restored.train(25)
+    np.testing.assert_array_equal(restored.trainer.network.params, original.trainer.network.params)
+    assert checkpoint.room is not None
+    assert (checkpoint.room.code, checkpoint.room.teacher_token, checkpoint.room.joining_locked,
+            checkpoint.room.forks, checkpoint.room.projected) == ("BCDFGH", "t" * 32, True, {"f1", "f2"}, "f1")
+
+
+def test_a_running_session_comes_back_running():
+    session = trained()
+    session.set_running(True)
+    checkpoint = read_checkpoint("sid", session_fields(session, "w", None), LIMITS)
+    assert checkpoint is not None and checkpoint.session(0.0).running and checkpoint.room is None
+
+
+@pytest.mark.parametrize("damage", [
+    lambda f: f.pop("token"),
+    lambda f: f.update(model="{not json"),
+    lambda f: f.update(model=json.dumps({**json.loads(f["model"]), "params": [1.0]})),
+    lambda f: f.update(model=json.dumps({**json.loads(f["model"]), "sizes": [2, 99, 1]})),
+    lambda f: f.update(speed="fast"),
+    lambda f: f.update(room='{"code": 1}'),
+    lambda f: f.update(room="[]"),
+])
+def test_a_damaged_checkpoint_is_refused_not_trusted(damage):
+    fields = session_fields(trained(), "w", None)
+    damage(fields)
+    assert read_checkpoint("sid", fields, LIMITS) is None
+
+
+def test_a_checkpoint_over_this_worker_s_limits_is_refused():
+    fields = session_fields(trained(), "w", None)
+    assert read_checkpoint("sid", fields, Limits(max_neurons_per_layer=1)) is None
+
+
+def test_a_diverged_run_is_not_checkpointed():
+    session = trained()
+    assert checkpointable(session)
+    session.trainer.network.params[:] = np.nan
+    session.trainer.train(1)
+    assert session.diverged and not checkpointable(session)
+
+
+def test_the_proxy_config_names_this_machine_s_workers():
+    text = proxy_config("127.0.0.1:9000", [("w1", "127.0.0.1:9001"), ("w2", "127.0.0.1:9002")])
+    assert "    bind 127.0.0.1:9000\n" in text
+    servers = [line.split()[1:] for line in text.splitlines() if line.split()[:1] == ["server"]]
+    assert servers == [["w1", "127.0.0.1:9001"], ["w2", "127.0.0.1:9002"]]
+    assert "stick store-response res.hdr(X-Bpp-Session)" in text and "option redispatch" in text
+
+
+def test_haproxy_accepts_the_config(tmp_path):
+    if shutil.which("haproxy") is None:
+        message = "needs haproxy (apt-get install -y haproxy)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(proxy_config("127.0.0.1:9000", [("w1", "127.0.0.1:9001")]))
+    checked = subprocess.run(["haproxy", "-c", "-f", str(path)], capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_the_one_process_server_never_imports_redis():
+    """README's start command: no Redis, no redis-py, unless both worker settings are set."""
+    script = ("import sys; from app.main import create_app; from app.settings import Settings; "
+              "app = create_app(Settings.from_env({'BPP_REDIS_URL': 'redis://127.0.0.1:1/0'})); "
+              "assert app.state.cluster is None; assert 'redis' not in sys.modules, 'redis imported'")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "BPP_KERNEL": "numpy"})
+    assert done.returncode == 0, done.stderr
+
+
+def test_worker_mode_needs_both_settings():
+    from app.settings import Settings
+
+    assert not Settings.from_env({}).clustered
+    assert not Settings.from_env({"BPP_WORKER_ID": "w1"}).clustered
+    worker = Settings.from_env({"BPP_REDIS_URL": "redis://r:6379/0", "BPP_WORKER_ID": "w1",
+                                "BPP_CHECKPOINT_SECONDS": "1.5"})
+    assert worker.clustered and worker.checkpoint_seconds == 1.5
