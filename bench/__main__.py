@@ -14,9 +14,11 @@ Parts (``--only`` picks some, comma-separated):
   rooms     one teacher's room and its followers (bench.rooms): follower fps, latency, CPU
 
 The server-side parts (live, capacity, rooms) start `python -m app` on loopback, a fresh one per
-measurement, unless ``--url`` names a running server (for example a proxy in front of several
-workers): they then measure that one, and its CPU only for the processes given by
-``--server-pid``. ``--quick`` runs every part briefly and small (a smoke test, not figures).
+measurement; with ``--workers 2`` (or ``1,2`` for both, side by side) they start that many
+workers behind HAProxy with Redis instead (app/cluster/launch.py: redis-server and haproxy must
+be installed), and count the CPU of every process of it. ``--url`` names a running server to
+measure instead, with its CPU only for the processes given by ``--server-pid``. ``--quick``
+runs every part briefly and small (a smoke test, not figures).
 Run on an otherwise idle machine; the load average is printed with the table.
 """
 
@@ -31,11 +33,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from app.__main__ import pin_blas
+from app.cluster.launch import Topology
 
 pin_blas()  # as the server does, before NumPy loads
 
@@ -59,6 +62,7 @@ from bench.hostile import free_port, serve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("engine", "frames", "live", "capacity", "rooms")
+SERVER_PARTS = ("live", "capacity", "rooms")
 SPIRAL = {"data": {"dataset": "spiral"}}  # the default network on the spiral
 FIELD = {f.name: i for i, f in enumerate(HEADER_FIELDS)}
 LIVE_WARM_UP_SECONDS = 1.0
@@ -80,6 +84,7 @@ class Options:
     url: str | None
     server_pids: list[int]
     root: Path
+    workers: int = 1  # the server parts' topology: one process, or workers behind HAProxy
 
 
 # ---- Engine --------------------------------------------------------------------------------
@@ -213,6 +218,10 @@ def server(options: Options) -> Iterator[tuple[str, list[int]]]:
     if options.url is not None:
         yield urlsplit(options.url).netloc, options.server_pids
         return
+    if options.workers > 1:
+        with cluster(options.workers) as found:
+            yield found
+        return
     port = free_port()
     process = serve(port, options.root)
     try:
@@ -225,6 +234,22 @@ def server(options: Options) -> Iterator[tuple[str, list[int]]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextlib.contextmanager
+def cluster(workers: int) -> Iterator[tuple[str, list[int]]]:
+    """Workers behind HAProxy with Redis, as `python -m app.cluster` starts them, on free ports;
+    every process of the topology counts as the server's CPU. The proxy passes each simulated
+    client's own address on (X-Forwarded-For), so the per-address limits are as in one process."""
+    topology = Topology(workers=workers, proxy_bind=f"127.0.0.1:{free_port()}",
+                        first_worker_port=None, redis_port=None, quiet=True)
+    topology.start()
+    try:
+        time.sleep(3.0)  # the workers load the kernel from the cache just after they start
+        processes = [w.process for w in topology.members] + [topology.proxy, topology.redis]
+        yield topology.proxy_bind, [p.pid for p in processes if p is not None]
+    finally:
+        topology.stop()
 
 
 def server_cpu(pids: Sequence[int], before: Sequence[int], seconds: float) -> float:
@@ -309,7 +334,7 @@ def room_rows(options: Options) -> list[Row]:
     rows = []
     for n in options.followers:
         with server(options) as (base, pids):
-            result = asyncio.run(rooms.run(base, pids[0] if len(pids) == 1 else None, n, False,
+            result = asyncio.run(rooms.run(base, pids, n, False,
                                            options.server_seconds))
         fps, lat = result.follower_fps, [1000 * x for x in result.latencies]
         rows.append(Row("rooms", f"1 teacher → {n} followers: follower fps median / p5, teacher "
@@ -357,6 +382,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="a running server (http://host:port) to measure instead of starting one")
     parser.add_argument("--server-pid", type=int, nargs="*", default=[],
                         help="with --url: its processes on this machine, for the CPU figures")
+    parser.add_argument("--workers", type=numbers, default=[1],
+                        help="server topologies for live, capacity and rooms, comma-separated: 1 is "
+                        "one process, N > 1 that many workers behind HAProxy with Redis (default 1)")
     parser.add_argument("--root", type=Path, default=ROOT,
                         help="the checkout whose server to start (to compare with another version)")
     args = parser.parse_args(argv)
@@ -371,12 +399,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         clients=args.clients or ([5] if quick else [20, 50, 100, 200]),
         followers=args.followers or ([5] if quick else [60, 300]),
         url=args.url, server_pids=args.server_pid, root=args.root)
-    if options.url is None and any(p in parts for p in ("live", "capacity", "rooms")):
+    if options.url is None and set(parts) & set(SERVER_PARTS):
         rooms.warm_kernel(options.root)
     rows: list[Row] = []
     for part in PARTS:
-        if part in parts:
-            found = PART_ROWS[part](options)
+        if part not in parts:
+            continue
+        # The server parts once per topology asked for; the others once.
+        topologies = args.workers if part in SERVER_PARTS and options.url is None else [1]
+        for workers in topologies:
+            found = PART_ROWS[part](replace(options, workers=workers))
+            if workers > 1:
+                found = [replace(row, part=f"{row.part}, {workers} workers") for row in found]
             for row in found:
                 print(f"{row.part}: {row.measurement}: {row.value}", file=sys.stderr, flush=True)
             rows += found

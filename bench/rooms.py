@@ -169,10 +169,10 @@ async def server_frames(client: httpx.AsyncClient, base: str) -> float:
     return frames_sent((await client.get(f"http://{base}/metrics")).text)
 
 
-async def run(base: str, server_pid: int | None, followers: int, stalled: bool,
+async def run(base: str, server_pids: Sequence[int], followers: int, stalled: bool,
               seconds: float) -> Result:
-    """One room's figures; the server's CPU only when it runs here as ``server_pid`` (NaN
-    for a server elsewhere, such as a proxy's workers)."""
+    """One room's figures; the server's CPU is that of ``server_pids``, its processes on this
+    machine (every worker, the proxy and Redis of several; NaN for none: a server elsewhere)."""
     api, ws_base = f"http://{base}/api", f"ws://{base}/ws"
     async with httpx.AsyncClient(timeout=30) as client:
         made = (await client.post(f"{api}/sessions")).raise_for_status().json()
@@ -205,7 +205,7 @@ async def run(base: str, server_pid: int | None, followers: int, stalled: bool,
             sent_before = await server_frames(client, base)
             counted_from = (asked + time.perf_counter()) / 2  # when the server read its counter
         start, own = time.perf_counter(), time.process_time()
-        ticks = process_ticks(server_pid) if server_pid is not None else 0
+        ticks = sum(process_ticks(pid) for pid in server_pids)
         picks: list[tuple[float, int]] = []
         while (now := time.perf_counter()) < start + seconds:
             sample = len(picks) % PICKED_SAMPLES + 1
@@ -213,8 +213,8 @@ async def run(base: str, server_pid: int | None, followers: int, stalled: bool,
             await teacher.send(json.dumps({"type": "pick", "sample": sample}))
             await asyncio.sleep(min(PICK_EVERY_SECONDS, start + seconds - now))
         end = time.perf_counter()
-        server_cpu = (cpu_percent(ticks, process_ticks(server_pid), end - start,
-                                  os.sysconf("SC_CLK_TCK")) if server_pid is not None else math.nan)
+        server_cpu = (cpu_percent(ticks, sum(process_ticks(pid) for pid in server_pids), end - start,
+                                  os.sysconf("SC_CLK_TCK")) if server_pids else math.nan)
         client_cpu = 100 * (time.process_time() - own) / (end - start)
         async with httpx.AsyncClient(timeout=30) as client:
             asked = time.perf_counter()
@@ -303,7 +303,7 @@ def main() -> None:
             runs += [(min(n, limit - 1) if s else n, s)
                      for s in {"both": (False, True), "no": (False,), "yes": (True,)}[args.stalled]]
         for n, stalled in runs:
-            found = asyncio.run(run(f"127.0.0.1:{port}", server.pid, n, stalled, args.seconds))
+            found = asyncio.run(run(f"127.0.0.1:{port}", [server.pid], n, stalled, args.seconds))
             results.append(found)
             print("  ".join(row(found)), file=sys.stderr, flush=True)
     finally:
