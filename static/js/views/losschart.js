@@ -42,7 +42,8 @@ export function createLossChart(root) {
     const top = Math.max(...finite.map((r) => Math.max(r[1], r[2]))) * 1.05 || 1;
     const first = finite[0][0];
     const last = finite[finite.length - 1][0];
-    const font = 10 * ratio;
+    // The canvas's own CSS font size: presenter mode enlarges the ticks with the rest of its type.
+    const font = (parseFloat(getComputedStyle(canvas).fontSize) || 10) * ratio;
     context.font = `${font}px system-ui, sans-serif`;
     const left = Math.max(...[top, top / 2].map((v) => context.measureText(num(v, 3)).width)) + 6 * ratio;
     const box = { left, right: width - 4 * ratio, top: font, bottom: height - font - 6 * ratio };
