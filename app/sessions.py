@@ -69,12 +69,16 @@ class Session:
         # How its sockets close when it ends; None: "session ended". A worker handing the
         # session to another one closes them with "moved", and the pages reconnect.
         self.close_reason: tuple[int, str] | None = None
-        # Derived wire data (metrics, frame bytes) keyed by name, valid for one state_version.
+        # Derived wire data (traces, frame bytes) keyed by name, valid for one state_version.
         self.cache: dict[str, tuple[int, object]] = {}
-        # Counts the changes other than training steps: shown metrics older than one are redone.
+        # Counts the changes of what the metrics are computed from (weights, data, config):
+        # following another example, inspecting or a new speed leave them as they are.
+        self.weights_version = 0
+        # Counts those changes other than training steps, and pausing: shown metrics older
+        # than one are redone.
         self.settled_version = 0
         self.clock: Callable[[], float] = time.monotonic
-        # The newest exact evaluation: (settled_version, state_version, clock() when made, it).
+        # The newest exact evaluation: (settled_version, weights_version, clock() when made, it).
         self.evaluated: tuple[int, int, float, Evaluation] | None = None
         self.record_history()
 
@@ -101,21 +105,22 @@ class Session:
         return hit[1] if hit is not None and hit[0] == self.state_version else None
 
     def evaluation(self) -> Evaluation:
-        """Losses, accuracies and confusion of the current weights, computed once per state."""
-        found = self.cached("evaluation", self.trainer.evaluation)
-        if self.evaluated is None or self.evaluated[1] != self.state_version:
-            self.evaluated = (self.settled_version, self.state_version, self.clock(), found)
-        return found
+        """Losses, accuracies and confusion of the current weights, computed once for them."""
+        last = self.evaluated
+        if last is None or last[1] != self.weights_version:
+            last = self.evaluated = (self.settled_version, self.weights_version, self.clock(),
+                                     self.trainer.evaluation())
+        return last[3]
 
     def metrics(self) -> Metrics:
         return self.evaluation().metrics
 
     def metrics_due(self) -> bool:
-        """Whether the shown metrics are older than METRICS_SECONDS or than a change other
-        than training."""
+        """Whether the shown metrics are of other weights than the current ones, and older
+        than METRICS_SECONDS or than a change other than training."""
         last = self.evaluated
-        return (last is None or last[0] != self.settled_version
-                or (last[1] != self.state_version and self.clock() - last[2] >= METRICS_SECONDS))
+        return last is None or (last[1] != self.weights_version and (
+            last[0] != self.settled_version or self.clock() - last[2] >= METRICS_SECONDS))
 
     def shown_evaluation(self) -> Evaluation:
         """What frames show: the exact evaluation of the current state when due, else the last
@@ -152,9 +157,14 @@ class Session:
         """``position`` within this batch (a smaller batch size may have cut it short)."""
         return min(self.position, batch.indices.size - 1)
 
-    def _changed(self, layout: bool = False, status: bool = False, trained: bool = False) -> None:
+    def _changed(self, layout: bool = False, status: bool = False, trained: bool = False,
+                 viewed: bool = False) -> None:
+        """trained: training steps changed the weights (the metrics may lag them by
+        METRICS_SECONDS); viewed: only what is shown of them changed (the followed example, the
+        inspected target, the speed), so the metrics stand."""
         self.state_version += 1
-        self.settled_version += not trained
+        self.weights_version += not viewed
+        self.settled_version += not (trained or viewed)
         self.layout_version += layout
         self.status_version += status
         for listener in list(self.listeners):
@@ -236,7 +246,7 @@ class Session:
         """What the steering page has open in its inspector: a room's followers open it too."""
         if target != self.shown_target:
             self.shown_target = target
-            self._changed(status=True)
+            self._changed(status=True, viewed=True)
 
     def copy_from(self, other: "Session") -> None:
         """Become a copy of another session as it is now: its config, data (an uploaded table
@@ -267,7 +277,7 @@ class Session:
 
     def set_speed(self, steps_per_second: int | None) -> None:
         self.steps_per_second = steps_per_second
-        self._changed(status=True)
+        self._changed(status=True, viewed=True)
 
     def train(self, steps: int, budget_seconds: float = float("inf")) -> int:
         """Up to ``steps`` updates within the time budget; returns how many ran. Divergence
@@ -306,7 +316,7 @@ class Session:
         self.sample, self.position = sample, position if sample is None else 0
         if self.walk is not None and not same_batch:  # another example: its own walk
             self.walk = Walkthrough.begin(self.trainer, sample)
-        self._changed(status=True)
+        self._changed(status=True, viewed=True)
 
     def walk_to(self, action: str) -> None:
         """Step-by-step mode: start it (training pauses), move a stage, or leave it."""

@@ -6,7 +6,7 @@ import pytest
 from app.codec import unit_bytes
 from app.config import SessionConfig
 from app.frames import encode_frame, layout_message, plane, tone
-from app.protocol import HEADER, ParamEdit, frame_fields
+from app.protocol import HEADER, NeuronTarget, ParamEdit, frame_fields
 from app.responses import finite, state, summary
 from app.sessions import METRICS_SECONDS, Session
 
@@ -234,6 +234,32 @@ def test_changes_other_than_training_evaluate_the_metrics_at_once(session, chang
     assert header_metrics(stale) != header_metrics(frame)
     penalty = session.trainer.network.penalty(session.trainer.regularizer)
     assert HEADER.unpack_from(frame)[11] == np.float32(penalty)
+
+
+VIEWS = {
+    "pick": lambda s: s.pick(7),
+    "inspect": lambda s: s.show_target(NeuronTarget(kind="neuron", layer=1, index=0)),
+    "speed": lambda s: s.set_speed(30),
+}
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_changes_of_what_is_shown_leave_the_metrics_alone(session, clock, view, monkeypatch):
+    """Following another example, inspecting or a new speed change the frame, never the
+    weights: the metrics stay as due as they were (a class picking examples while training
+    would otherwise evaluate every set at every click)."""
+    encode_frame(session, 10, 4)
+    session.train(5)
+    stale = header_metrics(encode_frame(session, 10, 4, with_maps=False))
+    evaluations = []
+    monkeypatch.setattr(session.trainer, "evaluation", lambda: evaluations.append(1))
+    VIEWS[view](session)
+    frame = encode_frame(session, 10, 4, with_maps=False)
+    assert header_metrics(frame) == stale and evaluations == []
+    assert HEADER.unpack_from(frame)[1] == 5
+    session.set_running(False)  # pausing shows the exact metrics of these weights
+    monkeypatch.undo()
+    assert header_metrics(encode_frame(session, 10, 4, with_maps=False)) == exact_metrics(session) != stale
 
 
 def test_a_diverged_step_evaluates_the_metrics_at_once(session):
