@@ -50,7 +50,9 @@ export function createLossChart(root) {
     const x = (/** @type {number} */ step) => box.left + ((step - first) / Math.max(1, last - first)) * (box.right - box.left);
     const y = (/** @type {number} */ loss) => box.bottom - (loss / top) * (box.bottom - box.top);
     const steps = /** @type {[number, number][]} */ (last > first ? [[first, x(first)], [last, x(last)]] : [[first, x(first)]]);
-    axes(box, ratio, [[0, y(0)], [top / 2, y(top / 2)], [top, y(top)]], steps);
+    // The middle tick only where three fit one above the other (a short chart keeps 0 and the top).
+    const losses = box.bottom - box.top >= 3 * font ? [0, top / 2, top] : [0, top];
+    axes(box, ratio, losses.map((v) => /** @type {[number, number]} */ ([v, y(v)])), steps);
     for (const [column, color] of /** @type {[1 | 2, string][]} */ ([[2, TEST], [1, TRAIN]])) {
       context.beginPath();
       finite.forEach((row, i) => (i ? context.lineTo : context.moveTo).call(context, x(row[0]), y(row[column])));
@@ -84,11 +86,17 @@ export function createLossChart(root) {
     context.textBaseline = 'alphabetic';
   }
 
+  /** @type {HistoryRow[]} */
+  let drawn = [];
+  // A new size (presenter mode, a rotated phone) redraws at once, not at the next row.
+  new ResizeObserver(() => draw(drawn)).observe(canvas);
+
   /** @param {import('../store.js').State} state */
   function update(state) {
     const frame = state.frame;
     if (!changed(shown, [frame, state.history]) || !frame) return;
-    draw(state.history);
+    drawn = state.history;
+    draw(drawn);
     penalty.hidden = !(frame.penalty > 0);
     penalty.textContent = t('out.lossPlusPenalty', { loss: num(frame.train_loss), penalty: num(frame.penalty) });
   }
