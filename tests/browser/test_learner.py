@@ -53,8 +53,14 @@ def steps(page, n: int) -> None:
 
 def open_node(page, index: int, ready: str = "delta") -> None:
     """Click a neuron; wait until its inspector prints ``ready`` (δ, or a before the backward
-    pass of step by step has reached it)."""
+    pass of step by step has reached it). An inspector already open keeps the last neuron's
+    numbers until the new one's arrive with its title: the title must change first."""
+    before = page.inner_text("#inspector h3") if page.is_visible("#inspector") else None
     page.locator("#network .node").nth(index).click()
+    page.wait_for_function("""(before) => {
+        const title = document.querySelector('#inspector:not([hidden]) h3');
+        return title !== null && title.textContent !== before;
+    }""", arg=before, timeout=WAIT_MS)
     page.wait_for_selector(f"#inspector:not([hidden]) mn[data-name='{ready}']", timeout=WAIT_MS)
 
 
