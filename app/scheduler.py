@@ -19,6 +19,7 @@ who wants time is held to ``address_cpu_share``.
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import math
 from collections import Counter, defaultdict
@@ -53,8 +54,9 @@ class Payer:
     session: str
     address: str
 
-    @property
+    @functools.cached_property
     def keys(self) -> tuple[str, str]:
+        """Made once: every choice of the next turn reads them for every waiter."""
         return f"session:{self.session}", f"address:{self.address}"
 
 
@@ -106,11 +108,16 @@ class Scheduler:
         light session between two of its slices is still counted, so a heavy one cannot slip
         in every time it pauses)."""
         self._roll()
-        moment = moment or self.moment()
+        return self.rank(payer, moment or self.moment()) is not None
+
+    def rank(self, payer: Payer, moment: Moment) -> float | None:
+        """How much of its fair part of the recent time the payer used (the lowest goes
+        first), or None when it is past a budget: both from one look at its use."""
         if any(self.used[key] >= self.window_share(key, moment) * WINDOW_SECONDS
                for key in payer.keys):
-            return False
-        return self.recently_used(payer.keys[0], moment.now) <= self.fair_part(payer, moment)
+            return None
+        used, fair = self.recently_used(payer.keys[0], moment.now), self.fair_part(payer, moment)
+        return used / fair if used <= fair else None
 
     def fair_part(self, payer: Payer, moment: Moment) -> float:
         """A session's part of the recent time: its address's share, split equally among the
@@ -244,19 +251,17 @@ class Scheduler:
             return
         self._roll()
         moment = self.moment()
-        # One verdict per payer: a session's training loop and its viewers wait as one payer.
-        verdicts: dict[Payer, bool] = {}
+        # One rank per payer: a session's training loop and its viewers wait as one payer.
+        ranks: dict[Payer, float | None] = {}
         for waiter in self.waiting:
-            if waiter.payer not in verdicts:
-                verdicts[waiter.payer] = self.within_budget(waiter.payer, moment)
-        ready = [w for w in self.waiting if verdicts[w.payer]]
+            if waiter.payer not in ranks:
+                ranks[waiter.payer] = self.rank(waiter.payer, moment)
+        ready = [(rank, w.order, w) for w in self.waiting if (rank := ranks[w.payer]) is not None]
         if not ready:
             self._wake_at_next_window()
             return
         # The session furthest below its fair part goes first.
-        chosen = min(ready, key=lambda w: (
-            self.recently_used(w.payer.keys[0], moment.now) / self.fair_part(w.payer, moment),
-            w.order))
+        chosen = min(ready, key=lambda r: r[:2])[2]
         self.waiting.remove(chosen)
         self.busy = True
         chosen.turn.set_result(None)
