@@ -123,3 +123,34 @@ def test_worker_mode_needs_both_settings():
     worker = Settings.from_env({"BPP_REDIS_URL": "redis://r:6379/0", "BPP_WORKER_ID": "w1",
                                 "BPP_CHECKPOINT_SECONDS": "1.5"})
     assert worker.clustered and worker.checkpoint_seconds == 1.5
+
+
+def test_a_background_loop_logs_a_failure_and_carries_on(caplog):
+    """A bug in one round (not only Redis being away) is logged; the loop keeps going."""
+    import asyncio
+
+    from fastapi import FastAPI
+
+    pytest.importorskip("redis")
+    from app.cluster.worker import Cluster
+    from app.settings import Settings
+
+    rounds: list[int] = []
+
+    async def flaky() -> None:
+        rounds.append(len(rounds))
+        if len(rounds) == 1:
+            raise KeyError("a bug")
+
+    async def main() -> None:
+        cluster = Cluster(FastAPI(), Settings(redis_url="redis://127.0.0.1:1/0", worker_id="w1"))
+        loop = asyncio.create_task(cluster.repeat(flaky, 0.0))
+        while len(rounds) < 3 and not loop.done():
+            await asyncio.sleep(0.01)
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+        await cluster.redis.aclose()
+
+    asyncio.run(main())
+    assert rounds[:3] == [0, 1, 2]
+    assert any("flaky failed" in r.getMessage() and r.exc_info for r in caplog.records)
