@@ -154,3 +154,37 @@ def test_a_background_loop_logs_a_failure_and_carries_on(caplog):
     asyncio.run(main())
     assert rounds[:3] == [0, 1, 2]
     assert any("flaky failed" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_a_room_feed_trains_its_session_through_the_scheduler():
+    """The feed as a room's first watcher: its training loop is paid for like a page's."""
+    import asyncio
+    import contextlib
+    from types import SimpleNamespace
+
+    pytest.importorskip("redis")
+    from app.cluster.relay import Feed
+    from app.scheduler import Account
+
+    accounts: list[object] = []
+
+    class Loops:
+        @contextlib.asynccontextmanager
+        async def watching(self, session, account=None):
+            accounts.append(account)
+            yield
+
+    async def main() -> None:
+        state = SimpleNamespace(training_loops=Loops(), scheduler=object())
+        async def publish(channel: str, payload: bytes) -> None:
+            pass
+
+        cluster = SimpleNamespace(app=SimpleNamespace(state=state), settings=SimpleNamespace(limits=LIMITS),
+                                  redis=SimpleNamespace(publish=publish))
+        feed = Feed(cluster, "BCDFGH", trained())  # type: ignore[arg-type]
+        while not accounts:
+            await asyncio.sleep(0.01)
+        await feed.stop()
+
+    asyncio.run(main())
+    assert len(accounts) == 1 and isinstance(accounts[0], Account)

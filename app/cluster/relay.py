@@ -30,7 +30,7 @@ from app.errors import Refusal, Refused
 from app.protocol import ErrorMessage, GradCheckMessage, HelloMessage
 from app.rooms import ROOM_ENDED, RoomRegistry, normalize
 from app.runner import Viewer
-from app.scheduler import TokenBucket
+from app.scheduler import Account, Payer, TokenBucket
 from app.sessions import Session
 
 if TYPE_CHECKING:
@@ -69,12 +69,14 @@ class Feed:
         self.cluster, self.code, self.session = cluster, code, session
         self.channel = FEED_CHANNEL.format(code)
         self.viewer = FeedViewer(session, cluster.settings.limits, self.send_text, self.send_bytes)
+        # Charged to the session like a page of it, so that training it is scheduled with the rest.
+        self.viewer.account = Account(cluster.app.state.scheduler, Payer(session.id, f"room-feed:{code}"))
         self.task = asyncio.create_task(self.run())
 
     async def run(self) -> None:
         loops = self.cluster.app.state.training_loops
         try:
-            async with loops.watching(self.session):
+            async with loops.watching(self.session, self.viewer.account):
                 await self.viewer.run()
         except (RedisError, OSError) as e:
             log.warning("feed of room %s stopped: %s", self.code, e)
