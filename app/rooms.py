@@ -95,9 +95,13 @@ class RoomRegistry:
         return token is not None and secrets.compare_digest(token.encode(), room.teacher_token.encode())
 
     def check_joining(self, room: Room) -> None:
-        if room.joining_locked:
-            raise Refused("room_locked", "the teacher has locked joining this room", status=423)
+        self.check_unlocked(room.joining_locked)
         self.check_room_for(len(room.followers) + self.elsewhere(room.code))
+
+    @staticmethod
+    def check_unlocked(joining_locked: bool) -> None:
+        if joining_locked:
+            raise Refused("room_locked", "the teacher has locked joining this room", status=423)
 
     def check_room_for(self, followers: int) -> None:
         if followers >= self.limits.max_room_followers:

@@ -479,3 +479,25 @@ def test_a_worker_restarted_under_its_name_does_not_hold_up_its_predecessor_s_se
     read = httpx.get(f"{second.url}/api/sessions/{sid}", timeout=TIMEOUT)
     assert read.status_code == 200 and read.json()["step"] == 20, read.text
     assert holder(directory, sid) == second.name
+
+
+def test_a_locked_room_cannot_be_joined_through_a_relay_that_already_runs(cluster):
+    home, away = cluster.members
+    made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    room = httpx.post(f"{home.url}/api/sessions/{made['id']}/room",
+                      headers={"Authorization": f"Bearer {made['token']}"}, timeout=TIMEOUT).json()
+    code = room["code"]
+    with connect(ws_url(away.url, f"room={code}")) as follower:
+        hello(follower)
+        locked = httpx.patch(f"{home.url}/api/rooms/{code}", json={"joining_locked": True},
+                             headers={"Authorization": f"Bearer {room['teacher_token']}"}, timeout=TIMEOUT)
+        assert locked.status_code == 200, locked.text
+        deadline = time.monotonic() + TIMEOUT
+        while True:  # once the owner's next count reaches the relay
+            with connect(ws_url(away.url, f"room={code}")) as late:
+                first = json.loads(late.recv(timeout=TIMEOUT))
+            if first["type"] == "error":
+                break
+            assert time.monotonic() < deadline, "a locked room was joined through its relay"
+            time.sleep(0.2)
+        assert first["code"] == "room_locked"

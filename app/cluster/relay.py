@@ -4,7 +4,9 @@ The worker that holds a room's session publishes its messages and frames on the 
 ``bpp:feed:{code}`` while any other worker listens: one ``Viewer`` (app/runner.py) whose sends
 publish, so each message and frame is built once, whatever the number of followers and workers.
 A payload is one byte of kind and the message: ``T`` + JSON text, ``B`` + a binary frame, ``C``
-+ {code, reason} when the room sends its followers away (it ended, shows another run, moved).
++ {code, reason} when the room sends its followers away (it ended, shows another run, moved),
+``N`` + {followers, locked}: the whole room's followers and whether joining is locked, each
+second while anyone listens.
 
 A worker with followers of a room held elsewhere subscribes to its feed and keeps what a late
 joiner needs: the newest layout, status and inspection, the whole loss history and the newest
@@ -26,7 +28,7 @@ from app.api.ws import parse
 from app.cluster.checkpoints import CONTROL_CHANNEL, FEED_CHANNEL, SESSION_KEY
 from app.config import Limits, SessionConfig
 from app.connections import GOING_AWAY, MOVED
-from app.errors import Refusal, Refused
+from app.errors import Refusal
 from app.protocol import ErrorMessage, GradCheckMessage, HelloMessage
 from app.rooms import ROOM_ENDED, RoomRegistry, normalize
 from app.runner import Viewer
@@ -105,8 +107,10 @@ class RemoteRoom:
         # Bumped whenever the corresponding part changes; "history" when the rows are replaced.
         self.versions = {"layout": 0, "status": 0, "inspection": 0, "frame": 0, "history": 0}
         self.followers: set[asyncio.Event] = set()
-        # The whole room's followers, as its owner counted them a moment ago.
+        # The whole room's followers, as its owner counted them a moment ago, and whether
+        # joining was locked then.
         self.total = 0
+        self.locked = False
         self.ready = asyncio.Event()
         self.ended = asyncio.Event()
         self.close_with: tuple[int, str] = MOVED
@@ -158,7 +162,8 @@ class RemoteRoom:
             elif kind == TEXT:
                 self.take_text(body.decode())
             elif kind == COUNT:
-                self.total = int(body)
+                count = json.loads(body)
+                self.total, self.locked = int(count["followers"]), bool(count["locked"])
             elif kind == CLOSE:
                 message = json.loads(body)
                 self.end(int(message["code"]), str(message["reason"]))
@@ -257,9 +262,10 @@ class Relay:
             if listening.get(FEED_CHANNEL.format(code).encode(), 0):
                 self.resync(code, everything=False)
                 room = self.rooms.rooms.get(code)
-                if room is not None:  # the whole room's count, for the relays' room_full
-                    total = len(room.followers) + self.remote_followers(code)
-                    await self.cluster.redis.publish(FEED_CHANNEL.format(code), COUNT + str(total).encode())
+                if room is not None:  # for the relays' room_full and room_locked
+                    count = {"followers": len(room.followers) + self.remote_followers(code),
+                             "locked": room.joining_locked}
+                    await self.cluster.redis.publish(FEED_CHANNEL.format(code), COUNT + json.dumps(count).encode())
         for code, feed in list(self.feeds.items()):
             if code not in self.rooms.rooms or not listening.get(feed.channel.encode(), 0) or feed.task.done():
                 del self.feeds[code]
@@ -319,7 +325,7 @@ class Relay:
             return None
         remote = self.remotes.get(code)
         if remote is not None and not remote.ended.is_set():
-            self.rooms.check_room_for(max(remote.total, len(remote.followers)))
+            self.check_joining(remote)
             return remote
         cluster = self.cluster
         try:
@@ -329,18 +335,22 @@ class Relay:
             session_id, owner = found
             if owner and owner != cluster.worker and await cluster.alive(owner):
                 room = json.loads(await cluster.redis.hget(SESSION_KEY.format(session_id), "room") or b"{}")
-                if room.get("joining_locked"):
-                    raise Refused("room_locked", "the teacher has locked joining this room", status=423)
+                RoomRegistry.check_unlocked(bool(room.get("joining_locked")))
                 remote = self.remotes.get(code)  # made meanwhile, for a follower that came at once
                 if remote is None or remote.ended.is_set():
                     remote = self.remotes[code] = RemoteRoom(cluster, code, session_id, owner)
-                self.rooms.check_room_for(max(remote.total, len(remote.followers)))
+                self.check_joining(remote)
                 return remote
         except (RedisError, OSError, ValueError) as e:
             log.warning("room %s: directory unavailable: %s", code, e)
             return None
         await cluster.find(session_id)
         return None
+
+    def check_joining(self, remote: RemoteRoom) -> None:
+        """As RoomRegistry.check_joining, with what the room's owner said a moment ago."""
+        RoomRegistry.check_unlocked(remote.locked)
+        self.rooms.check_room_for(max(remote.total, len(remote.followers)))
 
     async def follow(self, websocket: WebSocket, remote: RemoteRoom) -> None:
         """Serve one follower's socket from a relayed room, until it leaves or the room goes."""
