@@ -501,3 +501,42 @@ def test_a_locked_room_cannot_be_joined_through_a_relay_that_already_runs(cluste
             assert time.monotonic() < deadline, "a locked room was joined through its relay"
             time.sleep(0.2)
         assert first["code"] == "room_locked"
+
+
+def test_an_ended_room_leaves_the_directory_and_its_code_is_not_found_anywhere(cluster, directory):
+    home, away = cluster.members
+    made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    room = httpx.post(f"{home.url}/api/sessions/{made['id']}/room",
+                      headers={"Authorization": f"Bearer {made['token']}"}, timeout=TIMEOUT).json()
+    code = room["code"]
+    deadline = time.monotonic() + TIMEOUT
+    while not directory.exists(f"bpp:room:{code}"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    ended = httpx.delete(f"{home.url}/api/rooms/{code}",
+                         headers={"Authorization": f"Bearer {room['teacher_token']}"}, timeout=TIMEOUT)
+    assert ended.status_code == 204
+    while directory.exists(f"bpp:room:{code}"):
+        assert time.monotonic() < deadline, "the ended room is still in the directory"
+        time.sleep(0.1)
+    with connect(ws_url(away.url, f"room={code}")) as follower:
+        refusal = json.loads(follower.recv(timeout=TIMEOUT))
+    assert refusal["type"] == "error" and refusal["code"] == "room_not_found", refusal
+    assert httpx.get(f"{away.url}/api/rooms/{code}", timeout=TIMEOUT).json()["code"] == "room_not_found"
+
+
+def test_a_session_switched_to_an_uploaded_table_keeps_no_older_run_in_the_directory(cluster, directory):
+    home = cluster.members[0]
+    made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    sid, auth = made["id"], {"Authorization": f"Bearer {made['token']}"}
+    httpx.post(f"{home.url}/api/sessions/{sid}/train", json={"steps": 20}, headers=auth, timeout=TIMEOUT)
+    assert checkpoint(directory, sid, 20)["model"]
+    table = "x,y\n" + "\n".join(f"{i},{2 * i + 1}" for i in range(40)) + "\n"
+    uploaded = httpx.put(f"{home.url}/api/sessions/{sid}/csv", content=table,
+                         headers={**auth, "content-type": "text/csv"}, timeout=TIMEOUT)
+    assert uploaded.status_code == 200, uploaded.text
+    deadline = time.monotonic() + TIMEOUT
+    while directory.hget(f"bpp:session:{sid}", "model"):
+        assert time.monotonic() < deadline, "the run from before the upload is still restorable"
+        time.sleep(0.1)
+    assert holder(directory, sid) == home.name  # still found where it is

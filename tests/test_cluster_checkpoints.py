@@ -188,3 +188,9 @@ def test_a_room_feed_trains_its_session_through_the_scheduler():
 
     asyncio.run(main())
     assert len(accounts) == 1 and isinstance(accounts[0], Account)
+
+
+def test_a_checkpoint_without_a_run_restores_nothing():
+    """An uploaded table's session is in the directory without its run: never restored."""
+    fields = {**session_fields(trained(), "w", None), "model": ""}
+    assert read_checkpoint("sid", fields, LIMITS) is None

@@ -34,11 +34,12 @@ def checkpointable(session: Session) -> bool:
 
 
 def session_fields(session: Session, owner: str, room: Room | None) -> dict[str, str]:
-    """The checkpoint of a checkpointable session."""
+    """The checkpoint of a session. One trained on an uploaded table has no run in it (its
+    ``model`` is empty): the directory names its owner, and nothing older is ever restored."""
     return {
         "owner": owner,
         "token": session.token,
-        "model": export_model(session).model_dump_json(),
+        "model": export_model(session).model_dump_json() if checkpointable(session) else "",
         "running": "1" if session.running else "0",
         "speed": "" if session.steps_per_second is None else str(session.steps_per_second),
         "name": session.name or "",
@@ -76,7 +77,10 @@ class Checkpoint:
 
 
 def read_checkpoint(session_id: str, fields: dict[str, str], limits: Limits) -> Checkpoint | None:
-    """The checkpoint in a hash's fields, checked against this worker's limits; None for a bad one."""
+    """The checkpoint in a hash's fields, checked against this worker's limits; None for a bad one
+    or one without a run."""
+    if fields.get("model") == "":
+        return None
     try:
         model = ModelFile.model_validate_json(fields["model"])
         check_model(model, limits)

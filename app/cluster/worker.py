@@ -42,7 +42,7 @@ from app.cluster.checkpoints import (
 from app.cluster.relay import Relay
 from app.connections import MOVED
 from app.errors import Refused
-from app.rooms import Room, RoomRegistry, normalize
+from app.rooms import ROOM_ENDED, Room, RoomRegistry, normalize
 from app.sessions import Session, SessionRegistry
 from app.settings import Settings
 
@@ -86,6 +86,13 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 if KEYS[2] then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 return 1
 """
+# A room that ended leaves the directory (unless its code names another session now).
+FORGET_ROOM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 # A session deleted or expired by its owner leaves the directory.
 FORGET = """
 if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
@@ -119,6 +126,7 @@ class Cluster:
         self.save_script = self.redis.register_script(SAVE)
         self.forget_script = self.redis.register_script(FORGET)
         self.renew_script = self.redis.register_script(RENEW)
+        self.forget_room_script = self.redis.register_script(FORGET_ROOM)
         # What each session was like at its last checkpoint (versions, name, room).
         self.saved: dict[str, tuple[Any, ...]] = {}
         self.releasing: set[str] = set()
@@ -147,6 +155,7 @@ class Cluster:
         self.registry.on_close.append(self.session_closed)
         self.registry.on_create.append(self.session_created)
         self.rooms.on_open.append(self.room_opened)
+        self.rooms.on_end.append(self.room_ended)
         self.rooms.on_followers_closed.append(self.relay.followers_closed)
         self.rooms.elsewhere = self.relay.remote_followers
         self.tasks = [asyncio.create_task(self.repeat(self.beat, HEARTBEAT_SECONDS)),
@@ -210,7 +219,7 @@ class Cluster:
                 continue
             room = self.rooms.of_session(session.id)
             mark = self.mark(session, room)
-            if self.saved.get(session.id) == mark or not checkpointable(session):
+            if self.saved.get(session.id) == mark or session.diverged:  # its last good checkpoint stands
                 keys = [SESSION_KEY.format(session.id)] + ([] if room is None else [ROOM_KEY.format(room.code)])
                 unchanged.append((session, keys))
                 continue
@@ -246,7 +255,7 @@ class Cluster:
         the checkpoint round leaves it alone (it must not own it again)."""
         key = SESSION_KEY.format(session.id)
         self.leaving.add(session.id)
-        if checkpointable(session):
+        if not session.diverged:
             await self.save(session, self.rooms.of_session(session.id), owner="")
         else:
             await self.claim_script(keys=[key], args=[self.worker, ""])
@@ -260,9 +269,15 @@ class Cluster:
         if session is not None:
             self.spawn(self.save_now(session))
 
+    def room_ended(self, room: Room, reason: tuple[int, str]) -> None:
+        """Over (not moved): out of the directory, so that its followers elsewhere hear it is gone."""
+        self.relay.counts.pop(room.code, None)
+        if reason == ROOM_ENDED and not self.stopping:
+            self.spawn(self.forget_room_script(keys=[ROOM_KEY.format(room.code)], args=[room.session_id]))
+
     async def save_now(self, session: Session) -> None:
         await asyncio.sleep(0)  # after the request that made it has set it up (an import, a fork)
-        if not session.closed and checkpointable(session):
+        if not session.closed and not session.diverged:
             room = self.rooms.of_session(session.id)
             await self.save(session, room)
             self.saved[session.id] = self.mark(session, room)
@@ -296,8 +311,7 @@ class Cluster:
             return  # dropped already
         room = self.rooms.of_session(session.id)
         if room is not None:
-            del self.rooms.rooms[room.code]
-            self.rooms.send_followers_away(room, *MOVED)
+            self.rooms.end(room.code, MOVED)
         self.releasing.add(session.id)
         session.close_reason = MOVED
         try:
@@ -360,8 +374,7 @@ class Cluster:
             raise
         room = checkpoint.room
         if room is not None and self.rooms.get(room.code) is None:
-            room.teacher_left_at = self.rooms.clock()
-            self.rooms.rooms[room.code] = room
+            self.rooms.adopt(room)
         self.saved[session_id] = self.mark(session, room)
         log.info("worker %s: session %s restored at step %d (from %s)", self.worker, session_id,
                  session.trainer.step_count, owner or "no owner")
@@ -437,7 +450,9 @@ class Cluster:
         if bringing is not None:
             await asyncio.wait([bringing])
         session = self.registry.sessions.get(session_id)
-        if session is not None:
+        if session is not None and not session.diverged and not checkpointable(session):
+            log.info("worker %s: session %s trains on an uploaded table: it stays here", self.worker, session_id)
+        elif session is not None:
             await self.let_go(session)
             self.drop(session)
         else:  # named here in the directory without being here (a save raced a drop): freed
