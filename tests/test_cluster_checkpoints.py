@@ -194,3 +194,18 @@ def test_a_checkpoint_without_a_run_restores_nothing():
     """An uploaded table's session is in the directory without its run: never restored."""
     fields = {**session_fields(trained(), "w", None), "model": ""}
     assert read_checkpoint("sid", fields, LIMITS) is None
+
+
+def test_a_snapshot_keeps_the_run_as_it_was_when_taken():
+    """Taken on the event loop, encoded later in a thread while training goes on."""
+    from app.cluster.checkpoints import snapshot
+
+    session = trained()
+    taken = snapshot(session, "w", None)
+    params = session.trainer.network.params.copy()
+    session.train(5)
+    checkpoint = read_checkpoint("sid", taken.encode(), LIMITS)
+    assert checkpoint is not None
+    restored = checkpoint.session(0.0)
+    assert restored.trainer.step_count == 37
+    np.testing.assert_array_equal(restored.trainer.network.params, params)

@@ -37,7 +37,7 @@ from app.cluster.checkpoints import (
     checkpointable,
     read_checkpoint,
     room_json,
-    session_fields,
+    snapshot,
 )
 from app.cluster.relay import Relay
 from app.connections import MOVED
@@ -240,7 +240,8 @@ class Cluster:
                 self.drop(session)
 
     async def save(self, session: Session, room: Room | None, owner: str | None = None) -> None:
-        fields = session_fields(session, self.worker if owner is None else owner, room)
+        # Copied here, encoded in a thread: a big network's JSON does not hold up the event loop.
+        fields = await asyncio.to_thread(snapshot(session, self.worker if owner is None else owner, room).encode)
         args: list[str | int] = [self.worker, self.ttl_ms, *(part for item in fields.items() for part in item)]
         saved = await self.save_script(keys=[SESSION_KEY.format(session.id)], args=args)
         if room is not None:
