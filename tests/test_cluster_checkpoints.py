@@ -36,7 +36,7 @@ def test_a_checkpoint_continues_the_run_bit_identically():
     fields = session_fields(original, "worker1", room)
     assert all(isinstance(value, str) for value in fields.values())  # as Redis keeps them
     checkpoint = read_checkpoint("sid", fields, LIMITS)
-    assert checkpoint is not None and checkpoint.owner == "worker1"
+    assert checkpoint is not None and fields["owner"] == "worker1"
     restored = checkpoint.session(5.0)
     assert restored.token == original.token and restored.id == "sid"
     assert (restored.name, restored.steps_per_second, restored.running) == ("Blue Heron", 250, False)
@@ -209,3 +209,38 @@ def test_a_snapshot_keeps_the_run_as_it_was_when_taken():
     restored = checkpoint.session(0.0)
     assert restored.trainer.step_count == 37
     np.testing.assert_array_equal(restored.trainer.network.params, params)
+
+
+def test_a_relayed_history_passes_on_the_owner_s_own_messages_past_its_row_limit(monkeypatch):
+    import asyncio
+    from types import SimpleNamespace
+
+    pytest.importorskip("redis")
+    from app.cluster import relay
+
+    monkeypatch.setattr(relay, "MAX_ROWS", 5)
+
+    def history(rows: list, append: bool) -> str:
+        return json.dumps({"type": "history", "rows": rows, "append": append}, separators=(",", ":"))
+
+    async def main() -> None:
+        def unreachable(**_: object) -> None:
+            raise OSError("no redis here")
+
+        cluster = SimpleNamespace(redis=SimpleNamespace(pubsub=unreachable), relay=SimpleNamespace(remotes={}))
+        remote = relay.RemoteRoom(cluster, "BCDFGH", "sid", "w:1")  # type: ignore[arg-type]
+        await asyncio.wait([remote.task])
+        whole = history([[1, 0.5, None], [2, 0.4, None]], False)
+        remote.take(b"T" + whole.encode())
+        assert remote.full_history() == whole  # the owner's text, not a copy of it
+        appends = [history([[step, 0.1, None]], True) for step in range(3, 12)]
+        for text in appends:
+            remote.take(b"T" + text.encode())
+        assert remote.total_rows == 11 and len(remote.rows) == 5
+        # A follower that has 10 rows gets the 11th as the owner sent it, past the row limit.
+        assert remote.appended_since(10) == appends[-1:]
+        assert remote.appended_since(2) == appends
+        assert remote.appended_since(0) is None  # before what is kept: the whole history instead
+        assert [row[0] for row in json.loads(remote.full_history())["rows"]] == [7, 8, 9, 10, 11]
+
+    asyncio.run(main())

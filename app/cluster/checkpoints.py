@@ -58,7 +58,7 @@ def snapshot(session: Session, owner: str, room: Room | None) -> Snapshot:
         "running": "1" if session.running else "0",
         "speed": "" if session.steps_per_second is None else str(session.steps_per_second),
         "name": session.name or "",
-        "step": str(session.trainer.step_count),
+        "step": str(session.trainer.step_count),  # progress at a glance (HGET), without the model
         "room": "" if room is None else room_json(room),
     }
     state = session.trainer.export_state() if checkpointable(session) else None
@@ -78,7 +78,6 @@ def room_json(room: Room) -> str:
 @dataclass
 class Checkpoint:
     session_id: str
-    owner: str
     token: str
     model: ModelFile
     running: bool
@@ -106,7 +105,7 @@ def read_checkpoint(session_id: str, fields: dict[str, str], limits: Limits) -> 
         model = ModelFile.model_validate_json(fields["model"])
         check_model(model, limits)
         speed = fields.get("speed", "")
-        return Checkpoint(session_id=session_id, owner=fields.get("owner", ""), token=fields["token"],
+        return Checkpoint(session_id=session_id, token=fields["token"],
                           model=model, running=fields.get("running") == "1",
                           steps_per_second=int(speed) if speed else None,
                           name=fields.get("name") or None,

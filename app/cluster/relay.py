@@ -19,12 +19,13 @@ import contextlib
 import json
 import logging
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from fastapi import WebSocket
 from redis.exceptions import RedisError
 
-from app.api.ws import parse
+from app.api.ws import CLOSED, parse
 from app.cluster.checkpoints import CONTROL_CHANNEL, FEED_CHANNEL, SESSION_KEY
 from app.config import Limits, SessionConfig
 from app.connections import GOING_AWAY, MOVED
@@ -48,6 +49,8 @@ READY_SECONDS = 5.0
 TEXT, BINARY, CLOSE, COUNT = b"T", b"B", b"C", b"N"
 # A relayed loss history is cut to its newest rows past this (the owner thins long before).
 MAX_ROWS = 20_000
+# The owner's newest history appends kept as it sent them, for followers a little behind.
+APPENDS_KEPT = 256
 
 
 class FeedViewer(Viewer):
@@ -103,7 +106,15 @@ class RemoteRoom:
         self.status: str | None = None
         self.inspection: str | None = None
         self.frame: bytes | None = None
-        self.rows: list[Any] = []
+        # The loss history: its newest rows, how many came since it was last replaced (the
+        # trimmed ones included), and the owner's newest appends as sent: (first row, end, text).
+        self.rows: deque[Any] = deque(maxlen=MAX_ROWS)
+        self.total_rows = 0
+        self.appends: deque[tuple[int, int, str]] = deque(maxlen=APPENDS_KEPT)
+        # The whole history as one message, shared by every follower that needs it: the owner's
+        # own text when nothing was appended or trimmed since, else built once for this state.
+        self.full_text = ""
+        self.full_at = (-1, -1)
         # Bumped whenever the corresponding part changes; "history" when the rows are replaced.
         self.versions = {"layout": 0, "status": 0, "inspection": 0, "frame": 0, "history": 0}
         self.followers: set[asyncio.Event] = set()
@@ -185,13 +196,36 @@ class RemoteRoom:
             self.inspection = text
             self.bump("inspection")
         elif kind == "history":
-            rows = list(message["rows"])
+            rows = message["rows"]
+            if not isinstance(rows, list):
+                raise TypeError("history rows must be a list")
             if message.get("append"):
-                self.rows = (self.rows + rows)[-MAX_ROWS:]
+                self.appends.append((self.total_rows, self.total_rows + len(rows), text))
+                self.rows.extend(rows)
+                self.total_rows += len(rows)
                 self.wake()
             else:
-                self.rows = rows[-MAX_ROWS:]
+                self.rows.clear()
+                self.rows.extend(rows)
+                self.total_rows = len(rows)
+                self.appends.clear()
                 self.bump("history")
+                if len(rows) <= MAX_ROWS:
+                    self.full_text, self.full_at = text, (self.versions["history"], self.total_rows)
+
+    def full_history(self) -> str:
+        if self.full_at != (self.versions["history"], self.total_rows):
+            self.full_text = json.dumps({"type": "history", "rows": list(self.rows), "append": False})
+            self.full_at = (self.versions["history"], self.total_rows)
+        return self.full_text
+
+    def appended_since(self, rows_sent: int) -> list[str] | None:
+        """The owner's appends after the first ``rows_sent`` rows, as it sent them; None when
+        they are no longer all kept."""
+        pending = [(start, text) for start, end, text in self.appends if end > rows_sent]
+        if not pending or pending[0][0] != rows_sent:
+            return None
+        return [text for _, text in pending]
 
     def bump(self, part: str) -> None:
         self.versions[part] += 1
@@ -309,11 +343,7 @@ class Relay:
         if feed is not None:
             feed.task.cancel()
         payload = CLOSE + json.dumps({"code": close_code, "reason": reason}).encode()
-        task = asyncio.get_running_loop().create_task(self.publish(FEED_CHANNEL.format(code), payload))
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
-
-    async def publish(self, channel: str, payload: bytes) -> None:
-        await self.cluster.redis.publish(channel, payload)
+        self.cluster.spawn(self.cluster.redis.publish(FEED_CHANNEL.format(code), payload))
 
     # The followers' side
 
@@ -387,8 +417,13 @@ class Relay:
                 await asyncio.wait(tasks)
             close_with = connection.close_with or (remote.close_with if remote.ended.is_set() else None)
             if close_with is not None:
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(*CLOSED):
                     await websocket.close(*close_with)
+        # As app/api/ws.py's serve: every task's exception looked at; a closed socket is no failure.
+        failures = [t.exception() for t in tasks if not t.cancelled()]
+        for failure in failures:
+            if failure is not None and not isinstance(failure, CLOSED):
+                raise failure
 
     async def send(self, websocket: WebSocket, remote: RemoteRoom, changed: asyncio.Event) -> None:
         """The newest of each part whenever this socket is ready for more."""
@@ -401,13 +436,14 @@ class Relay:
             versions = dict(remote.versions)
             if versions["layout"] != sent["layout"] and remote.layout is not None:
                 await websocket.send_text(remote.layout)
-            rows = remote.rows
-            if versions["history"] != sent["history"] or len(rows) < rows_sent:
-                await websocket.send_text(json.dumps({"type": "history", "rows": rows, "append": False}))
-                rows_sent = len(rows)
-            elif len(rows) > rows_sent:
-                await websocket.send_text(json.dumps({"type": "history", "rows": rows[rows_sent:], "append": True}))
-                rows_sent = len(rows)
+            total = remote.total_rows
+            appends = remote.appended_since(rows_sent) if total > rows_sent else []
+            if versions["history"] != sent["history"] or total < rows_sent or appends is None:
+                await websocket.send_text(remote.full_history())
+            else:
+                for text in appends:
+                    await websocket.send_text(text)
+            rows_sent = total
             if versions["status"] != sent["status"] and remote.status is not None:
                 await websocket.send_text(remote.status)
             if versions["frame"] != sent["frame"] and remote.frame is not None:

@@ -22,13 +22,15 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI, Request, Response
 from redis.exceptions import RedisError
 
+from app.api.deps import SESSION_HEADER
+from app.api.rooms import ROOM_HEADER
 from app.cluster.checkpoints import (
     CONTROL_CHANNEL,
     ROOM_KEY,
@@ -55,8 +57,6 @@ WORKER_TTL_MS = 3000
 HANDOVER_SECONDS = 3.0
 ASK_AGAIN_SECONDS = 0.5
 CLAIM_ATTEMPTS = 3
-SESSION_HEADER = "X-Bpp-Session"
-ROOM_HEADER = "X-Bpp-Room"
 WORKER_HEADER = "X-Bpp-Worker"
 
 # Owner ARGV[1] -> ARGV[2], only if the owner is still ARGV[1]: a claim, or a release ("").
@@ -283,7 +283,7 @@ class Cluster:
             await self.save(session, room)
             self.saved[session.id] = self.mark(session, room)
 
-    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, work: Awaitable[Any]) -> None:
         """Best effort in the background: Redis away is logged, never raised."""
         async def guarded() -> None:
             try:
