@@ -244,3 +244,15 @@ def test_a_relayed_history_passes_on_the_owner_s_own_messages_past_its_row_limit
         assert [row[0] for row in json.loads(remote.full_history())["rows"]] == [7, 8, 9, 10, 11]
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+def test_a_checkpoint_interval_that_is_not_above_zero_is_refused_at_start(value):
+    from app.settings import Settings
+
+    with pytest.raises(ValueError, match="BPP_CHECKPOINT_SECONDS must be a number of seconds above 0"):
+        Settings.from_env({"BPP_REDIS_URL": "redis://r:6379/0", "BPP_WORKER_ID": "w1",
+                           "BPP_CHECKPOINT_SECONDS": value})
+    done = subprocess.run([sys.executable, "-m", "app.cluster"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "BPP_CHECKPOINT_SECONDS": value})
+    assert done.returncode != 0 and "BPP_CHECKPOINT_SECONDS must be" in done.stderr, done.stderr

@@ -12,6 +12,7 @@ import threading
 
 from app.__main__ import pin_blas
 from app.cluster.launch import Topology, missing_programs
+from app.settings import Settings
 
 
 def main() -> None:
@@ -22,6 +23,10 @@ def main() -> None:
     parser.add_argument("--first-port", type=int, default=8001, help="the first worker's port")
     parser.add_argument("--redis-port", type=int, default=6379)
     args = parser.parse_args()
+    try:  # the workers' settings, refused here before any process starts
+        Settings.from_env()
+    except ValueError as e:
+        sys.exit(f"python -m app.cluster: {e}")
     missing = missing_programs()
     if missing:
         sys.exit(f"missing: {', '.join(missing)} (apt-get install -y redis-server haproxy)")
