@@ -481,12 +481,16 @@ def test_a_worker_restarted_under_its_name_does_not_hold_up_its_predecessor_s_se
     assert holder(directory, sid) == second.name
 
 
-def test_a_locked_room_cannot_be_joined_through_a_relay_that_already_runs(cluster):
+def test_a_locked_room_cannot_be_joined_through_a_relay_that_already_runs(cluster, directory):
     home, away = cluster.members
     made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
     room = httpx.post(f"{home.url}/api/sessions/{made['id']}/room",
                       headers={"Authorization": f"Bearer {made['token']}"}, timeout=TIMEOUT).json()
     code = room["code"]
+    deadline = time.monotonic() + TIMEOUT
+    while not directory.exists(f"bpp:room:{code}"):  # a moment after it opens
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     with connect(ws_url(away.url, f"room={code}")) as follower:
         hello(follower)
         locked = httpx.patch(f"{home.url}/api/rooms/{code}", json={"joining_locked": True},
@@ -540,3 +544,35 @@ def test_a_session_switched_to_an_uploaded_table_keeps_no_older_run_in_the_direc
         assert time.monotonic() < deadline, "the run from before the upload is still restorable"
         time.sleep(0.1)
     assert holder(directory, sid) == home.name  # still found where it is
+
+
+def test_the_launcher_never_takes_a_redis_already_on_its_port_for_its_own(tmp_path):
+    import subprocess
+
+    need_programs()
+    port = free_port()
+    other = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while True:  # the system's Redis, say, without a password
+            try:
+                if redis.Redis(port=port).ping():
+                    break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        topology = Topology(redis_port=port, quiet=True)
+        topology.folder = tmp_path
+        with pytest.raises(RuntimeError, match="redis-server"):
+            topology.start_redis()
+        assert topology.redis is not None and topology.redis.poll() is not None
+    finally:
+        other.terminate()
+        other.wait()
+
+
+def test_the_launcher_s_redis_refuses_clients_without_its_password(cluster):
+    assert ":" in cluster.redis_url.split("@")[0].removeprefix("redis://")  # the workers get it
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(port=cluster.redis_port).ping()

@@ -57,6 +57,8 @@ WORKER_TTL_MS = 3000
 HANDOVER_SECONDS = 3.0
 ASK_AGAIN_SECONDS = 0.5
 CLAIM_ATTEMPTS = 3
+# Waits between the first heartbeat's attempts while Redis is away at start.
+START_RETRIES = (0.25, 0.5, 1.0, 2.0, 2.0, 2.0, 2.0)
 WORKER_HEADER = "X-Bpp-Worker"
 
 # Owner ARGV[1] -> ARGV[2], only if the owner is still ARGV[1]: a claim, or a release ("").
@@ -151,7 +153,7 @@ class Cluster:
         return int(self.settings.limits.session_ttl_seconds * 1000)
 
     async def start(self) -> None:
-        await self.beat()
+        await self.first_beat()
         self.registry.on_close.append(self.session_closed)
         self.registry.on_create.append(self.session_created)
         self.rooms.on_open.append(self.room_opened)
@@ -196,6 +198,18 @@ class Cluster:
             except Exception:
                 log.exception("worker %s: %s failed", self.worker, work.__name__)
                 await asyncio.sleep(seconds)
+
+    async def first_beat(self) -> None:
+        """The first heartbeat, tried again for a few seconds while Redis is away (starting at the
+        same moment as this worker, or restarting); still away then, the worker does not start."""
+        for wait in START_RETRIES:
+            try:
+                await self.beat()
+                return
+            except (RedisError, OSError) as e:
+                log.warning("worker %s: Redis not reachable yet (%s); trying again in %g s", self.worker, e, wait)
+                await asyncio.sleep(wait)
+        await self.beat()
 
     async def beat(self) -> None:
         info = json.dumps({"sessions": len(self.registry.sessions), "at": time.time()})
@@ -268,6 +282,8 @@ class Cluster:
     def room_opened(self, room: Room) -> None:
         session = self.registry.sessions.get(room.session_id)
         if session is not None:
+            # Its code first (one quick SET), for followers on other workers; then the checkpoint.
+            self.spawn(self.redis.set(ROOM_KEY.format(room.code), session.id, px=self.ttl_ms))
             self.spawn(self.save_now(session))
 
     def room_ended(self, room: Room, reason: tuple[int, str]) -> None:
