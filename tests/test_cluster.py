@@ -576,3 +576,38 @@ def test_the_launcher_s_redis_refuses_clients_without_its_password(cluster):
     assert ":" in cluster.redis_url.split("@")[0].removeprefix("redis://")  # the workers get it
     with pytest.raises(redis.AuthenticationError):
         redis.Redis(port=cluster.redis_port).ping()
+
+
+def test_a_worker_s_first_heartbeat_waits_for_a_redis_that_is_still_starting(tmp_path):
+    import asyncio
+    import subprocess
+    from types import SimpleNamespace
+
+    from fastapi import FastAPI
+
+    from app.cluster.worker import Cluster
+    from app.settings import Settings
+
+    need_programs()
+    port = free_port()
+    app = FastAPI()
+    app.state.registry = SimpleNamespace(sessions={})
+    cluster = Cluster(app, Settings(redis_url=f"redis://127.0.0.1:{port}/0", worker_id="early"))
+    server: list[subprocess.Popen] = []
+
+    async def main() -> bool:
+        beating = asyncio.create_task(cluster.first_beat())
+        await asyncio.sleep(0.6)  # a first attempt or two finds nothing listening
+        server.append(subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                        "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL))
+        await beating
+        beat = bool(await cluster.redis.exists(f"bpp:worker:{cluster.worker}"))
+        await cluster.redis.aclose()
+        return beat
+
+    try:
+        assert asyncio.run(main())
+    finally:
+        for process in server:
+            process.terminate()
+            process.wait()

@@ -270,10 +270,14 @@ class Cluster:
         the checkpoint round leaves it alone (it must not own it again)."""
         key = SESSION_KEY.format(session.id)
         self.leaving.add(session.id)
-        if not session.diverged:
-            await self.save(session, self.rooms.of_session(session.id), owner="")
-        else:
-            await self.claim_script(keys=[key], args=[self.worker, ""])
+        try:
+            if not session.diverged:
+                await self.save(session, self.rooms.of_session(session.id), owner="")
+            else:
+                await self.claim_script(keys=[key], args=[self.worker, ""])
+        except BaseException:  # not let go (Redis away): still this worker's to checkpoint
+            self.leaving.discard(session.id)
+            raise
 
     def session_created(self, session: Session) -> None:
         """In the directory at once, so that another worker asked for it finds its owner."""
