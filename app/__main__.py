@@ -26,7 +26,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as e:  # a bad BPP_ setting: said plainly, before anything starts
+        raise SystemExit(f"backprop-playground: {e}") from None
     serving = server(create_app(settings), settings, args.host, args.port)
     warm_up_in_background(lambda: serving.started)  # the training kernel, once it listens
     serving.run()

@@ -85,11 +85,15 @@ def export_model(session: Session) -> ModelFile:
                       "exported: the table stays in its session")
     if session.diverged:
         raise Refused("diverged", "the network has diverged; reset it first")
-    state = session.trainer.export_state()
+    return model_file(session.config, list(session.trainer.network.sizes), session.trainer.export_state())
+
+
+def model_file(config: SessionConfig, sizes: list[int], state: TrainerState) -> ModelFile:
+    """A run's copied state as a model file (no session needed: it can be built off the event loop)."""
     generator = state.rng
     return ModelFile(
-        format=FORMAT, version=FORMAT_VERSION, engine=ENGINE, config=session.config,
-        sizes=list(session.trainer.network.sizes), params=state.params.tolist(),
+        format=FORMAT, version=FORMAT_VERSION, engine=ENGINE, config=config,
+        sizes=sizes, params=state.params.tolist(),
         optimizer=OptimizerState(steps_taken=state.optimizer_steps,
                                  arrays=[a.tolist() for a in state.optimizer_arrays]),
         step=state.step_count, examples_seen=state.examples_seen, order=state.order.tolist(),

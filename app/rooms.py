@@ -56,6 +56,10 @@ class RoomRegistry:
         self.on_followers_closed: list[Callable[[str, int, str], None]] = []
         # Called with every room opened (a worker puts it in the directory at once).
         self.on_open: list[Callable[[Room], None]] = []
+        # Called with every room that ends here, and the (close code, reason) its followers got:
+        # ROOM_ENDED when it is over (a worker takes it out of the directory), another when it
+        # only leaves this process (it moved to another worker).
+        self.on_end: list[Callable[[Room, tuple[int, str]], None]] = []
         # A room's followers on other workers, which relay it (app/cluster/relay.py); none here.
         self.elsewhere: Callable[[str], int] = lambda code: 0
 
@@ -95,9 +99,13 @@ class RoomRegistry:
         return token is not None and secrets.compare_digest(token.encode(), room.teacher_token.encode())
 
     def check_joining(self, room: Room) -> None:
-        if room.joining_locked:
-            raise Refused("room_locked", "the teacher has locked joining this room", status=423)
+        self.check_unlocked(room.joining_locked)
         self.check_room_for(len(room.followers) + self.elsewhere(room.code))
+
+    @staticmethod
+    def check_unlocked(joining_locked: bool) -> None:
+        if joining_locked:
+            raise Refused("room_locked", "the teacher has locked joining this room", status=423)
 
     def check_room_for(self, followers: int) -> None:
         if followers >= self.limits.max_room_followers:
@@ -143,12 +151,19 @@ class RoomRegistry:
             if room.teachers == 0:
                 room.teacher_left_at = self.clock()
 
-    def end(self, code: str) -> bool:
-        """End a room: its followers' sockets close with the reason."""
+    def adopt(self, room: Room) -> None:
+        """A room brought here with its session (app/cluster/worker.py), its teacher not back yet."""
+        room.teacher_left_at = self.clock()
+        self.rooms[room.code] = room
+
+    def end(self, code: str, reason: tuple[int, str] = ROOM_ENDED) -> bool:
+        """End a room here: its followers' sockets close with ``reason``."""
         room = self.rooms.pop(normalize(code), None)
         if room is None:
             return False
-        self.send_followers_away(room, *ROOM_ENDED)
+        self.send_followers_away(room, *reason)
+        for callback in self.on_end:
+            callback(room, reason)
         return True
 
     def session_ended(self, session_id: str) -> None:

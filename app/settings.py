@@ -1,5 +1,6 @@
 """Deployment settings, read from the environment once, when the app is created."""
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,11 @@ class Settings:
     # How often a worker saves the sessions that changed since their last checkpoint.
     checkpoint_seconds: float = 3.0
 
+    def __post_init__(self) -> None:
+        if not 0 < self.checkpoint_seconds < math.inf:
+            raise ValueError(f"{PREFIX}CHECKPOINT_SECONDS must be a number of seconds above 0, "
+                             f"not {self.checkpoint_seconds!r}")
+
     @property
     def clustered(self) -> bool:
         return self.redis_url is not None and self.worker_id is not None
@@ -50,8 +56,18 @@ class Settings:
             trusted_proxy_header=environ.get(PREFIX + "TRUSTED_PROXY_HEADER") or None,
             redis_url=environ.get(PREFIX + "REDIS_URL") or None,
             worker_id=environ.get(PREFIX + "WORKER_ID") or None,
-            checkpoint_seconds=float(environ.get(PREFIX + "CHECKPOINT_SECONDS", "3")),
+            checkpoint_seconds=seconds(environ, PREFIX + "CHECKPOINT_SECONDS", 3.0),
             allowed_origins=tuple(origin.strip().rstrip("/") for origin in
                                   environ.get(PREFIX + "ALLOWED_ORIGINS", "").split(",")
                                   if origin.strip()),
         )
+
+
+def seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    text = environ.get(name)
+    if text is None:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds above 0, not {text!r}") from None

@@ -5,8 +5,10 @@ They need Debian's redis-server and haproxy: without them the tests skip, except
 where they fail (.ci/run installs both)."""
 
 import concurrent.futures
+import contextlib
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 
@@ -15,6 +17,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from app.cluster.launch import Topology, free_port, missing_programs, running
+from app.connections import MOVED
 
 redis = pytest.importorskip("redis") if os.environ.get("CI") != "true" else __import__("redis")
 
@@ -88,6 +91,47 @@ def checkpoint(directory: "redis.Redis", session_id: str, at_least_step: int) ->
     raise AssertionError(f"no checkpoint of {session_id} at step {at_least_step}")
 
 
+def name_of(owner: str) -> str:
+    """The worker's name in an owner ("worker1:<nonce>": its process under that name)."""
+    name, _, nonce = owner.partition(":")
+    assert len(nonce) == 8, owner
+    return name
+
+
+def holder(directory: "redis.Redis", session_id: str) -> str:
+    """The name of the worker the directory says owns a session."""
+    return name_of(directory.hget(f"bpp:session:{session_id}", "owner") or "")
+
+
+def identity(directory: "redis.Redis", name: str) -> str:
+    """The owner identity of the live process running as worker ``name``."""
+    deadline = time.monotonic() + TIMEOUT
+    while len(keys := directory.keys(f"bpp:worker:{name}:*")) != 1:  # a predecessor's beat expiring
+        assert time.monotonic() < deadline, keys
+        time.sleep(0.1)
+    return keys[0].removeprefix("bpp:worker:")
+
+
+def closed_with(socket: ClientConnection) -> tuple[int, str]:
+    """The close code and reason of a socket the server closes within TIMEOUT."""
+    with pytest.raises(Exception) as closed:
+        for _ in messages(socket, TIMEOUT):
+            pass
+        socket.recv(timeout=0.1)
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+@contextlib.contextmanager
+def live_workers(directory: "redis.Redis", *owners: str) -> Iterator[None]:
+    """Owners that look alive (their heartbeat keys) without any worker behind them."""
+    for owner in owners:
+        directory.set(f"bpp:worker:{owner}", "{}", px=60_000)
+    try:
+        yield
+    finally:
+        directory.delete(*(f"bpp:worker:{owner}" for owner in owners))
+
+
 def test_a_session_made_through_the_proxy_is_reachable_over_rest_and_websocket(cluster, directory):
     with httpx.Client(base_url=cluster.proxy_url, timeout=TIMEOUT) as client:
         made = client.post("/api/sessions", json={})
@@ -107,7 +151,7 @@ def test_a_session_made_through_the_proxy_is_reachable_over_rest_and_websocket(c
         socket.send(json.dumps({"type": "play"}))
         frames, kinds = frames_within(socket, 1.5)
         assert frames >= 5 and {"layout", "status", "history"} <= kinds
-    assert directory.hget(f"bpp:session:{sid}", "owner") == owner
+    assert holder(directory, sid) == owner
 
 
 def test_new_sessions_are_spread_over_the_workers(cluster):
@@ -158,7 +202,7 @@ def test_a_worker_asked_for_a_session_another_holds_takes_it_over(cluster, direc
         hello(socket)
         read = httpx.get(f"{second.url}/api/sessions/{sid}", timeout=TIMEOUT)
         assert read.status_code == 200 and read.json()["step"] == 30
-        assert directory.hget(f"bpp:session:{sid}", "owner") == second.name
+        assert holder(directory, sid) == second.name
         # The page on the first worker is told to reconnect (1012), and finds it again.
         with pytest.raises(Exception) as closed:
             for _ in messages(socket, TIMEOUT):
@@ -206,7 +250,7 @@ def test_a_room_taught_on_one_worker_reaches_followers_on_the_other(cluster, dir
                 assert time.monotonic() < deadline, httpx.get(f"{teacher_worker.url}/api/rooms/{code}").json()
                 time.sleep(0.2)
             # Following does not move the session: the teacher's worker still holds it.
-            assert directory.hget(f"bpp:session:{sid}", "owner") == teacher_worker.name
+            assert holder(directory, sid) == teacher_worker.name
             # The room ends: the followers on the other worker are told so.
             httpx.delete(f"{teacher_worker.url}/api/rooms/{code}",
                          headers={"Authorization": f"Bearer {room.json()['teacher_token']}"}, timeout=TIMEOUT)
@@ -225,7 +269,7 @@ def test_a_killed_worker_s_sessions_come_back_on_the_other_from_their_checkpoint
         room = client.post(f"/api/sessions/{sid}/room", headers=auth).json()
         client.post(f"/api/sessions/{sid}/train", json={"steps": 200}, headers=auth)
         saved = checkpoint(directory, sid, 200)
-        owner = next(w for w in cluster.members if w.name == saved["owner"])
+        owner = next(w for w in cluster.members if w.name == name_of(saved["owner"]))
         assert owner.process is not None
         owner.process.kill()  # SIGKILL: nothing saved on the way out
         owner.process.wait()
@@ -269,7 +313,7 @@ def test_followers_of_a_room_whose_worker_dies_follow_it_again_on_the_other(clus
         with connect(ws_url(cluster.proxy_url, f"room={code}")) as again:
             greeting = hello(again)
             assert greeting["session_id"] == sid
-            assert directory.hget(f"bpp:session:{sid}", "owner") == other.name
+            assert holder(directory, sid) == other.name
     finally:
         cluster.restart_worker(teacher_worker)
 
@@ -290,7 +334,7 @@ def test_two_workers_asked_at_once_for_a_dead_owner_s_session_leave_one_copy(clu
         answers = list(pool.map(lambda w: httpx.get(f"{w.url}/api/sessions/{orphan}", timeout=TIMEOUT),
                                 cluster.members * 2))
     assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
-    assert directory.hget(f"bpp:session:{orphan}", "owner") in {w.name for w in cluster.members}
+    assert holder(directory, orphan) in {w.name for w in cluster.members}
     assert sessions_held(cluster) == before + 1
 
 
@@ -308,7 +352,7 @@ def test_workers_ride_out_a_redis_restart_and_save_everything_again(cluster, dir
             assert all(httpx.get(f"{w.url}/health", timeout=TIMEOUT).status_code == 200 for w in cluster.members)
         finally:
             cluster.start_redis()
-        assert checkpoint(directory, sid, 0)["owner"] in {w.name for w in cluster.members}
+        assert name_of(checkpoint(directory, sid, 0)["owner"]) in {w.name for w in cluster.members}
 
 
 def test_a_room_s_follower_limit_counts_every_worker_s_followers():
@@ -333,3 +377,237 @@ def test_a_room_s_follower_limit_counts_every_worker_s_followers():
                 with connect(ws_url(worker.url, f"room={code}")) as third:
                     refusal = json.loads(third.recv(timeout=TIMEOUT))
                     assert refusal["type"] == "error" and refusal["code"] == "room_full", (worker.name, refusal)
+
+
+def test_the_directory_scripts_never_give_a_released_or_taken_session_back_to_its_old_owner(directory):
+    from app.cluster.worker import RENEW, SAVE
+
+    save, renew = directory.register_script(SAVE), directory.register_script(RENEW)
+    key = "bpp:session:script-test"
+    try:
+        assert save(keys=[key], args=["w:1", 60_000, "owner", "w:1"]) == 1  # not in the directory yet
+        assert renew(keys=[key], args=["w:1", 60_000]) == 1
+        directory.hset(key, "owner", "")  # let go
+        assert save(keys=[key], args=["w:1", 60_000, "owner", "w:1"]) == 0
+        assert directory.hget(key, "owner") == ""
+        directory.hset(key, "owner", "w:2")  # taken by another
+        assert save(keys=[key], args=["w:1", 60_000, "owner", "w:1"]) == 0
+        assert renew(keys=[key], args=["w:1", 60_000]) == -1
+        directory.delete(key)
+        assert renew(keys=[key], args=["w:1", 60_000]) == 0
+    finally:
+        directory.delete(key)
+
+
+def test_a_session_claimed_meanwhile_by_a_third_live_worker_is_asked_of_that_one(cluster, directory):
+    """Two workers asking a live owner at once: the one that finds the other has claimed it
+    asks that one in turn, instead of taking it from a live worker."""
+    made = httpx.post(f"{cluster.members[0].url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    fields = checkpoint(directory, made["id"], 0)
+    sid = "contended-" + made["id"]
+    first, second = "fake-a:00000000", "fake-b:00000000"
+    asked: list[str] = []
+    done = threading.Event()
+
+    def owners() -> None:  # first: claimed by second meanwhile; second: lets it go when asked
+        pubsub = directory.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(f"bpp:control:{first}", f"bpp:control:{second}")
+        while not done.is_set():
+            message = pubsub.get_message(timeout=0.1)
+            if message is None:
+                continue
+            owner = message["channel"].removeprefix("bpp:control:")
+            if owner not in asked:
+                asked.append(owner)
+            if owner == first:
+                directory.hset(f"bpp:session:{sid}", "owner", second)
+            else:
+                directory.hset(f"bpp:session:{sid}", "owner", "")
+        pubsub.close()
+
+    with live_workers(directory, first, second):
+        directory.hset(f"bpp:session:{sid}", mapping={**fields, "owner": first})
+        thread = threading.Thread(target=owners)
+        thread.start()
+        try:
+            time.sleep(0.2)  # subscribed
+            read = httpx.get(f"{cluster.members[1].url}/api/sessions/{sid}", timeout=3 * TIMEOUT)
+        finally:
+            done.set()
+            thread.join()
+    assert read.status_code == 200, read.text
+    assert asked == [first, second]
+    assert holder(directory, sid) == cluster.members[1].name
+
+
+def test_a_worker_whose_session_another_live_worker_owns_now_drops_its_copy(cluster, directory):
+    home = cluster.members[0]
+    made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    sid, token = made["id"], made["token"]
+    checkpoint(directory, sid, 0)
+    with live_workers(directory, "thief:00000000"), \
+            connect(ws_url(home.url, f"session={sid}&token={token}")) as socket:
+        hello(socket)
+        directory.hset(f"bpp:session:{sid}", "owner", "thief:00000000")  # unchanged here since
+        assert closed_with(socket) == MOVED
+    directory.delete(f"bpp:session:{sid}")
+
+
+def test_a_session_the_directory_says_a_worker_owns_but_it_does_not_hold_is_let_go(cluster, directory):
+    first, second = cluster.members
+    made = httpx.post(f"{first.url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    fields = checkpoint(directory, made["id"], 0)
+    sid = "misnamed-" + made["id"]
+    directory.hset(f"bpp:session:{sid}", mapping={**fields, "owner": identity(directory, first.name)})
+    read = httpx.get(f"{second.url}/api/sessions/{sid}", timeout=TIMEOUT)
+    assert read.status_code == 200, read.text
+    assert holder(directory, sid) == second.name
+
+
+def test_a_worker_restarted_under_its_name_does_not_hold_up_its_predecessor_s_sessions(cluster, directory):
+    first, second = cluster.members
+    made = httpx.post(f"{first.url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    sid, token = made["id"], made["token"]
+    httpx.post(f"{first.url}/api/sessions/{sid}/train", json={"steps": 20},
+               headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    before = checkpoint(directory, sid, 20)["owner"]
+    assert first.process is not None
+    first.process.kill()
+    first.process.wait()
+    cluster.restart_worker(first)
+    assert identity(directory, first.name) != before
+    read = httpx.get(f"{second.url}/api/sessions/{sid}", timeout=TIMEOUT)
+    assert read.status_code == 200 and read.json()["step"] == 20, read.text
+    assert holder(directory, sid) == second.name
+
+
+def test_a_locked_room_cannot_be_joined_through_a_relay_that_already_runs(cluster, directory):
+    home, away = cluster.members
+    made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    room = httpx.post(f"{home.url}/api/sessions/{made['id']}/room",
+                      headers={"Authorization": f"Bearer {made['token']}"}, timeout=TIMEOUT).json()
+    code = room["code"]
+    deadline = time.monotonic() + TIMEOUT
+    while not directory.exists(f"bpp:room:{code}"):  # a moment after it opens
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    with connect(ws_url(away.url, f"room={code}")) as follower:
+        hello(follower)
+        locked = httpx.patch(f"{home.url}/api/rooms/{code}", json={"joining_locked": True},
+                             headers={"Authorization": f"Bearer {room['teacher_token']}"}, timeout=TIMEOUT)
+        assert locked.status_code == 200, locked.text
+        deadline = time.monotonic() + TIMEOUT
+        while True:  # once the owner's next count reaches the relay
+            with connect(ws_url(away.url, f"room={code}")) as late:
+                first = json.loads(late.recv(timeout=TIMEOUT))
+            if first["type"] == "error":
+                break
+            assert time.monotonic() < deadline, "a locked room was joined through its relay"
+            time.sleep(0.2)
+        assert first["code"] == "room_locked"
+
+
+def test_an_ended_room_leaves_the_directory_and_its_code_is_not_found_anywhere(cluster, directory):
+    home, away = cluster.members
+    made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    room = httpx.post(f"{home.url}/api/sessions/{made['id']}/room",
+                      headers={"Authorization": f"Bearer {made['token']}"}, timeout=TIMEOUT).json()
+    code = room["code"]
+    deadline = time.monotonic() + TIMEOUT
+    while not directory.exists(f"bpp:room:{code}"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    ended = httpx.delete(f"{home.url}/api/rooms/{code}",
+                         headers={"Authorization": f"Bearer {room['teacher_token']}"}, timeout=TIMEOUT)
+    assert ended.status_code == 204
+    while directory.exists(f"bpp:room:{code}"):
+        assert time.monotonic() < deadline, "the ended room is still in the directory"
+        time.sleep(0.1)
+    with connect(ws_url(away.url, f"room={code}")) as follower:
+        refusal = json.loads(follower.recv(timeout=TIMEOUT))
+    assert refusal["type"] == "error" and refusal["code"] == "room_not_found", refusal
+    assert httpx.get(f"{away.url}/api/rooms/{code}", timeout=TIMEOUT).json()["code"] == "room_not_found"
+
+
+def test_a_session_switched_to_an_uploaded_table_keeps_no_older_run_in_the_directory(cluster, directory):
+    home = cluster.members[0]
+    made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    sid, auth = made["id"], {"Authorization": f"Bearer {made['token']}"}
+    httpx.post(f"{home.url}/api/sessions/{sid}/train", json={"steps": 20}, headers=auth, timeout=TIMEOUT)
+    assert checkpoint(directory, sid, 20)["model"]
+    table = "x,y\n" + "\n".join(f"{i},{2 * i + 1}" for i in range(40)) + "\n"
+    uploaded = httpx.put(f"{home.url}/api/sessions/{sid}/csv", content=table,
+                         headers={**auth, "content-type": "text/csv"}, timeout=TIMEOUT)
+    assert uploaded.status_code == 200, uploaded.text
+    deadline = time.monotonic() + TIMEOUT
+    while directory.hget(f"bpp:session:{sid}", "model"):
+        assert time.monotonic() < deadline, "the run from before the upload is still restorable"
+        time.sleep(0.1)
+    assert holder(directory, sid) == home.name  # still found where it is
+
+
+def test_the_launcher_never_takes_a_redis_already_on_its_port_for_its_own(tmp_path):
+    import subprocess
+
+    need_programs()
+    port = free_port()
+    other = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while True:  # the system's Redis, say, without a password
+            try:
+                if redis.Redis(port=port).ping():
+                    break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        topology = Topology(redis_port=port, quiet=True)
+        topology.folder = tmp_path
+        with pytest.raises(RuntimeError, match="redis-server"):
+            topology.start_redis()
+        assert topology.redis is not None and topology.redis.poll() is not None
+    finally:
+        other.terminate()
+        other.wait()
+
+
+def test_the_launcher_s_redis_refuses_clients_without_its_password(cluster):
+    assert ":" in cluster.redis_url.split("@")[0].removeprefix("redis://")  # the workers get it
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(port=cluster.redis_port).ping()
+
+
+def test_a_worker_s_first_heartbeat_waits_for_a_redis_that_is_still_starting(tmp_path):
+    import asyncio
+    import subprocess
+    from types import SimpleNamespace
+
+    from fastapi import FastAPI
+
+    from app.cluster.worker import Cluster
+    from app.settings import Settings
+
+    need_programs()
+    port = free_port()
+    app = FastAPI()
+    app.state.registry = SimpleNamespace(sessions={})
+    cluster = Cluster(app, Settings(redis_url=f"redis://127.0.0.1:{port}/0", worker_id="early"))
+    server: list[subprocess.Popen] = []
+
+    async def main() -> bool:
+        beating = asyncio.create_task(cluster.first_beat())
+        await asyncio.sleep(0.6)  # a first attempt or two finds nothing listening
+        server.append(subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                        "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL))
+        await beating
+        beat = bool(await cluster.redis.exists(f"bpp:worker:{cluster.worker}"))
+        await cluster.redis.aclose()
+        return beat
+
+    try:
+        assert asyncio.run(main())
+    finally:
+        for process in server:
+            process.terminate()
+            process.wait()

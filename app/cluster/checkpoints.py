@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from app.config import Limits
+from app.config import Limits, SessionConfig
+from app.engine.trainer import TrainerState
 from app.errors import Refused
-from app.modelfile import ModelFile, check_model, export_model, trainer_state
+from app.modelfile import ModelFile, check_model, model_file, trainer_state
 from app.rooms import Room
 from app.sessions import Session
 
@@ -33,18 +34,39 @@ def checkpointable(session: Session) -> bool:
     return not session.diverged and session.config.data.dataset != "csv"
 
 
-def session_fields(session: Session, owner: str, room: Room | None) -> dict[str, str]:
-    """The checkpoint of a checkpointable session."""
-    return {
+@dataclass
+class Snapshot:
+    """A session's checkpoint as copies, taken on the event loop; encoded (the costly part)
+    anywhere, a thread included."""
+
+    fields: dict[str, str]
+    config: SessionConfig
+    sizes: list[int]
+    state: TrainerState | None  # None: a run that cannot be saved
+
+    def encode(self) -> dict[str, str]:
+        model = "" if self.state is None else model_file(self.config, self.sizes, self.state).model_dump_json()
+        return {**self.fields, "model": model}
+
+
+def snapshot(session: Session, owner: str, room: Room | None) -> Snapshot:
+    """The checkpoint of a session. One trained on an uploaded table has no run in it (its
+    ``model`` is empty): the directory names its owner, and nothing older is ever restored."""
+    fields = {
         "owner": owner,
         "token": session.token,
-        "model": export_model(session).model_dump_json(),
         "running": "1" if session.running else "0",
         "speed": "" if session.steps_per_second is None else str(session.steps_per_second),
         "name": session.name or "",
-        "step": str(session.trainer.step_count),
+        "step": str(session.trainer.step_count),  # progress at a glance (HGET), without the model
         "room": "" if room is None else room_json(room),
     }
+    state = session.trainer.export_state() if checkpointable(session) else None
+    return Snapshot(fields, session.config, list(session.trainer.network.sizes), state)
+
+
+def session_fields(session: Session, owner: str, room: Room | None) -> dict[str, str]:
+    return snapshot(session, owner, room).encode()
 
 
 def room_json(room: Room) -> str:
@@ -56,7 +78,6 @@ def room_json(room: Room) -> str:
 @dataclass
 class Checkpoint:
     session_id: str
-    owner: str
     token: str
     model: ModelFile
     running: bool
@@ -76,12 +97,15 @@ class Checkpoint:
 
 
 def read_checkpoint(session_id: str, fields: dict[str, str], limits: Limits) -> Checkpoint | None:
-    """The checkpoint in a hash's fields, checked against this worker's limits; None for a bad one."""
+    """The checkpoint in a hash's fields, checked against this worker's limits; None for a bad one
+    or one without a run."""
+    if fields.get("model") == "":
+        return None
     try:
         model = ModelFile.model_validate_json(fields["model"])
         check_model(model, limits)
         speed = fields.get("speed", "")
-        return Checkpoint(session_id=session_id, owner=fields.get("owner", ""), token=fields["token"],
+        return Checkpoint(session_id=session_id, token=fields["token"],
                           model=model, running=fields.get("running") == "1",
                           steps_per_second=int(speed) if speed else None,
                           name=fields.get("name") or None,

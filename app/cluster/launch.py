@@ -2,12 +2,15 @@
 
 Used by ``python -m app.cluster`` and by the tests. Everything listens on loopback except the
 proxy's own address; Redis keeps nothing on disk (the checkpoints are worth a class, not a
-backup). Stopping ends the workers first (each saves its sessions and lets them go), then the
-proxy, then Redis; a child that does not stop in time is killed.
+backup) and asks for a password made at random for each topology, which reaches the workers in
+BPP_REDIS_URL: a Redis already listening on the port (the system's) is never taken for it.
+Stopping ends the workers first (each saves its sessions and lets them go), then the proxy,
+then Redis; a child that does not stop in time is killed.
 """
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -52,9 +55,17 @@ def answers(url: str) -> bool:
         return response.status == 200
 
 
-def listening(port: int) -> bool:
-    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-        return True
+def redis_answers(port: int, password: str) -> bool:
+    """Whether the Redis on ``port`` takes this password and answers PING."""
+    with socket.create_connection(("127.0.0.1", port), timeout=0.5) as connection:
+        connection.sendall(f"AUTH {password}\r\nPING\r\n".encode())
+        reply = b""
+        while reply.count(b"\r\n") < 2:
+            chunk = connection.recv(256)
+            if not chunk:
+                break
+            reply += chunk
+        return reply == b"+OK\r\n+PONG\r\n"
 
 
 @dataclass
@@ -82,6 +93,7 @@ class Topology:
     proxy: subprocess.Popen | None = None
     members: list[Worker] = field(default_factory=list)
     folder: Path | None = None
+    redis_password: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @property
     def proxy_url(self) -> str:
@@ -89,7 +101,7 @@ class Topology:
 
     @property
     def redis_url(self) -> str:
-        return f"redis://127.0.0.1:{self.redis_port}/0"
+        return f"redis://:{self.redis_password}@127.0.0.1:{self.redis_port}/0"
 
     def output(self) -> int | None:
         return subprocess.DEVNULL if self.quiet else None
@@ -113,11 +125,17 @@ class Topology:
 
     def start_redis(self) -> None:
         self.redis_port = self.redis_port or free_port()
+        # The password goes in on stdin (the config file "-"), not where ps shows arguments.
         self.redis = subprocess.Popen(
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
+            ["redis-server", "-", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=self.output(), start_new_session=True)
-        wait_until(lambda: listening(self.redis_port or 0), 10, "redis-server", self.redis)
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self.output(), start_new_session=True)
+        assert self.redis.stdin is not None
+        self.redis.stdin.write(f"requirepass {self.redis_password}\n".encode())
+        self.redis.stdin.close()
+        wait_until(lambda: redis_answers(self.redis_port or 0, self.redis_password), 10, "redis-server", self.redis)
+        if self.redis.poll() is not None:  # what answered is not the redis-server started here
+            raise RuntimeError(f"redis-server exited with {self.redis.returncode} (port {self.redis_port} taken?)")
 
     def start_worker(self, worker: Worker) -> None:
         env = {**os.environ, "BPP_REDIS_URL": self.redis_url, "BPP_WORKER_ID": worker.name,

@@ -4,7 +4,9 @@ The worker that holds a room's session publishes its messages and frames on the 
 ``bpp:feed:{code}`` while any other worker listens: one ``Viewer`` (app/runner.py) whose sends
 publish, so each message and frame is built once, whatever the number of followers and workers.
 A payload is one byte of kind and the message: ``T`` + JSON text, ``B`` + a binary frame, ``C``
-+ {code, reason} when the room sends its followers away (it ended, shows another run, moved).
++ {code, reason} when the room sends its followers away (it ended, shows another run, moved),
+``N`` + {followers, locked}: the whole room's followers and whether joining is locked, each
+second while anyone listens.
 
 A worker with followers of a room held elsewhere subscribes to its feed and keeps what a late
 joiner needs: the newest layout, status and inspection, the whole loss history and the newest
@@ -17,20 +19,21 @@ import contextlib
 import json
 import logging
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from fastapi import WebSocket
 from redis.exceptions import RedisError
 
-from app.api.ws import parse
+from app.api.ws import CLOSED, parse
 from app.cluster.checkpoints import CONTROL_CHANNEL, FEED_CHANNEL, SESSION_KEY
 from app.config import Limits, SessionConfig
 from app.connections import GOING_AWAY, MOVED
-from app.errors import Refusal, Refused
+from app.errors import Refusal
 from app.protocol import ErrorMessage, GradCheckMessage, HelloMessage
 from app.rooms import ROOM_ENDED, RoomRegistry, normalize
 from app.runner import Viewer
-from app.scheduler import TokenBucket
+from app.scheduler import Account, Payer, TokenBucket
 from app.sessions import Session
 
 if TYPE_CHECKING:
@@ -46,6 +49,8 @@ READY_SECONDS = 5.0
 TEXT, BINARY, CLOSE, COUNT = b"T", b"B", b"C", b"N"
 # A relayed loss history is cut to its newest rows past this (the owner thins long before).
 MAX_ROWS = 20_000
+# The owner's newest history appends kept as it sent them, for followers a little behind.
+APPENDS_KEPT = 256
 
 
 class FeedViewer(Viewer):
@@ -69,12 +74,14 @@ class Feed:
         self.cluster, self.code, self.session = cluster, code, session
         self.channel = FEED_CHANNEL.format(code)
         self.viewer = FeedViewer(session, cluster.settings.limits, self.send_text, self.send_bytes)
+        # Charged to the session like a page of it, so that training it is scheduled with the rest.
+        self.viewer.account = Account(cluster.app.state.scheduler, Payer(session.id, f"room-feed:{code}"))
         self.task = asyncio.create_task(self.run())
 
     async def run(self) -> None:
         loops = self.cluster.app.state.training_loops
         try:
-            async with loops.watching(self.session):
+            async with loops.watching(self.session, self.viewer.account):
                 await self.viewer.run()
         except (RedisError, OSError) as e:
             log.warning("feed of room %s stopped: %s", self.code, e)
@@ -99,12 +106,22 @@ class RemoteRoom:
         self.status: str | None = None
         self.inspection: str | None = None
         self.frame: bytes | None = None
-        self.rows: list[Any] = []
+        # The loss history: its newest rows, how many came since it was last replaced (the
+        # trimmed ones included), and the owner's newest appends as sent: (first row, end, text).
+        self.rows: deque[Any] = deque(maxlen=MAX_ROWS)
+        self.total_rows = 0
+        self.appends: deque[tuple[int, int, str]] = deque(maxlen=APPENDS_KEPT)
+        # The whole history as one message, shared by every follower that needs it: the owner's
+        # own text when nothing was appended or trimmed since, else built once for this state.
+        self.full_text = ""
+        self.full_at = (-1, -1)
         # Bumped whenever the corresponding part changes; "history" when the rows are replaced.
         self.versions = {"layout": 0, "status": 0, "inspection": 0, "frame": 0, "history": 0}
         self.followers: set[asyncio.Event] = set()
-        # The whole room's followers, as its owner counted them a moment ago.
+        # The whole room's followers, as its owner counted them a moment ago, and whether
+        # joining was locked then.
         self.total = 0
+        self.locked = False
         self.ready = asyncio.Event()
         self.ended = asyncio.Event()
         self.close_with: tuple[int, str] = MOVED
@@ -156,7 +173,8 @@ class RemoteRoom:
             elif kind == TEXT:
                 self.take_text(body.decode())
             elif kind == COUNT:
-                self.total = int(body)
+                count = json.loads(body)
+                self.total, self.locked = int(count["followers"]), bool(count["locked"])
             elif kind == CLOSE:
                 message = json.loads(body)
                 self.end(int(message["code"]), str(message["reason"]))
@@ -178,13 +196,36 @@ class RemoteRoom:
             self.inspection = text
             self.bump("inspection")
         elif kind == "history":
-            rows = list(message["rows"])
+            rows = message["rows"]
+            if not isinstance(rows, list):
+                raise TypeError("history rows must be a list")
             if message.get("append"):
-                self.rows = (self.rows + rows)[-MAX_ROWS:]
+                self.appends.append((self.total_rows, self.total_rows + len(rows), text))
+                self.rows.extend(rows)
+                self.total_rows += len(rows)
                 self.wake()
             else:
-                self.rows = rows[-MAX_ROWS:]
+                self.rows.clear()
+                self.rows.extend(rows)
+                self.total_rows = len(rows)
+                self.appends.clear()
                 self.bump("history")
+                if len(rows) <= MAX_ROWS:
+                    self.full_text, self.full_at = text, (self.versions["history"], self.total_rows)
+
+    def full_history(self) -> str:
+        if self.full_at != (self.versions["history"], self.total_rows):
+            self.full_text = json.dumps({"type": "history", "rows": list(self.rows), "append": False})
+            self.full_at = (self.versions["history"], self.total_rows)
+        return self.full_text
+
+    def appended_since(self, rows_sent: int) -> list[str] | None:
+        """The owner's appends after the first ``rows_sent`` rows, as it sent them; None when
+        they are no longer all kept."""
+        pending = [(start, text) for start, end, text in self.appends if end > rows_sent]
+        if not pending or pending[0][0] != rows_sent:
+            return None
+        return [text for _, text in pending]
 
     def bump(self, part: str) -> None:
         self.versions[part] += 1
@@ -255,9 +296,10 @@ class Relay:
             if listening.get(FEED_CHANNEL.format(code).encode(), 0):
                 self.resync(code, everything=False)
                 room = self.rooms.rooms.get(code)
-                if room is not None:  # the whole room's count, for the relays' room_full
-                    total = len(room.followers) + self.remote_followers(code)
-                    await self.cluster.redis.publish(FEED_CHANNEL.format(code), COUNT + str(total).encode())
+                if room is not None:  # for the relays' room_full and room_locked
+                    count = {"followers": len(room.followers) + self.remote_followers(code),
+                             "locked": room.joining_locked}
+                    await self.cluster.redis.publish(FEED_CHANNEL.format(code), COUNT + json.dumps(count).encode())
         for code, feed in list(self.feeds.items()):
             if code not in self.rooms.rooms or not listening.get(feed.channel.encode(), 0) or feed.task.done():
                 del self.feeds[code]
@@ -301,11 +343,7 @@ class Relay:
         if feed is not None:
             feed.task.cancel()
         payload = CLOSE + json.dumps({"code": close_code, "reason": reason}).encode()
-        task = asyncio.get_running_loop().create_task(self.publish(FEED_CHANNEL.format(code), payload))
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
-
-    async def publish(self, channel: str, payload: bytes) -> None:
-        await self.cluster.redis.publish(channel, payload)
+        self.cluster.spawn(self.cluster.redis.publish(FEED_CHANNEL.format(code), payload))
 
     # The followers' side
 
@@ -317,7 +355,7 @@ class Relay:
             return None
         remote = self.remotes.get(code)
         if remote is not None and not remote.ended.is_set():
-            self.rooms.check_room_for(max(remote.total, len(remote.followers)))
+            self.check_joining(remote)
             return remote
         cluster = self.cluster
         try:
@@ -327,18 +365,22 @@ class Relay:
             session_id, owner = found
             if owner and owner != cluster.worker and await cluster.alive(owner):
                 room = json.loads(await cluster.redis.hget(SESSION_KEY.format(session_id), "room") or b"{}")
-                if room.get("joining_locked"):
-                    raise Refused("room_locked", "the teacher has locked joining this room", status=423)
+                RoomRegistry.check_unlocked(bool(room.get("joining_locked")))
                 remote = self.remotes.get(code)  # made meanwhile, for a follower that came at once
                 if remote is None or remote.ended.is_set():
                     remote = self.remotes[code] = RemoteRoom(cluster, code, session_id, owner)
-                self.rooms.check_room_for(max(remote.total, len(remote.followers)))
+                self.check_joining(remote)
                 return remote
         except (RedisError, OSError, ValueError) as e:
             log.warning("room %s: directory unavailable: %s", code, e)
             return None
         await cluster.find(session_id)
         return None
+
+    def check_joining(self, remote: RemoteRoom) -> None:
+        """As RoomRegistry.check_joining, with what the room's owner said a moment ago."""
+        RoomRegistry.check_unlocked(remote.locked)
+        self.rooms.check_room_for(max(remote.total, len(remote.followers)))
 
     async def follow(self, websocket: WebSocket, remote: RemoteRoom) -> None:
         """Serve one follower's socket from a relayed room, until it leaves or the room goes."""
@@ -375,8 +417,13 @@ class Relay:
                 await asyncio.wait(tasks)
             close_with = connection.close_with or (remote.close_with if remote.ended.is_set() else None)
             if close_with is not None:
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(*CLOSED):
                     await websocket.close(*close_with)
+        # As app/api/ws.py's serve: every task's exception looked at; a closed socket is no failure.
+        failures = [t.exception() for t in tasks if not t.cancelled()]
+        for failure in failures:
+            if failure is not None and not isinstance(failure, CLOSED):
+                raise failure
 
     async def send(self, websocket: WebSocket, remote: RemoteRoom, changed: asyncio.Event) -> None:
         """The newest of each part whenever this socket is ready for more."""
@@ -389,13 +436,14 @@ class Relay:
             versions = dict(remote.versions)
             if versions["layout"] != sent["layout"] and remote.layout is not None:
                 await websocket.send_text(remote.layout)
-            rows = remote.rows
-            if versions["history"] != sent["history"] or len(rows) < rows_sent:
-                await websocket.send_text(json.dumps({"type": "history", "rows": rows, "append": False}))
-                rows_sent = len(rows)
-            elif len(rows) > rows_sent:
-                await websocket.send_text(json.dumps({"type": "history", "rows": rows[rows_sent:], "append": True}))
-                rows_sent = len(rows)
+            total = remote.total_rows
+            appends = remote.appended_since(rows_sent) if total > rows_sent else []
+            if versions["history"] != sent["history"] or total < rows_sent or appends is None:
+                await websocket.send_text(remote.full_history())
+            else:
+                for text in appends:
+                    await websocket.send_text(text)
+            rows_sent = total
             if versions["status"] != sent["status"] and remote.status is not None:
                 await websocket.send_text(remote.status)
             if versions["frame"] != sent["frame"] and remote.frame is not None:

@@ -9,21 +9,28 @@ it last saw answer for it, or, without such an entry, to the worker its id hashe
 looks in the directory: a session whose owner is dead is restored from its last checkpoint and
 claimed; one whose owner lives is asked for over the owner's control channel, and the owner
 saves it, closes its sockets with "moved" (the pages reconnect by themselves) and lets it go.
-Claims are compare-and-set scripts on the owner field, so two workers never both take one.
+Claims are compare-and-set scripts on the owner field, so two workers never both take one;
+a worker asked for a session while another claims it asks that one in turn. An owner is a
+worker's name and a per-process nonce (``worker1:3f9a0c1e``): a worker restarted under the
+same name reads its predecessor's sessions as a dead owner's. A worker that finds its session
+owned by another drops its copy at its next checkpoint round.
 """
 
 import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI, Request, Response
 from redis.exceptions import RedisError
 
+from app.api.deps import SESSION_HEADER
+from app.api.rooms import ROOM_HEADER
 from app.cluster.checkpoints import (
     CONTROL_CHANNEL,
     ROOM_KEY,
@@ -32,12 +39,12 @@ from app.cluster.checkpoints import (
     checkpointable,
     read_checkpoint,
     room_json,
-    session_fields,
+    snapshot,
 )
 from app.cluster.relay import Relay
 from app.connections import MOVED
 from app.errors import Refused
-from app.rooms import Room, RoomRegistry, normalize
+from app.rooms import ROOM_ENDED, Room, RoomRegistry, normalize
 from app.sessions import Session, SessionRegistry
 from app.settings import Settings
 
@@ -50,8 +57,8 @@ WORKER_TTL_MS = 3000
 HANDOVER_SECONDS = 3.0
 ASK_AGAIN_SECONDS = 0.5
 CLAIM_ATTEMPTS = 3
-SESSION_HEADER = "X-Bpp-Session"
-ROOM_HEADER = "X-Bpp-Room"
+# Waits between the first heartbeat's attempts while Redis is away at start.
+START_RETRIES = (0.25, 0.5, 1.0, 2.0, 2.0, 2.0, 2.0)
 WORKER_HEADER = "X-Bpp-Worker"
 
 # Owner ARGV[1] -> ARGV[2], only if the owner is still ARGV[1]: a claim, or a release ("").
@@ -63,13 +70,30 @@ if owner == ARGV[1] then
 end
 return 0
 """
-# A checkpoint written only by the session's owner (or for a session nobody owns yet).
+# A checkpoint written only by the session's owner (or for a session not in the directory yet):
+# one let go ("") is the next claimant's, never its former owner's again.
 SAVE = """
 local owner = redis.call('HGET', KEYS[1], 'owner')
-if owner and owner ~= ARGV[1] and owner ~= '' then return 0 end
+if owner and owner ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
+"""
+# An unchanged checkpoint kept alive by its owner: 1 kept, 0 gone (saved again), -1 owned elsewhere.
+RENEW = """
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if not owner then return 0 end
+if owner ~= ARGV[1] then return -1 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if KEYS[2] then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+return 1
+"""
+# A room that ended leaves the directory (unless its code names another session now).
+FORGET_ROOM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+end
+return 0
 """
 # A session deleted or expired by its owner leaves the directory.
 FORGET = """
@@ -96,14 +120,20 @@ class Cluster:
     def __init__(self, app: FastAPI, settings: Settings) -> None:
         assert settings.redis_url is not None and settings.worker_id is not None
         self.app, self.settings = app, settings
-        self.worker: str = settings.worker_id
+        self.name: str = settings.worker_id
+        # Who owns sessions and beats: this process, not the next one started under its name.
+        self.worker = f"{self.name}:{secrets.token_hex(4)}"
         self.redis = aioredis.from_url(settings.redis_url)
         self.claim_script = self.redis.register_script(CLAIM)
         self.save_script = self.redis.register_script(SAVE)
         self.forget_script = self.redis.register_script(FORGET)
+        self.renew_script = self.redis.register_script(RENEW)
+        self.forget_room_script = self.redis.register_script(FORGET_ROOM)
         # What each session was like at its last checkpoint (versions, name, room).
         self.saved: dict[str, tuple[Any, ...]] = {}
         self.releasing: set[str] = set()
+        # Sessions being let go: the checkpoint round leaves them alone.
+        self.leaving: set[str] = set()
         self.finding: dict[str, asyncio.Task[Session | None]] = {}
         self.tasks: list[asyncio.Task[None]] = []
         self.background: set[asyncio.Task[None]] = set()
@@ -123,10 +153,11 @@ class Cluster:
         return int(self.settings.limits.session_ttl_seconds * 1000)
 
     async def start(self) -> None:
-        await self.beat()
+        await self.first_beat()
         self.registry.on_close.append(self.session_closed)
         self.registry.on_create.append(self.session_created)
         self.rooms.on_open.append(self.room_opened)
+        self.rooms.on_end.append(self.room_ended)
         self.rooms.on_followers_closed.append(self.relay.followers_closed)
         self.rooms.elsewhere = self.relay.remote_followers
         self.tasks = [asyncio.create_task(self.repeat(self.beat, HEARTBEAT_SECONDS)),
@@ -139,25 +170,46 @@ class Cluster:
         if self.stopping:
             return
         self.stopping = True
+        # No checkpoint round or heartbeat in between: a session let go stays let go.
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         with contextlib.suppress(RedisError, OSError, TimeoutError):
             async with asyncio.timeout(2.0):
                 for session in list(self.registry.sessions.values()):
                     await self.let_go(session)
                 await self.redis.delete(WORKER_KEY.format(self.worker))
         await self.relay.stop()
-        for task in self.tasks:
+        others: list[asyncio.Task[Any]] = [*self.background, *self.finding.values()]
+        for task in others:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await asyncio.gather(*others, return_exceptions=True)
         await self.redis.aclose()
 
     async def repeat(self, work: Callable[[], Awaitable[None]], seconds: float) -> None:
-        """``work`` every ``seconds``; Redis being away is logged and tried again, never fatal."""
+        """``work`` every ``seconds``; a failure (Redis away, or a bug) is logged and tried again,
+        never fatal."""
         while True:
             await asyncio.sleep(seconds)
             try:
                 await work()
             except (RedisError, OSError) as e:
                 log.warning("worker %s: %s failed: %s", self.worker, work.__name__, e)
+            except Exception:
+                log.exception("worker %s: %s failed", self.worker, work.__name__)
+                await asyncio.sleep(seconds)
+
+    async def first_beat(self) -> None:
+        """The first heartbeat, tried again for a few seconds while Redis is away (starting at the
+        same moment as this worker, or restarting); still away then, the worker does not start."""
+        for wait in START_RETRIES:
+            try:
+                await self.beat()
+                return
+            except (RedisError, OSError) as e:
+                log.warning("worker %s: Redis not reachable yet (%s); trying again in %g s", self.worker, e, wait)
+                await asyncio.sleep(wait)
+        await self.beat()
 
     async def beat(self) -> None:
         info = json.dumps({"sessions": len(self.registry.sessions), "at": time.time()})
@@ -173,48 +225,59 @@ class Cluster:
                 None if room is None else room_json(room))
 
     async def checkpoint(self) -> None:
-        """Save every session that changed since its last checkpoint; keep the others' alive."""
-        unchanged = []
+        """Save every session that changed since its last checkpoint; keep the others' alive,
+        and drop those another worker owns now."""
+        unchanged: list[tuple[Session, list[str]]] = []
         for session in list(self.registry.sessions.values()):
-            if session.closed:
+            if session.closed or session.id in self.leaving:
                 continue
             room = self.rooms.of_session(session.id)
             mark = self.mark(session, room)
-            if self.saved.get(session.id) == mark or not checkpointable(session):
-                unchanged.append((SESSION_KEY.format(session.id), session.id))
-                if room is not None:
-                    unchanged.append((ROOM_KEY.format(room.code), session.id))
+            if self.saved.get(session.id) == mark or session.diverged:  # its last good checkpoint stands
+                keys = [SESSION_KEY.format(session.id)] + ([] if room is None else [ROOM_KEY.format(room.code)])
+                unchanged.append((session, keys))
                 continue
             await self.save(session, room)
             self.saved[session.id] = mark
             await asyncio.sleep(0)
+        if not unchanged:
+            return
         async with self.redis.pipeline(transaction=False) as pipe:
-            for key, _ in unchanged:
-                pipe.pexpire(key, self.ttl_ms)
+            for _, keys in unchanged:
+                await self.renew_script(keys=keys, args=[self.worker, self.ttl_ms], client=pipe)
             kept = await pipe.execute()
-        # A key that was not there (Redis restarted empty): saved again at the next round.
-        for (_, session_id), there in zip(unchanged, kept):
-            if not there:
-                self.saved.pop(session_id, None)
+        for (session, _), there in zip(unchanged, kept):
+            if not there:  # not in the directory (Redis restarted empty): saved at the next round
+                self.saved.pop(session.id, None)
+            elif there < 0 and not session.closed and session.id not in self.leaving:
+                log.warning("worker %s: session %s is owned elsewhere now; dropping it", self.worker, session.id)
+                self.drop(session)
 
     async def save(self, session: Session, room: Room | None, owner: str | None = None) -> None:
-        fields = session_fields(session, self.worker if owner is None else owner, room)
+        # Copied here, encoded in a thread: a big network's JSON does not hold up the event loop.
+        fields = await asyncio.to_thread(snapshot(session, self.worker if owner is None else owner, room).encode)
         args: list[str | int] = [self.worker, self.ttl_ms, *(part for item in fields.items() for part in item)]
         saved = await self.save_script(keys=[SESSION_KEY.format(session.id)], args=args)
         if room is not None:
             await self.redis.set(ROOM_KEY.format(room.code), session.id, px=self.ttl_ms)
-        if not saved and not session.closed:
+        if not saved and not session.closed and session.id not in self.leaving:
             # Another worker took it (this one was thought dead): the copy here is stale.
             log.warning("worker %s: session %s is owned elsewhere now; dropping it", self.worker, session.id)
             self.drop(session)
 
     async def let_go(self, session: Session) -> None:
-        """Saved with no owner: the next worker asked for it restores it at once."""
+        """Saved with no owner: the next worker asked for it restores it at once. From here on
+        the checkpoint round leaves it alone (it must not own it again)."""
         key = SESSION_KEY.format(session.id)
-        if checkpointable(session):
-            await self.save(session, self.rooms.of_session(session.id), owner="")
-        else:
-            await self.claim_script(keys=[key], args=[self.worker, ""])
+        self.leaving.add(session.id)
+        try:
+            if not session.diverged:
+                await self.save(session, self.rooms.of_session(session.id), owner="")
+            else:
+                await self.claim_script(keys=[key], args=[self.worker, ""])
+        except BaseException:  # not let go (Redis away): still this worker's to checkpoint
+            self.leaving.discard(session.id)
+            raise
 
     def session_created(self, session: Session) -> None:
         """In the directory at once, so that another worker asked for it finds its owner."""
@@ -223,22 +286,32 @@ class Cluster:
     def room_opened(self, room: Room) -> None:
         session = self.registry.sessions.get(room.session_id)
         if session is not None:
+            # Its code first (one quick SET), for followers on other workers; then the checkpoint.
+            self.spawn(self.redis.set(ROOM_KEY.format(room.code), session.id, px=self.ttl_ms))
             self.spawn(self.save_now(session))
+
+    def room_ended(self, room: Room, reason: tuple[int, str]) -> None:
+        """Over (not moved): out of the directory, so that its followers elsewhere hear it is gone."""
+        self.relay.counts.pop(room.code, None)
+        if reason == ROOM_ENDED and not self.stopping:
+            self.spawn(self.forget_room_script(keys=[ROOM_KEY.format(room.code)], args=[room.session_id]))
 
     async def save_now(self, session: Session) -> None:
         await asyncio.sleep(0)  # after the request that made it has set it up (an import, a fork)
-        if not session.closed and checkpointable(session):
+        if not session.closed and not session.diverged:
             room = self.rooms.of_session(session.id)
             await self.save(session, room)
             self.saved[session.id] = self.mark(session, room)
 
-    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, work: Awaitable[Any]) -> None:
         """Best effort in the background: Redis away is logged, never raised."""
         async def guarded() -> None:
             try:
                 await work
             except (RedisError, OSError) as e:
                 log.warning("worker %s: %s", self.worker, e)
+            except Exception:
+                log.exception("worker %s: background work failed", self.worker)
 
         task = asyncio.get_running_loop().create_task(guarded())
         self.background.add(task)
@@ -247,6 +320,7 @@ class Cluster:
     def session_closed(self, session_id: str) -> None:
         """Deleted or expired here: out of the directory too (not when it moves or the worker stops)."""
         self.saved.pop(session_id, None)
+        self.leaving.discard(session_id)
         if session_id in self.releasing or self.stopping:
             return
         self.spawn(self.forget_script(keys=[SESSION_KEY.format(session_id)], args=[self.worker]))
@@ -254,10 +328,11 @@ class Cluster:
     def drop(self, session: Session) -> None:
         """The session leaves this worker without ending: its sockets close with "moved", its
         room's followers too, and its checkpoint stays."""
+        if self.registry.sessions.get(session.id) is not session:
+            return  # dropped already
         room = self.rooms.of_session(session.id)
         if room is not None:
-            del self.rooms.rooms[room.code]
-            self.rooms.send_followers_away(room, *MOVED)
+            self.rooms.end(room.code, MOVED)
         self.releasing.add(session.id)
         session.close_reason = MOVED
         try:
@@ -294,15 +369,19 @@ class Cluster:
 
     async def bring_once(self, session_id: str) -> Session | None:
         key = SESSION_KEY.format(session_id)
-        fields = text(await self.redis.hgetall(key))
-        if not fields:
+        found = await self.redis.hget(key, "owner")
+        if found is None:
             return None
-        owner = fields.get("owner", "")
+        owner = decoded(found)
         if owner and owner != self.worker and await self.alive(owner):
             fields = await self.ask_for(session_id, owner)
             if not fields:
                 return None
             owner = fields.get("owner", "")
+        else:
+            fields = text(await self.redis.hgetall(key))
+            if not fields:
+                return None
         checkpoint = read_checkpoint(session_id, fields, self.settings.limits)
         if checkpoint is None:
             return None
@@ -316,15 +395,15 @@ class Cluster:
             raise
         room = checkpoint.room
         if room is not None and self.rooms.get(room.code) is None:
-            room.teacher_left_at = self.rooms.clock()
-            self.rooms.rooms[room.code] = room
+            self.rooms.adopt(room)
         self.saved[session_id] = self.mark(session, room)
         log.info("worker %s: session %s restored at step %d (from %s)", self.worker, session_id,
                  session.trainer.step_count, owner or "no owner")
         return session
 
     async def ask_for(self, session_id: str, owner: str) -> dict[str, str]:
-        """Ask a live owner to let the session go; its checkpoint once it has (or {})."""
+        """Ask a live owner to let the session go; its checkpoint once it has (or {}). Claimed
+        meanwhile by another live worker: Contended, and that one is asked in the next round."""
         key = SESSION_KEY.format(session_id)
         request = json.dumps({"op": "handover", "session": session_id})
         deadline = time.monotonic() + HANDOVER_SECONDS
@@ -334,10 +413,14 @@ class Cluster:
                 await self.redis.publish(CONTROL_CHANNEL.format(owner), request)
                 asked = time.monotonic()
             await asyncio.sleep(0.02)
-            fields = text(await self.redis.hgetall(key))
-            if not fields or fields.get("owner") != owner:
-                return fields
-            if not await self.alive(owner):
+            now = await self.redis.hget(key, "owner")
+            if now is None:
+                return {}
+            if decoded(now) != owner or not await self.alive(owner):
+                fields = text(await self.redis.hgetall(key))
+                claimant = fields.get("owner", "")
+                if claimant and claimant != self.worker and await self.alive(claimant):
+                    raise Contended
                 return fields
         log.warning("worker %s: %s did not hand over session %s", self.worker, owner, session_id)
         raise Refused("session_busy", "the worker holding this session did not let it go; try again",
@@ -377,6 +460,9 @@ class Cluster:
             except (RedisError, OSError) as e:
                 log.warning("worker %s: control channel lost: %s", self.worker, e)
                 await asyncio.sleep(HEARTBEAT_SECONDS)
+            except Exception:
+                log.exception("worker %s: control channel failed", self.worker)
+                await asyncio.sleep(HEARTBEAT_SECONDS)
 
     async def hand_over(self, session_id: str) -> None:
         """Another worker asks for a session: saved, let go, its sockets told to reconnect. One
@@ -385,9 +471,13 @@ class Cluster:
         if bringing is not None:
             await asyncio.wait([bringing])
         session = self.registry.sessions.get(session_id)
-        if session is not None:
+        if session is not None and not session.diverged and not checkpointable(session):
+            log.info("worker %s: session %s trains on an uploaded table: it stays here", self.worker, session_id)
+        elif session is not None:
             await self.let_go(session)
             self.drop(session)
+        else:  # named here in the directory without being here (a save raced a drop): freed
+            await self.claim_script(keys=[SESSION_KEY.format(session_id)], args=[self.worker, ""])
 
     async def obey(self, data: object) -> None:
         """One control message; anything malformed is ignored."""
@@ -409,7 +499,7 @@ class Cluster:
 
     async def mark_owner(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
-        response.headers[WORKER_HEADER] = self.worker  # for operators (and tests): who answered
+        response.headers[WORKER_HEADER] = self.name  # for operators (and tests): who answered
         parts = request.url.path.split("/")
         if len(parts) > 3 and parts[1] == "api":
             if parts[2] == "sessions" and parts[3] in self.registry.sessions:
