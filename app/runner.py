@@ -227,6 +227,19 @@ class TrainingLoops:
         await asyncio.gather(*(loop.stop() for loop in loops), return_exceptions=True)
 
 
+def history_text(session: Session, start: int) -> str:
+    """The history message from row ``start`` on (0: the whole curve, replacing the page's),
+    encoded once per state for every viewer that has the same rows: a room's followers do."""
+    history = session.trainer.history
+    texts: dict[tuple[int, int, int, int], str] = session.cached("history", dict)
+    key = (id(history), history.generation, start, len(history.rows))
+    text = texts.get(key)
+    if text is None:
+        text = texts[key] = HistoryMessage(rows=history_rows(session, start),
+                                           append=start > 0).model_dump_json()
+    return text
+
+
 class Viewer:
     """One socket's view of a session: replies, then layout, status and the newest frame."""
 
@@ -356,10 +369,9 @@ class Viewer:
         sent, generation, count = self.history_sent
         if sent is history and generation == history.generation and count == len(history.rows):
             return
-        append = sent is history and generation == history.generation
-        rows = history_rows(self.session, count if append else 0)
+        start = count if sent is history and generation == history.generation else 0
         self.history_sent = (history, history.generation, len(history.rows))
-        await self.send_text(HistoryMessage(rows=rows, append=append).model_dump_json())
+        await self.send_text(history_text(self.session, start))
 
     async def send_inspection(self, target: NeuronTarget | WeightTarget) -> None:
         session = self.session

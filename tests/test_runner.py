@@ -5,7 +5,8 @@ import json
 
 from app.config import Limits, SessionConfig
 from app.protocol import HEADER
-from app.runner import TrainingLoops, Viewer, train_steps
+from app.responses import history_rows
+from app.runner import TrainingLoops, Viewer, history_text, train_steps
 from app.scheduler import Account, Payer, Scheduler
 from app.sessions import Session
 
@@ -176,3 +177,18 @@ def test_training_wakes_once_a_tick_and_runs_the_due_steps_together():
     assert sum(calls) >= 400
     assert sum(calls) / len(calls) >= 20
 
+
+
+def test_viewers_at_the_same_row_share_one_history_message() -> None:
+    """A room's followers all have the same rows: their next history message is encoded once
+    (the same text object), the whole curve for a new viewer and only the new rows after."""
+    session = Session("s", SessionConfig(), now=0.0)
+    whole = history_text(session, 0)
+    assert history_text(session, 0) is whole
+    assert json.loads(whole) == {"type": "history", "append": False,
+                                 "rows": [list(row) for row in history_rows(session)]}
+    session.train(5)
+    session.record_history()
+    new = history_text(session, 1)
+    assert history_text(session, 1) is new and json.loads(new)["append"] is True
+    assert json.loads(new)["rows"] == [list(row) for row in history_rows(session, 1)] != []
