@@ -58,7 +58,7 @@ from app.protocol import HEADER, HEADER_FIELDS  # noqa: E402
 from app.sessions import METRICS_SECONDS, Session  # noqa: E402
 from bench import rooms  # noqa: E402
 from bench.engines import NaiveLoop, torch_available, torch_step  # noqa: E402
-from bench.hostile import free_port, serve  # noqa: E402
+from bench.hostile import free_port, serve, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("engine", "frames", "live", "capacity", "rooms")
@@ -228,12 +228,7 @@ def server(options: Options) -> Iterator[tuple[str, list[int]]]:
         time.sleep(1.0)  # the server loads the kernel from the cache just after it starts
         yield f"127.0.0.1:{port}", [process.pid]
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextlib.contextmanager

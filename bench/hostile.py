@@ -139,6 +139,17 @@ async def measure(base: str, attack: Attack, seconds: float) -> dict[str, float]
             "rss": health.get("memory_rss_bytes", math.nan) / 1e6}
 
 
+def stop(server: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL for a server that has not stopped 10 s later."""
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        print("the server did not stop within 10 s of SIGTERM; killed", file=sys.stderr)
+        server.kill()
+        server.wait()
+
+
 def serve(port: int, root: Path) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port)], cwd=root,
                               env={**os.environ, "PYTHONPATH": str(root)},
@@ -171,13 +182,7 @@ def main() -> None:
             print(f"{name:<40} {found['fps']:>9.1f} {found['p50']:>7.1f}ms {found['p99']:>7.1f}ms "
                   f"{found['lag']:>7.1f}ms {found['rss']:>5.0f}MB", flush=True)
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            print("the server did not stop within 10 s of SIGTERM; killed")
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 if __name__ == "__main__":

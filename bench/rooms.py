@@ -31,7 +31,7 @@ import httpx
 import websockets
 
 from app.protocol import HEADER, HEADER_FIELDS
-from bench.hostile import free_port, serve
+from bench.hostile import free_port, serve, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 FIELD_INDEX = {f.name: i for i, f in enumerate(HEADER_FIELDS)}
@@ -307,12 +307,7 @@ def main() -> None:
             results.append(found)
             print("  ".join(row(found)), file=sys.stderr, flush=True)
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         if results:
             print(table(results))
 

@@ -481,16 +481,22 @@ def test_a_worker_restarted_under_its_name_does_not_hold_up_its_predecessor_s_se
     assert holder(directory, sid) == second.name
 
 
-def test_a_locked_room_cannot_be_joined_through_a_relay_that_already_runs(cluster, directory):
-    home, away = cluster.members
+def room_in_directory(home, directory) -> dict:
+    """A room opened on ``home`` once its code is in the directory (a moment after it opens)."""
     made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
     room = httpx.post(f"{home.url}/api/sessions/{made['id']}/room",
                       headers={"Authorization": f"Bearer {made['token']}"}, timeout=TIMEOUT).json()
-    code = room["code"]
     deadline = time.monotonic() + TIMEOUT
-    while not directory.exists(f"bpp:room:{code}"):  # a moment after it opens
+    while not directory.exists(f"bpp:room:{room['code']}"):
         assert time.monotonic() < deadline
         time.sleep(0.05)
+    return room
+
+
+def test_a_locked_room_cannot_be_joined_through_a_relay_that_already_runs(cluster, directory):
+    home, away = cluster.members
+    room = room_in_directory(home, directory)
+    code = room["code"]
     with connect(ws_url(away.url, f"room={code}")) as follower:
         hello(follower)
         locked = httpx.patch(f"{home.url}/api/rooms/{code}", json={"joining_locked": True},
@@ -509,14 +515,9 @@ def test_a_locked_room_cannot_be_joined_through_a_relay_that_already_runs(cluste
 
 def test_an_ended_room_leaves_the_directory_and_its_code_is_not_found_anywhere(cluster, directory):
     home, away = cluster.members
-    made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
-    room = httpx.post(f"{home.url}/api/sessions/{made['id']}/room",
-                      headers={"Authorization": f"Bearer {made['token']}"}, timeout=TIMEOUT).json()
+    room = room_in_directory(home, directory)
     code = room["code"]
     deadline = time.monotonic() + TIMEOUT
-    while not directory.exists(f"bpp:room:{code}"):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
     ended = httpx.delete(f"{home.url}/api/rooms/{code}",
                          headers={"Authorization": f"Bearer {room['teacher_token']}"}, timeout=TIMEOUT)
     assert ended.status_code == 204

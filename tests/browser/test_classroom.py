@@ -73,13 +73,19 @@ def test_a_teacher_presents_and_a_student_follows(browser, server_url, axe, scre
     student_context.close()
 
 
-def test_a_student_makes_an_own_copy_and_goes_back_to_the_class(browser, server_url, screenshot_dir):
-    teacher, code = presenting(browser, server_url, steps=1)
+def own_copy(browser, server_url: str, code: str, language: str | None = None):
+    """A student's page that joined the room and made its own copy."""
     student = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    student.goto(f"{server_url}/?room={code}")
+    student.goto(f"{server_url}/?room={code}" + (f"&lang={language}" if language else ""))
     student.wait_for_selector("#network .node-value", timeout=WAIT_MS)
     student.click("#fork")
     student.wait_for_url("**/?session=*", timeout=WAIT_MS)
+    return student
+
+
+def test_a_student_makes_an_own_copy_and_goes_back_to_the_class(browser, server_url, screenshot_dir):
+    teacher, code = presenting(browser, server_url, steps=1)
+    student = own_copy(browser, server_url, code)
     student.wait_for_selector("#status[data-status='paused']", timeout=WAIT_MS)
     assert student.evaluate("document.body.dataset.role") == "own"
     assert student.inner_text("#step-count") == "1"  # the teacher's network as it was
@@ -102,11 +108,7 @@ def test_a_student_makes_an_own_copy_and_goes_back_to_the_class(browser, server_
 def test_the_teacher_sees_a_students_renamed_copy_on_the_dashboard_and_calls_everyone_back(
         browser, server_url, axe, screenshot_dir, language):
     teacher, code = presenting(browser, server_url, language)
-    student = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    student.goto(f"{server_url}/?room={code}&lang={language}")
-    student.wait_for_selector("#network .node-value", timeout=WAIT_MS)
-    student.click("#fork")
-    student.wait_for_url("**/?session=*", timeout=WAIT_MS)
+    student = own_copy(browser, server_url, code, language)
     student.wait_for_selector("#own-name-input", timeout=WAIT_MS)
     assert student.input_value("#own-name-input")  # the anonymous name it was given
     name = "<b>Ada</b> 小明"
