@@ -35,6 +35,10 @@ T = TypeVar("T")
 BOUNDED_RANGES = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 CURVE_POINTS = 121  # where a 1-D regression's curve is evaluated, evenly across [-EXTENT, EXTENT]
 GALLERY_IMAGES = 24
+# While training, the output map is redone at most this often: every other frame at 30 fps.
+# It is a quarter of a frame's cost, and a boundary moving 15 times a second looks as smooth;
+# any other change (a pause, an edit, a reset) redoes it for the next frame.
+OUTPUT_MAP_SECONDS = 0.05
 PARITY_POINTS = 200
 PREVIEW_POINTS = 120
 PLANE_VIEWS: dict[str, View] = {"binary": "boundary", "multiclass": "regions",
@@ -276,7 +280,8 @@ def neuron_maps(session: Session, map_size: int) -> bytes:
 
 def tone(a: Array, activation: str | None) -> Array:
     """Values in [-1, 1]: the middle of a bounded range at 0, else scaled by the layer's largest."""
-    a = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    if not np.isfinite(a).all():  # diverged: what is broken is drawn neutral
+        a = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
     if activation in BOUNDED_RANGES:
         low, high = BOUNDED_RANGES[activation]
         return (2 * a - (low + high)) / (high - low)
@@ -320,7 +325,9 @@ def frame(session: Session, grid_size: int, map_size: int, with_maps: bool) -> F
     }
     maps = session.cached("maps", lambda: neuron_maps(session, map_size)) if with_maps else None
     return Frame(header=header, arrays={**layer_arrays(session), **result_arrays(session)},
-                 grid=output_maps(session, grid_size), maps=maps, diverged=session.diverged)
+                 grid=session.lagging(f"grid{grid_size}", OUTPUT_MAP_SECONDS,
+                                      lambda: output_maps(session, grid_size)),
+                 maps=maps, diverged=session.diverged)
 
 
 def built_frame(session: Session, with_maps: bool) -> bytes | None:

@@ -69,8 +69,9 @@ class Session:
         # How its sockets close when it ends; None: "session ended". A worker handing the
         # session to another one closes them with "moved", and the pages reconnect.
         self.close_reason: tuple[int, str] | None = None
-        # Derived wire data (traces, frame bytes) keyed by name, valid for one state_version.
-        self.cache: dict[str, tuple[int, object]] = {}
+        # Derived wire data (traces, frame bytes) keyed by name, with what it was made for: a
+        # state_version (``cached``), a layout_version (frames.per_layout) or see ``lagging``.
+        self.cache: dict[str, tuple[object, object]] = {}
         # Counts the changes of what the metrics are computed from (weights, data, config):
         # following another example, inspecting or a new speed leave them as they are.
         self.weights_version = 0
@@ -116,11 +117,26 @@ class Session:
         return self.evaluation().metrics
 
     def metrics_due(self) -> bool:
-        """Whether the shown metrics are of other weights than the current ones, and older
-        than METRICS_SECONDS or than a change other than training."""
+        """Whether the shown metrics are out of date (see ``outdated``)."""
         last = self.evaluated
-        return last is None or (last[1] != self.weights_version and (
-            last[0] != self.settled_version or self.clock() - last[2] >= METRICS_SECONDS))
+        return last is None or self.outdated(last[:3], METRICS_SECONDS)
+
+    def outdated(self, made: tuple[int, int, float], seconds: float) -> bool:
+        """Whether what was made at (settled_version, weights_version, clock()) is of other
+        weights than the current ones, and older than ``seconds`` or than a change other than
+        training: what training changes at every step may lag it by a few frames."""
+        settled, weights, when = made
+        return weights != self.weights_version and (
+            settled != self.settled_version or self.clock() - when >= seconds)
+
+    def lagging(self, key: str, seconds: float, build: Callable[[], T]) -> T:
+        """Build derived data at most once per ``seconds`` of training, and at once after any
+        other change (see ``outdated``)."""
+        hit = self.cache.get(key)
+        if hit is None or self.outdated(cast(tuple[int, int, float], hit[0]), seconds):
+            made = (self.settled_version, self.weights_version, self.clock())
+            hit = self.cache[key] = (made, build())
+        return cast(T, hit[1])
 
     def shown_evaluation(self) -> Evaluation:
         """What frames show: the exact evaluation of the current state when due, else the last
@@ -301,7 +317,7 @@ class Session:
         """A training example (None: the next mini-batch) traced at the current weights."""
         self.check_sample(sample)
         indices = self.trainer.upcoming_indices() if sample is None else np.array([sample])
-        return self.trainer.trace(indices)
+        return self.trainer.shown_trace(indices)
 
     def pick(self, sample: int | None, position: int = 0) -> None:
         """Follow one training example in the diagram and inspector, or (None) the examples of

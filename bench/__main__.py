@@ -53,7 +53,7 @@ from app.engine.losses import get_loss  # noqa: E402
 from app.engine.network import Network  # noqa: E402
 from app.engine.optimizers import GradientDescent  # noqa: E402
 from app.engine.trainer import Trainer  # noqa: E402
-from app.frames import encode_frame, neuron_maps, output_maps  # noqa: E402
+from app.frames import OUTPUT_MAP_SECONDS, encode_frame, neuron_maps, output_maps  # noqa: E402
 from app.protocol import HEADER, HEADER_FIELDS  # noqa: E402
 from app.sessions import METRICS_SECONDS, Session  # noqa: E402
 from bench import rooms  # noqa: E402
@@ -162,14 +162,30 @@ def engine_rows(options: Options) -> list[Row]:
 
 # ---- Frames --------------------------------------------------------------------------------
 
-def frame_cost(session: Session, build: Callable[[], object], seconds: float) -> float:
+class FrameClock:
+    """The session's clock in the frame bench: 1/fps later at every frame, so that what is
+    redone at its own rate (metrics, the output map) is redone as often as when playing."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def frame_cost(session: Session, build: Callable[[], object], seconds: float,
+               fps: float = 1.0) -> float:
     """µs of CPU per call, the median of several runs; the session takes one training step
-    (not counted) before each call, so that every frame is of a new state, as when playing."""
+    (not counted) before each call, so that every frame is of a new state, as when playing,
+    and its clock moves on 1/fps (by default a second: everything redone at every call)."""
+    clock = FrameClock()
+    session.clock = clock
     runs = []
     for _ in range(7):
         spent, calls = 0, 0
         while spent < seconds * 1e9 / 7 or calls < 10:
             session.train(1)
+            clock.now += 1 / fps
             start = time.process_time_ns()
             build()
             spent += time.process_time_ns() - start
@@ -181,28 +197,34 @@ def frame_cost(session: Session, build: Callable[[], object], seconds: float) ->
 def frame_rows(options: Options) -> list[Row]:
     limits = Limits()
     grid, size = limits.grid_size, limits.neuron_map_size
+    fps, map_rate = limits.max_frame_rate, min(limits.neuron_map_rate, limits.max_frame_rate)
     session = Session("bench", SessionConfig(), 0.0)
     session.train(10)
     seconds = options.seconds
-    light = frame_cost(session, lambda: encode_frame(session, grid, size, with_maps=False), seconds)
-    full = frame_cost(session, lambda: encode_frame(session, grid, size, with_maps=True), seconds)
+    light = frame_cost(session, lambda: encode_frame(session, grid, size, with_maps=False),
+                       seconds, fps)
+    fresh = frame_cost(session, lambda: encode_frame(session, grid, size, with_maps=False),
+                       seconds)
+    full = frame_cost(session, lambda: encode_frame(session, grid, size, with_maps=True), seconds, fps)
     session.train(1)
     light_bytes = len(encode_frame(session, grid, size, with_maps=False))
     full_bytes = len(encode_frame(session, grid, size, with_maps=True))
-    fps, map_rate = limits.max_frame_rate, min(limits.neuron_map_rate, limits.max_frame_rate)
     mean_bytes = (map_rate * full_bytes + (fps - map_rate) * light_bytes) / fps
     evaluation = frame_cost(session, session.trainer.evaluation, seconds)
     grid_map = frame_cost(session, lambda: output_maps(session, grid), seconds)
     maps = frame_cost(session, lambda: neuron_maps(session, size), seconds)
+    traces = frame_cost(session, lambda: (session.shown_batch(), session.shown_example()), seconds)
     network = "2-4-2-1 on the circle, batch 10"
     return [
-        Row("frames", f"build + encode one frame, default {network}, no neuron maps "
-            f"({grid}x{grid} output map included)", f"{light:,.0f} µs CPU"),
-        Row("frames", f"the same with the {size}x{size} neuron maps", f"{full:,.0f} µs CPU"),
-        Row("frames", f"of which the {grid}x{grid} output map / the neuron maps",
-            f"{grid_map:,.0f} / {maps:,.0f} µs CPU"),
-        Row("frames", f"metrics over the train and test sets (not per frame: every "
-            f"{METRICS_SECONDS:g} s while training)", f"{evaluation:,.0f} µs CPU"),
+        Row("frames", f"build + encode one frame, default {network}, no neuron maps, at "
+            f"{fps:g} fps (metrics every {METRICS_SECONDS:g} s and the {grid}x{grid} output map "
+            f"every {OUTPUT_MAP_SECONDS:g} s of training) / everything redone",
+            f"{light:,.0f} / {fresh:,.0f} µs CPU"),
+        Row("frames", f"the same at {fps:g} fps with the {size}x{size} neuron maps",
+            f"{full:,.0f} µs CPU"),
+        Row("frames", "of which: the traces (next batch and shown example) / the output map / "
+            "the neuron maps / the metrics", f"{traces:,.0f} / {grid_map:,.0f} / {maps:,.0f} / "
+            f"{evaluation:,.0f} µs CPU"),
         Row("frames", "bytes per frame without / with neuron maps",
             f"{light_bytes:,} / {full_bytes:,}"),
         Row("frames", f"bytes per frame on average at {fps:g} fps, maps in {map_rate:g} a second",

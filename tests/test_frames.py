@@ -5,7 +5,7 @@ import pytest
 
 from app.codec import unit_bytes
 from app.config import SessionConfig
-from app.frames import encode_frame, layout_message, plane, tone
+from app.frames import OUTPUT_MAP_SECONDS, encode_frame, layout_message, output_maps, plane, tone
 from app.protocol import HEADER, NeuronTarget, ParamEdit, frame_fields
 from app.responses import finite, state, summary
 from app.sessions import METRICS_SECONDS, Session
@@ -294,3 +294,22 @@ def test_a_new_layout_makes_the_planes_inputs_and_fields_anew(session):
     cells = session.inputs(plane(10))
     expected = unit_bytes(net.predict(cells)[0])
     assert frame[layout.grid_offset:layout.map_offset] == expected
+
+
+def grid_of(session: Session, frame: bytes) -> bytes:
+    layout = layout_message(session, 10, 4)
+    return frame[layout.grid_offset:layout.grid_offset + layout.grid_bytes]
+
+
+def test_training_redoes_the_output_map_at_its_own_rate_and_any_other_change_at_once(session, clock):
+    first = grid_of(session, encode_frame(session, 10, 4, with_maps=False))
+    session.train(40)
+    clock.now += OUTPUT_MAP_SECONDS / 2  # the next frame at 30 fps: the map is reused
+    assert grid_of(session, encode_frame(session, 10, 4, with_maps=False)) == first
+    assert output_maps(session, 10) != first  # though the weights have moved it
+    session.train(1)
+    clock.now += OUTPUT_MAP_SECONDS / 2  # the frame after: redone for the current weights
+    assert grid_of(session, encode_frame(session, 10, 4, with_maps=False)) == output_maps(session, 10)
+    session.train(40)
+    session.set_running(False)  # not training: shown as it is at once, however soon
+    assert grid_of(session, encode_frame(session, 10, 4, with_maps=False)) == output_maps(session, 10)

@@ -6,8 +6,13 @@ returning to Python. It implements network.py's equations with the same operatio
 parameters agree with the readable engine's to rounding; the batches come from the trainer's own
 generator, drawn the same way, so the runs are the same runs.
 
+The same kernel traces the examples a frame shows (Trainer.shown_trace), at every new state;
+the walkthrough and the inspector's explanations are still read next to network.py's code,
+whose numbers these are to rounding.
+
 It is used when numba is importable, BPP_KERNEL is not "numpy", and ``plan`` finds the
-configuration supported; otherwise ``train`` returns None and the trainer steps in NumPy.
+configuration supported; otherwise ``train`` and ``trace`` return None and the trainer works in
+NumPy.
 """
 
 from __future__ import annotations
@@ -179,6 +184,18 @@ def plan(trainer: Trainer) -> Plan | None:
     )
 
 
+def current_plan(trainer: Trainer) -> Plan | None:
+    """``plan``, made again only when the trainer's network, loss, optimizer, schedule, penalty,
+    data or batch size is another (every call of ``train`` and ``trace`` asks)."""
+    key = (trainer.network, trainer.loss, trainer.optimizer, trainer.optimizer.schedule,
+           trainer.regularizer, trainer.data)
+    made = trainer.fast_plan
+    if (made is None or made[1] != trainer.batch_size
+            or any(old is not new for old, new in zip(made[0], key))):
+        made = trainer.fast_plan = (key, trainer.batch_size, plan(trainer))
+    return made[2]
+
+
 def state_buffers(opt: Optimizer, size: int) -> tuple[Array, Array]:
     """The optimizer's state as two arrays the kernel updates in place (zeros before the first
     step, which is what the optimizers' 0.0 stands for); fresh copies, so that nothing holding
@@ -277,6 +294,24 @@ def run_chunk(trainer: Trainer, p: Plan, kernel: ModuleType, steps: int) -> tupl
     return done, status == kernel.PARAMS_DIVERGED
 
 
+def trace(trainer: Trainer, indices: Array) -> tuple[Array, Array, Array, Array, float] | None:
+    """Trainer.trace through the kernel, the same numbers to rounding in a tenth of the time
+    (a frame traces the shown examples at every new state): z, a and δ of every layer as
+    [n_l, m] blocks one after another (a^0 first, its z and δ unused), ∂C/∂θ, and the data
+    loss. None where ``train`` would not use the kernel either."""
+    if still_warming():
+        return None
+    p = current_plan(trainer)
+    kernel = load_kernel() if p is not None else None
+    if p is None or kernel is None:
+        return None
+    zs, acts, deltas, grad, loss = kernel.trace_examples(
+        trainer.network.params, p.sizes, p.codes, p.slopes, p.loss, p.fused,
+        transposed_inputs(trainer), np.ascontiguousarray(trainer.data.y_train),
+        indices.astype(np.int64), p.penalty, float(trainer.regularizer.rate))
+    return zs, acts, deltas, grad, float(loss)
+
+
 def chunk_steps(trainer: Trainer, seconds_per_step: float, left: int, budget: float) -> int:
     """How many steps the next call runs: about CHUNK_SECONDS' worth, within the budget."""
     fit = int(min(CHUNK_SECONDS, max(budget, 0.0)) / seconds_per_step) if seconds_per_step else 1
@@ -290,7 +325,7 @@ def train(trainer: Trainer, steps: int, budget_seconds: float, wait: bool = Fals
     configuration is not one it computes."""
     if still_warming() and not wait:
         return None
-    p = plan(trainer)
+    p = current_plan(trainer)
     kernel = load_kernel() if p is not None else None
     if p is None or kernel is None:
         return None

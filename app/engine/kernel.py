@@ -424,64 +424,108 @@ def gather(x_t: np.ndarray, y: np.ndarray, indices: np.ndarray, a0: np.ndarray, 
 
 
 @elementwise
+def forward(params, sizes, codes, slopes, offsets, rows, m, zs, acts, acts_t):
+    """z^l = W^l a^(l-1) + b^l and a^l = σ(z^l) for l = 1..L, over the m examples in a^0;
+    each a^l below the top is also kept one example per row, for BP4."""
+    depth = sizes.size - 1
+    for l in range(1, depth + 1):
+        n_in, n_out = sizes[l - 1], sizes[l]
+        W = params[offsets[l - 1]:offsets[l - 1] + n_out * n_in].reshape((n_out, n_in))
+        b = params[offsets[l - 1] + n_out * n_in:offsets[l]]
+        a_in = acts[rows[l - 1]:rows[l]].reshape((n_in, m))
+        z = zs[rows[l]:rows[l + 1]].reshape((n_out, m))
+        a = acts[rows[l]:rows[l + 1]].reshape((n_out, m))
+        affine(W, b, a_in, z)
+        activate_layer(codes[l - 1], slopes[l - 1], z, a)
+        if l < depth:
+            acts_t[rows[l]:rows[l + 1]].reshape((m, n_out))[:] = a.T
+
+
+@elementwise
+def backward(params, sizes, codes, slopes, loss, fused, offsets, rows, m, zs, acts, acts_t,
+             deltas, yb, grad, stack, sums, penalty, penalty_rate):
+    """BP1–BP4 from the output layer down, each δ^l kept in ``deltas``; ∂C/∂θ into ``grad``,
+    the mean over the m examples plus the penalty's own ∂/∂W."""
+    depth = sizes.size - 1
+    for l in range(depth, 0, -1):
+        n_in, n_out = sizes[l - 1], sizes[l]
+        z = zs[rows[l]:rows[l + 1]].reshape((n_out, m))
+        a = acts[rows[l]:rows[l + 1]].reshape((n_out, m))
+        delta = deltas[rows[l]:rows[l + 1]].reshape((n_out, m))
+        if l == depth:
+            output_delta(loss, fused, codes[l - 1], slopes[l - 1], z, a, yb, delta)  # BP1
+        else:
+            upper = params[offsets[l]:offsets[l] + sizes[l + 1] * n_out].reshape((sizes[l + 1], n_out))
+            back_product(upper, deltas[rows[l + 1]:rows[l + 2]].reshape((sizes[l + 1], m)), delta)
+            times_derivative(codes[l - 1], slopes[l - 1], z, a, delta)  # BP2
+        start, w_end = offsets[l - 1], offsets[l - 1] + n_out * n_in
+        dW = grad[start:w_end].reshape((n_out, n_in))
+        db = grad[w_end:offsets[l]]
+        for i in range(n_out):  # BP3
+            db[i] = pairwise_sum(delta[i], m, stack, sums) / m
+        weight_gradient(delta, acts_t[rows[l - 1]:rows[l]].reshape((m, n_in)), dW)  # BP4
+        for i in range(n_out):
+            for k in range(n_in):
+                dW[i, k] = dW[i, k] / m
+        if penalty != NO_PENALTY:
+            W = params[start:w_end].reshape((n_out, n_in))
+            penalize(penalty, penalty_rate, W, dW)
+
+
+@elementwise
+def top_loss(sizes, loss, fused, rows, m, zs, acts, yb):
+    """The data loss C of the m examples, from the output layer's z and a."""
+    depth = sizes.size - 1
+    n_top = sizes[depth]
+    top_z = zs[rows[depth]:rows[depth + 1]].reshape((n_top, m))
+    top_a = acts[rows[depth]:rows[depth + 1]].reshape((n_top, m))
+    return batch_loss(loss, fused, top_z, top_a, yb)
+
+
+@elementwise
+def trace_examples(params, sizes, codes, slopes, loss, fused, x_t, y, indices, penalty,
+                   penalty_rate):
+    """Forward and backward on the given examples without updating, as Trainer.trace: every
+    layer's z, a and δ (one [n_l, m] block per layer, a^0 first), ∂C/∂θ and the data loss."""
+    m = indices.size
+    offsets = layer_offsets(sizes)
+    rows = row_offsets(sizes, m)
+    zs, acts, acts_t, deltas = np.zeros(rows[-1]), np.empty(rows[-1]), np.empty(rows[-1]), np.zeros(rows[-1])
+    yb = np.empty((sizes[sizes.size - 1], m))
+    grad = np.empty(params.size)
+    stack, sums = np.zeros((3, 64), np.int64), np.zeros(64)
+    gather(x_t, y, indices, acts[rows[0]:rows[1]].reshape((sizes[0], m)),
+           acts_t[rows[0]:rows[1]].reshape((m, sizes[0])), yb)
+    forward(params, sizes, codes, slopes, offsets, rows, m, zs, acts, acts_t)
+    backward(params, sizes, codes, slopes, loss, fused, offsets, rows, m, zs, acts, acts_t,
+             deltas, yb, grad, stack, sums, penalty, penalty_rate)
+    return zs, acts, deltas, grad, top_loss(sizes, loss, fused, rows, m, zs, acts, yb)
+
+
+@elementwise
 def train_steps(params, sizes, codes, slopes, loss, fused, x_t, y, order, starts, batch,
                 opt, hyper, base_lr, schedule, decay_rate, decay_every, steps_taken, s1, s2,
                 penalty, penalty_rate):
     """Up to ``starts.size`` updates, step s on examples order[starts[s]:starts[s] + batch].
     Returns (steps applied, FINISHED | LOSS_DIVERGED | PARAMS_DIVERGED)."""
-    depth = sizes.size - 1
     offsets = layer_offsets(sizes)
     rows = row_offsets(sizes, batch)
     zs = np.empty(rows[-1])
     acts = np.empty(rows[-1])
     acts_t = np.empty(rows[-1])
     deltas = np.empty(rows[-1])
-    yb = np.empty((sizes[depth], batch))
+    yb = np.empty((sizes[sizes.size - 1], batch))
     grad = np.empty(params.size)
     stack, sums = np.zeros((3, 64), np.int64), np.zeros(64)
     for s in range(starts.size):
-        a0 = acts[rows[0]:rows[1]].reshape((sizes[0], batch))
-        a0_t = acts_t[rows[0]:rows[1]].reshape((batch, sizes[0]))
-        gather(x_t, y, order[starts[s]:starts[s] + batch], a0, a0_t, yb)
-        for l in range(1, depth + 1):
-            n_in, n_out = sizes[l - 1], sizes[l]
-            W = params[offsets[l - 1]:offsets[l - 1] + n_out * n_in].reshape((n_out, n_in))
-            b = params[offsets[l - 1] + n_out * n_in:offsets[l]]
-            a_in = acts[rows[l - 1]:rows[l]].reshape((n_in, batch))
-            z = zs[rows[l]:rows[l + 1]].reshape((n_out, batch))
-            a = acts[rows[l]:rows[l + 1]].reshape((n_out, batch))
-            affine(W, b, a_in, z)
-            activate_layer(codes[l - 1], slopes[l - 1], z, a)
-            if l < depth:
-                acts_t[rows[l]:rows[l + 1]].reshape((batch, n_out))[:] = a.T
-        n_top = sizes[depth]
-        top_z = zs[rows[depth]:rows[depth + 1]].reshape((n_top, batch))
-        top_a = acts[rows[depth]:rows[depth + 1]].reshape((n_top, batch))
-        if not math.isfinite(batch_loss(loss, fused, top_z, top_a, yb)):
+        gather(x_t, y, order[starts[s]:starts[s] + batch],
+               acts[rows[0]:rows[1]].reshape((sizes[0], batch)),
+               acts_t[rows[0]:rows[1]].reshape((batch, sizes[0])), yb)
+        forward(params, sizes, codes, slopes, offsets, rows, batch, zs, acts, acts_t)
+        if not math.isfinite(top_loss(sizes, loss, fused, rows, batch, zs, acts, yb)):
             return s, LOSS_DIVERGED
-        for l in range(depth, 0, -1):
-            n_in, n_out = sizes[l - 1], sizes[l]
-            z = zs[rows[l]:rows[l + 1]].reshape((n_out, batch))
-            a = acts[rows[l]:rows[l + 1]].reshape((n_out, batch))
-            delta = deltas[rows[l]:rows[l + 1]].reshape((n_out, batch))
-            if l == depth:
-                output_delta(loss, fused, codes[l - 1], slopes[l - 1], z, top_a, yb, delta)  # BP1
-            else:
-                upper = params[offsets[l]:offsets[l] + sizes[l + 1] * n_out].reshape((sizes[l + 1], n_out))
-                back_product(upper, deltas[rows[l + 1]:rows[l + 2]].reshape((sizes[l + 1], batch)), delta)
-                times_derivative(codes[l - 1], slopes[l - 1], z, a, delta)  # BP2
-            start, w_end = offsets[l - 1], offsets[l - 1] + n_out * n_in
-            dW = grad[start:w_end].reshape((n_out, n_in))
-            db = grad[w_end:offsets[l]]
-            for i in range(n_out):  # BP3
-                db[i] = pairwise_sum(delta[i], batch, stack, sums) / batch
-            weight_gradient(delta, acts_t[rows[l - 1]:rows[l]].reshape((batch, n_in)), dW)  # BP4
-            for i in range(n_out):
-                for k in range(n_in):
-                    dW[i, k] = dW[i, k] / batch
-            if penalty != NO_PENALTY:
-                W = params[start:w_end].reshape((n_out, n_in))
-                penalize(penalty, penalty_rate, W, dW)
+        backward(params, sizes, codes, slopes, loss, fused, offsets, rows, batch, zs, acts,
+                 acts_t, deltas, yb, grad, stack, sums, penalty, penalty_rate)
         t = steps_taken + s
         lr = learning_rate(schedule, base_lr, decay_rate, decay_every, t)
         if not update(opt, hyper, lr, t + 1, params, grad, s1, s2):

@@ -80,6 +80,16 @@ def split_flat(flat: Array, sizes: Sequence[int]) -> list[tuple[Array, Array]]:
     return views
 
 
+def split_layers(buffer: Array, sizes: Sequence[int], m: int) -> list[Array]:
+    """Views [n_l, m] into a buffer holding one block per layer l = 0..L, one after another,
+    as the compiled kernel keeps every layer's z, a or δ."""
+    views, offset = [], 0
+    for n in sizes:
+        views.append(buffer[offset:offset + n * m].reshape(n, m))
+        offset += n * m
+    return views
+
+
 def parameter_count(sizes: Sequence[int]) -> int:
     return sum(w[0] * w[1] + b[0] for w, b in parameter_shapes(sizes))
 

@@ -14,7 +14,15 @@ import numpy as np
 from app.engine import fast
 from app.engine.datasets import Dataset, Task
 from app.engine.losses import Loss
-from app.engine.network import Gradients, LayerTrace, Network, tolerates_divergence
+from app.engine.network import (
+    Gradients,
+    LayerGrad,
+    LayerTrace,
+    Network,
+    split_flat,
+    split_layers,
+    tolerates_divergence,
+)
 from app.engine.optimizers import Optimizer
 from app.engine.regularization import NO_REGULARIZATION, Regularizer
 from app.engine.schedules import Schedule
@@ -124,6 +132,7 @@ class Trainer:
         self.kernel = fast.enabled()
         self.fast_cache: tuple[Array, Array] | None = None  # x_train and its transpose
         self.fast_seconds_per_step = 0.0  # measured, to size the kernel's calls
+        self.fast_plan: tuple[tuple[object, ...], int, fast.Plan | None] | None = None
 
     @property
     def epoch(self) -> float:
@@ -150,6 +159,20 @@ class Trainer:
         grads = self.network.backward(traces, y, self.loss, self.regularizer)
         return TracedBatch(indices, x, y, traces, grads,
                            self.network.data_loss(traces[-1], y, self.loss))
+
+    def shown_trace(self, indices: Array) -> TracedBatch:
+        """``trace`` for what the page shows at every new state: through the compiled kernel
+        where ``train`` uses it (the same numbers to rounding), else the readable engine."""
+        traced = fast.trace(self, indices) if self.kernel else None
+        if traced is None:
+            return self.trace(indices)
+        zs, acts, deltas, flat, loss = traced
+        sizes = self.network.sizes
+        z, a, delta = (split_layers(buffer, sizes, indices.size) for buffer in (zs, acts, deltas))
+        traces = [LayerTrace(a_in, z_l, a_l) for a_in, z_l, a_l in zip(a, z[1:], a[1:])]
+        grads = [LayerGrad(d, dW, db) for d, (dW, db) in zip(delta[1:], split_flat(flat, sizes))]
+        return TracedBatch(indices, a[0], self.data.y_train[:, indices], traces,
+                           Gradients(grads, flat), loss)
 
     @tolerates_divergence
     def step(self) -> TracedBatch:

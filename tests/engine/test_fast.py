@@ -15,7 +15,7 @@ from app.engine.network import Network
 from app.engine.optimizers import make_optimizer
 from app.engine.regularization import Regularizer
 from app.engine.schedules import Schedule
-from app.engine.trainer import Trainer
+from app.engine.trainer import TracedBatch, Trainer
 
 pytest.importorskip("numba", reason="the kernel needs numba; without it the NumPy engine trains")
 
@@ -228,3 +228,66 @@ def test_the_kernels_bias_gradient_sums_as_numpy_does(m):
     delta.sum(axis=1, keepdims=True, out=expected)
     got = [kernel.pairwise_sum(row, m, np.zeros((3, 64), np.int64), np.zeros(64)) for row in delta]
     assert got == list(expected[:, 0])
+
+
+def assert_same_trace(shown: TracedBatch, readable: TracedBatch, atol: float) -> None:
+    np.testing.assert_array_equal(shown.indices, readable.indices)
+    np.testing.assert_array_equal(shown.x, readable.x)
+    np.testing.assert_array_equal(shown.y, readable.y)
+    for mine, theirs in zip(shown.traces, readable.traces, strict=True):
+        for name in ("a_in", "z", "a"):
+            assert getattr(mine, name).shape == getattr(theirs, name).shape
+            np.testing.assert_allclose(getattr(mine, name), getattr(theirs, name), rtol=0, atol=atol)
+    for mine, theirs in zip(shown.grads.layers, readable.grads.layers, strict=True):
+        for name in ("delta", "dW", "db"):
+            assert getattr(mine, name).shape == getattr(theirs, name).shape
+            np.testing.assert_allclose(getattr(mine, name), getattr(theirs, name), rtol=0, atol=atol)
+    np.testing.assert_allclose(shown.grads.flat, readable.grads.flat, rtol=0, atol=atol)
+    assert shown.loss == pytest.approx(readable.loss, rel=1e-12, abs=atol)
+
+
+TRACED = ([(hidden, "sigmoid", "binary_cross_entropy") for hidden in HIDDEN]
+          + [("elu", output, loss) for output, loss in PAIRS])
+
+
+@pytest.mark.parametrize("penalty", ["none", "l1", "l2"])
+@pytest.mark.parametrize(("hidden", "output", "loss"), TRACED)
+def test_the_kernels_trace_is_the_readable_engines(hidden, output, loss, penalty):
+    """What frames show (z, a, δ of a batch or one example, ∂C/∂θ, the loss) traced by the
+    kernel: the readable engine's numbers, after training has moved the weights."""
+    compiled = trainer(hidden, output, loss, "adam", kernel=True, regularizer=Regularizer(penalty, 0.01))
+    compiled.train(300)
+    for indices in (compiled.upcoming_indices(), np.array([5]), np.arange(60)):
+        shown = compiled.shown_trace(indices)
+        assert fast.trace(compiled, indices) is not None  # the kernel traced it
+        assert_same_trace(shown, compiled.trace(indices), atol=1e-13)
+
+
+def test_a_trace_the_kernel_does_not_compute_is_the_readable_engines():
+    compiled = trainer("tanh", "sigmoid", "categorical_cross_entropy", "sgd", kernel=True)
+    assert fast.trace(compiled, np.array([1, 2])) is None
+    assert_same_trace(compiled.shown_trace(np.array([1, 2])), compiled.trace(np.array([1, 2])), atol=0)
+
+
+def test_a_diverged_trace_shows_the_same_non_finite_numbers():
+    compiled = trainer("relu", "linear", "mse", "sgd", kernel=True, lr=1e305)
+    compiled.train(5)
+    assert compiled.diverged
+    shown, readable = compiled.shown_trace(np.array([0, 1])), compiled.trace(np.array([0, 1]))
+    for mine, theirs in zip(shown.traces, readable.traces):
+        np.testing.assert_array_equal(np.isfinite(mine.z), np.isfinite(theirs.z))
+
+
+def test_the_plan_is_made_again_only_when_the_configuration_changes():
+    compiled = trainer("tanh", "sigmoid", "binary_cross_entropy", "sgd", kernel=True)
+    first = fast.current_plan(compiled)
+    assert first is not None and fast.current_plan(compiled) is first
+    compiled.optimizer.learning_rate = 0.5  # read at each call, not planned
+    assert fast.current_plan(compiled) is first
+    compiled.optimizer = make_optimizer("adam", learning_rate=0.01)
+    adam = fast.current_plan(compiled)
+    assert adam is not None and adam.optimizer == fast.OPTIMIZER_CODES.index(type(compiled.optimizer))
+    compiled.regularizer = Regularizer("l1", 0.01)
+    assert fast.current_plan(compiled).penalty == fast.PENALTY_CODES.index("l1")
+    compiled.batch_size = 61  # more than the training set: the kernel does not take it
+    assert fast.current_plan(compiled) is None
