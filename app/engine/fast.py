@@ -78,14 +78,17 @@ def warm_up_in_background(ready: Callable[[], bool] = lambda: True) -> None:
 
 
 def warm_up(compile_elsewhere: bool = False, ready: Callable[[], bool] = lambda: True) -> None:
-    """Compile the kernel (or load it from the cache) by training a tiny network two steps."""
+    """Compile the kernel (or load it from the cache) by training a tiny network two steps
+    and tracing it."""
     while not ready():
         time.sleep(0.05)
     if compile_elsewhere:
         subprocess.run([sys.executable, "-c", "from app.engine.fast import warm_up; warm_up()"],
                        check=False, capture_output=True, timeout=600)
     if load_kernel() is not None:
-        train(tiny_trainer(), 2, float("inf"), wait=True)
+        tiny = tiny_trainer()
+        train(tiny, 2, float("inf"), wait=True)
+        trace(tiny, np.arange(2), wait=True)
 
 
 def tiny_trainer() -> Trainer:
@@ -294,12 +297,13 @@ def run_chunk(trainer: Trainer, p: Plan, kernel: ModuleType, steps: int) -> tupl
     return done, status == kernel.PARAMS_DIVERGED
 
 
-def trace(trainer: Trainer, indices: Array) -> tuple[Array, Array, Array, Array, float] | None:
+def trace(trainer: Trainer, indices: Array,
+          wait: bool = False) -> tuple[Array, Array, Array, Array, float] | None:
     """Trainer.trace through the kernel, the same numbers to rounding in a tenth of the time
     (a frame traces the shown examples at every new state): z, a and δ of every layer as
     [n_l, m] blocks one after another (a^0 first, its z and δ unused), ∂C/∂θ, and the data
     loss. None where ``train`` would not use the kernel either."""
-    if still_warming():
+    if still_warming() and not wait:
         return None
     p = current_plan(trainer)
     kernel = load_kernel() if p is not None else None

@@ -188,6 +188,8 @@ def test_while_the_server_warms_the_kernel_up_numpy_trains(monkeypatch):
     assert fast.train(t, 5, float("inf")) is None
     assert t.train(5) == 5
     assert fast.train(t, 5, float("inf"), wait=True) == 5 and t.step_count == 10
+    assert fast.trace(t, np.array([1])) is None  # frames trace in NumPy meanwhile
+    assert_same_trace(t.shown_trace(np.array([1])), t.trace(np.array([1])), atol=0)
 
 
 def test_the_warm_up_compiles_in_a_child_process_then_loads_the_cache(monkeypatch):
@@ -196,6 +198,7 @@ def test_the_warm_up_compiles_in_a_child_process_then_loads_the_cache(monkeypatc
     fast.warm_up(compile_elsewhere=True)
     assert commands[0][-1] == "from app.engine.fast import warm_up; warm_up()"
     assert fast.train(fast.tiny_trainer(), 3, float("inf")) == 3
+    assert fast.trace(fast.tiny_trainer(), np.arange(3)) is not None
 
 
 def test_what_the_kernel_does_not_compute_falls_back():
