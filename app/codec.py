@@ -19,17 +19,19 @@ Array = np.ndarray
 class Frame:
     """One state to draw. ``header`` has a value for every protocol header field but flags;
     ``arrays`` one array per (name, layer) of the layout's fields; ``grid`` and ``maps`` are
-    already uint8 bytes (maps empty when this frame does not carry them)."""
+    already uint8 bytes (None when this frame does not carry them)."""
 
     header: dict[str, float]
     arrays: dict[tuple[str, int], Array]
-    grid: bytes = b""
+    grid: bytes | None = None
     maps: bytes | None = None
     diverged: bool = False
     flags: int = field(init=False)
 
     def __post_init__(self) -> None:
-        flags = (FLAGS["diverged"] if self.diverged else 0) | (FLAGS["maps"] if self.maps is not None else 0)
+        flags = ((FLAGS["diverged"] if self.diverged else 0)
+                 | (FLAGS["maps"] if self.maps is not None else 0)
+                 | (FLAGS["grid"] if self.grid is not None else 0))
         object.__setattr__(self, "flags", flags)
 
 
@@ -38,9 +40,10 @@ U32_MAX = 2**32 - 1
 
 
 def encode(frame: Frame, fields: list[FieldSpec]) -> bytes:
-    """Header, float32 arrays at the fields' offsets, the output maps, then any neuron maps."""
+    """Header, float32 arrays at the fields' offsets, then the output map and the neuron maps
+    where the frame carries them."""
     floats = float32([_checked(frame.arrays[(spec.name, spec.layer)], spec) for spec in fields])
-    return _header(frame) + floats.tobytes() + frame.grid + (frame.maps or b"")
+    return _header(frame) + floats.tobytes() + (frame.grid or b"") + (frame.maps or b"")
 
 
 _REALS = [f.name for f in HEADER_FIELDS if f.type == "f32"]

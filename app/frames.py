@@ -27,7 +27,7 @@ from app.protocol import (
     fields_end,
     frame_fields,
 )
-from app.sessions import Session
+from app.sessions import Made, Session
 
 Array = np.ndarray
 T = TypeVar("T")
@@ -309,8 +309,20 @@ def plane_inputs(session: Session, size: int) -> Array:
     return per_layout(session, f"plane{size}", lambda: session.inputs(plane(size)))
 
 
-def frame(session: Session, grid_size: int, map_size: int, with_maps: bool) -> Frame:
-    """The session's current state as a frame; the neuron maps only when asked for."""
+def output_map(session: Session, grid_size: int) -> tuple[Made, bytes]:
+    """The output map frames carry, and when it was made (see Session.lagging)."""
+    return session.lagging(f"grid{grid_size}", OUTPUT_MAP_SECONDS,
+                           lambda: output_maps(session, grid_size))
+
+
+def output_map_made(session: Session, grid_size: int) -> Made | None:
+    """When the output map the next frame would carry was made; None: it is to be redone."""
+    return session.lagging_made(f"grid{grid_size}", OUTPUT_MAP_SECONDS)
+
+
+def frame(session: Session, map_size: int, with_maps: bool, grid: bytes | None) -> Frame:
+    """The session's current state as a frame; the neuron maps and the output map only when
+    asked for."""
     m = session.shown_evaluation().metrics
     trainer, walk = session.trainer, session.walk
     example, k = session.shown_example()
@@ -325,21 +337,31 @@ def frame(session: Session, grid_size: int, map_size: int, with_maps: bool) -> F
     }
     maps = session.cached("maps", lambda: neuron_maps(session, map_size)) if with_maps else None
     return Frame(header=header, arrays={**layer_arrays(session), **result_arrays(session)},
-                 grid=session.lagging(f"grid{grid_size}", OUTPUT_MAP_SECONDS,
-                                      lambda: output_maps(session, grid_size)),
-                 maps=maps, diverged=session.diverged)
+                 grid=grid, maps=maps, diverged=session.diverged)
 
 
-def built_frame(session: Session, with_maps: bool) -> bytes | None:
+# A frame's bytes, and when the output map it carries was made (None: it carries none).
+BuiltFrame = tuple[bytes, Made | None]
+
+
+def built_frame(session: Session, with_maps: bool, with_grid: bool) -> BuiltFrame | None:
     """The current state's frame if a viewer has had it built already, else None."""
-    frame = session.cached_now(f"frame{with_maps:d}")
-    return frame if isinstance(frame, bytes) else None
+    return cast(BuiltFrame | None, session.cached_now(f"frame{with_maps:d}{with_grid:d}"))
+
+
+def shown_frame(session: Session, grid_size: int, map_size: int, with_maps: bool,
+                with_grid: bool) -> BuiltFrame:
+    """The frame, built once per state however many viewers ask for it. A viewer asks for
+    the output map only when it lacks the one frames carry now: half the frames at 30 fps,
+    since the map is redone at most every OUTPUT_MAP_SECONDS of training."""
+
+    def build() -> BuiltFrame:
+        made, grid = output_map(session, grid_size) if with_grid else (None, None)
+        return encode(frame(session, map_size, with_maps, grid), fields_of(session)), made
+
+    return session.cached(f"frame{with_maps:d}{with_grid:d}", build)
 
 
 def encode_frame(session: Session, grid_size: int, map_size: int, with_maps: bool = True) -> bytes:
-    """The frame's bytes, built once per state however many viewers ask for them."""
-
-    def build() -> bytes:
-        return encode(frame(session, grid_size, map_size, with_maps), fields_of(session))
-
-    return session.cached(f"frame{with_maps:d}", build)
+    """The current state's whole frame, both maps included (the maps when asked for)."""
+    return shown_frame(session, grid_size, map_size, with_maps, with_grid=True)[0]

@@ -60,7 +60,7 @@ HEADER_FIELDS = (
 HEADER = struct.Struct("<" + "".join(STRUCT_CODES[f.type] for f in HEADER_FIELDS))
 HEADER_OFFSETS = [struct.calcsize("<" + "".join(STRUCT_CODES[f.type] for f in HEADER_FIELDS[:i]))
                   for i in range(len(HEADER_FIELDS))]
-FLAGS = {"diverged": 1, "maps": 2}
+FLAGS = {"diverged": 1, "maps": 2, "grid": 4}
 
 Shape = Callable[[int, int], list[int]]  # (n_(l-1), n_l) -> the array's shape
 
@@ -324,19 +324,22 @@ class LayoutMessage(WireModel):
     stages: list[Stage] = Field(description="The step-by-step stages; a frame's stage indexes them")
     header_bytes: int
     fields: list[FieldSpec]
-    grid_offset: int
+    grid_offset: int = Field(description="Byte offset of the output map, in frames that carry it "
+                             "(flag grid): a viewer's frame carries it when the map changed since "
+                             "its last; a frame without it has what follows grid_bytes earlier")
     grid_size: int
     grid_bytes: int = Field(description="grid_size² uint8 (boundary: P(class 1); surface: the "
                             "output over y_range), or twice that for regions (class, then its "
                             "probability); 0 when the view is not a plane")
-    map_offset: int = Field(description="Byte offset of the neuron maps, in frames that carry "
-                            "them (flag maps): for every neuron of layers 0..L in order, map_cells "
-                            "uint8, row by row from the top; other frames end here")
+    map_offset: int = Field(description="Byte offset of the neuron maps in frames that carry them "
+                            "(flag maps) and the output map: for every neuron of layers 0..L in "
+                            "order, map_cells uint8, row by row from the top; other frames end "
+                            "before them")
     map_size: int
     map_cells: int = Field(description="map_size² over the plane, map_size along a line, 0 "
                            "where the inputs are not a plane or a line")
     extent: float
-    frame_bytes: int
+    frame_bytes: int = Field(description="The length of a frame that carries both maps")
     train: Points
     test: Points
     gallery: list[GalleryImage] = Field(description="Test images whose predicted classes the "

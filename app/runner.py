@@ -21,7 +21,7 @@ from app.engine.gradcheck import gradient_check
 from app.engine.network import Network
 from app.engine.trainer import LossHistory, TracedBatch
 from app.errors import Refused
-from app.frames import built_frame, encode_frame, layout_message
+from app.frames import BuiltFrame, built_frame, layout_message, output_map_made, shown_frame
 from app.protocol import (
     GradCheckResult,
     HistoryMessage,
@@ -32,7 +32,7 @@ from app.protocol import (
 )
 from app.responses import finite, history_rows, inspection
 from app.scheduler import Account
-from app.sessions import Session
+from app.sessions import Made, Session
 
 # A gradient check passes when every relative error is below this (float64 central differences).
 GRADCHECK_THRESHOLD = 1e-6
@@ -50,9 +50,9 @@ TRAINING_SHARE = 0.45
 TRAINING_SHARE_OF_BUDGET = 0.9
 # A train call records about this many points of loss history, however many updates it runs.
 HISTORY_POINTS_PER_CALL = 100
-# Frames being built now, by (session id, with the neuron maps): viewers that find one wait for
-# it rather than queue for a turn of their own.
-BUILDING: dict[tuple[str, bool], "asyncio.Future[bytes]"] = {}
+# Frames being built now, by (session id, with the neuron maps, with the output map): viewers
+# that find one wait for it rather than queue for a turn of their own.
+BUILDING: dict[tuple[str, bool, bool], "asyncio.Future[BuiltFrame]"] = {}
 
 
 async def train_steps(session: Session, steps: int, hung_up: Callable[[], bool] = lambda: False,
@@ -267,6 +267,9 @@ class Viewer:
         # maps behind, and a later frame (even of the same state) catches them up.
         self.next_maps = 0.0
         self.maps_behind = False
+        # When the output map this viewer has was made: a frame carries the map only when the
+        # session's is another (it is redone at most every other frame while training).
+        self.grid_had: Made | None = None
         # What this viewer's inspector shows; its numbers follow every frame.
         self.target: NeuronTarget | WeightTarget | None = None
         # Pays for the frames this viewer builds (a frame is built once per state, for all),
@@ -335,33 +338,39 @@ class Viewer:
             # for, without a turn each: a room's followers all wake at once for a new state,
             # and each queueing at the scheduler (two turns of the loop and a look at every
             # waiter) halved their frame rate at 60 and cut it to 1/s at 300.
-            frame = built_frame(session, maps_due)
-            if frame is None:
-                frame = await self.build(maps_due)
+            with_grid = self.grid_due()
+            built = built_frame(session, maps_due, with_grid)
+            frame, made = built if built is not None else await self.build(maps_due, with_grid)
             await self.send_bytes(frame)
+            self.grid_had = made or self.grid_had
             if self.target is not None:
                 await self.send_inspection(self.target)
             # Counted from when this frame was begun, not sent: the wait for a turn and the
             # building and sending do not stretch the interval (they made 30 frames/s into 25).
             self.next_frame = now + 1.0 / self.limits.max_frame_rate
 
-    async def build(self, with_maps: bool) -> bytes:
+    def grid_due(self) -> bool:
+        """Whether the next frame is to carry the output map: this viewer lacks the current one."""
+        had = self.grid_had
+        return had is None or output_map_made(self.session, self.limits.grid_size) != had
+
+    async def build(self, with_maps: bool, with_grid: bool) -> BuiltFrame:
         """The newest state's frame, built in one turn at the scheduler (paid by the viewer that
         asked first) for every viewer that asks meanwhile."""
-        key = (self.session.id, with_maps)
+        key = (self.session.id, with_maps, with_grid)
         building = BUILDING.get(key)
         # One left pending by a loop that stopped (a test client's) is never finished here.
         if building is None or building.done() or building.get_loop() is not asyncio.get_running_loop():
-            building = BUILDING[key] = asyncio.ensure_future(self._build(with_maps))
+            building = BUILDING[key] = asyncio.ensure_future(self._build(with_maps, with_grid))
             building.add_done_callback(
                 lambda done: BUILDING.pop(key) if BUILDING.get(key) is done else None)
         # Shielded: a viewer that leaves meanwhile does not cancel the others' frame.
         return await asyncio.shield(building)
 
-    async def _build(self, with_maps: bool) -> bytes:
+    async def _build(self, with_maps: bool, with_grid: bool) -> BuiltFrame:
         async with turn(self.account):
-            return encode_frame(self.session, self.limits.grid_size, self.limits.neuron_map_size,
-                                with_maps=with_maps)
+            return shown_frame(self.session, self.limits.grid_size, self.limits.neuron_map_size,
+                               with_maps, with_grid)
 
     async def send_history(self) -> None:
         """New rows of the loss curve; all of them when it is a new history or was thinned."""

@@ -29,6 +29,8 @@ FIRST_EXAMPLE = 0
 # up to this long (a point of the loss curve is recorded with each new one); any other change
 # (reset, config, edit, pause, a walkthrough's step, divergence) evaluates them anew at once.
 METRICS_SECONDS = 0.2
+# (settled_version, weights_version, clock()) when derived data was made: see Session.outdated.
+Made = tuple[int, int, float]
 
 
 class Session:
@@ -121,7 +123,7 @@ class Session:
         last = self.evaluated
         return last is None or self.outdated(last[:3], METRICS_SECONDS)
 
-    def outdated(self, made: tuple[int, int, float], seconds: float) -> bool:
+    def outdated(self, made: Made, seconds: float) -> bool:
         """Whether what was made at (settled_version, weights_version, clock()) is of other
         weights than the current ones, and older than ``seconds`` or than a change other than
         training: what training changes at every step may lag it by a few frames."""
@@ -129,14 +131,21 @@ class Session:
         return weights != self.weights_version and (
             settled != self.settled_version or self.clock() - when >= seconds)
 
-    def lagging(self, key: str, seconds: float, build: Callable[[], T]) -> T:
+    def lagging(self, key: str, seconds: float, build: Callable[[], T]) -> tuple[Made, T]:
         """Build derived data at most once per ``seconds`` of training, and at once after any
-        other change (see ``outdated``)."""
-        hit = self.cache.get(key)
-        if hit is None or self.outdated(cast(tuple[int, int, float], hit[0]), seconds):
+        other change (see ``outdated``); with when it was made, which tells one build from
+        another."""
+        if self.lagging_made(key, seconds) is None:
             made = (self.settled_version, self.weights_version, self.clock())
-            hit = self.cache[key] = (made, build())
-        return cast(T, hit[1])
+            self.cache[key] = (made, build())
+        return cast(tuple[Made, T], self.cache[key])
+
+    def lagging_made(self, key: str, seconds: float) -> Made | None:
+        """When what ``lagging`` holds was made; None when the next call builds it again."""
+        hit = self.cache.get(key)
+        if hit is None or self.outdated(cast(Made, hit[0]), seconds):
+            return None
+        return cast(Made, hit[0])
 
     def shown_evaluation(self) -> Evaluation:
         """What frames show: the exact evaluation of the current state when due, else the last

@@ -53,9 +53,16 @@ from app.engine.losses import get_loss  # noqa: E402
 from app.engine.network import Network  # noqa: E402
 from app.engine.optimizers import GradientDescent  # noqa: E402
 from app.engine.trainer import Trainer  # noqa: E402
-from app.frames import OUTPUT_MAP_SECONDS, encode_frame, neuron_maps, output_maps  # noqa: E402
+from app.frames import (  # noqa: E402
+    OUTPUT_MAP_SECONDS,
+    encode_frame,
+    neuron_maps,
+    output_map_made,
+    output_maps,
+    shown_frame,
+)
 from app.protocol import HEADER, HEADER_FIELDS  # noqa: E402
-from app.sessions import METRICS_SECONDS, Session  # noqa: E402
+from app.sessions import METRICS_SECONDS, Made, Session  # noqa: E402
 from bench import rooms  # noqa: E402
 from bench.engines import NaiveLoop, torch_available, torch_step  # noqa: E402
 from bench.hostile import free_port, serve, stop  # noqa: E402
@@ -166,32 +173,68 @@ class FrameClock:
     """The session's clock in the frame bench: 1/fps later at every frame, so that what is
     redone at its own rate (metrics, the output map) is redone as often as when playing."""
 
-    def __init__(self) -> None:
-        self.now = 0.0
+    def __init__(self, start: float) -> None:
+        self.now = start
 
     def __call__(self) -> float:
         return self.now
 
 
-def frame_cost(session: Session, build: Callable[[], object], seconds: float,
-               fps: float = 1.0) -> float:
-    """µs of CPU per call, the median of several runs; the session takes one training step
-    (not counted) before each call, so that every frame is of a new state, as when playing,
-    and its clock moves on 1/fps (by default a second: everything redone at every call)."""
-    clock = FrameClock()
+def frame_cost(session: Session, build: Callable[[], object], seconds: float) -> float:
+    """µs of CPU per call with everything redone, the median of several runs; the session
+    takes one training step (not counted) before each call, so that every frame is of a new
+    state, and its clock moves on a second, so that the metrics and the output map are due."""
+    clock = FrameClock(session.clock())
     session.clock = clock
+
+    def call() -> int:
+        session.train(1)
+        clock.now += 1.0
+        start = time.process_time_ns()
+        build()
+        return time.process_time_ns() - start
+
+    return median_run(call, seconds)
+
+
+def median_run(call: Callable[[], int], seconds: float) -> float:
+    """The median over seven runs of the µs per call that ``call`` reports (in ns)."""
     runs = []
     for _ in range(7):
         spent, calls = 0, 0
         while spent < seconds * 1e9 / 7 or calls < 10:
-            session.train(1)
-            clock.now += 1 / fps
-            start = time.process_time_ns()
-            build()
-            spent += time.process_time_ns() - start
+            spent += call()
             calls += 1
         runs.append(spent / calls / 1000)
     return statistics.median(runs)
+
+
+def viewer_frames(session: Session, limits: Limits, seconds: float, maps: bool) -> tuple[float, float]:
+    """(µs of CPU, bytes) per frame for one viewer at the frame rate while the session trains
+    a step per frame: what runner.Viewer has built, the output map when it was redone and the
+    neuron maps (if ``maps``) at their rate, the metrics every METRICS_SECONDS."""
+    clock = FrameClock(session.clock())
+    session.clock = clock
+    grid, size = limits.grid_size, limits.neuron_map_size
+    had: Made | None = None
+    next_maps, sizes = 0.0, []
+
+    def call() -> int:
+        nonlocal had, next_maps
+        session.train(1)
+        clock.now += 1 / limits.max_frame_rate
+        start = time.process_time_ns()
+        with_maps = maps and clock.now >= next_maps - 1e-9  # 3 × 1/30 is a hair under 1/10
+        if with_maps:
+            next_maps = clock.now + 1 / limits.neuron_map_rate
+        with_grid = had is None or output_map_made(session, grid) != had
+        data, made = shown_frame(session, grid, size, with_maps, with_grid)
+        spent = time.process_time_ns() - start
+        had = made or had
+        sizes.append(len(data))
+        return spent
+
+    return median_run(call, seconds), statistics.fmean(sizes)
 
 
 def frame_rows(options: Options) -> list[Row]:
@@ -201,33 +244,31 @@ def frame_rows(options: Options) -> list[Row]:
     session = Session("bench", SessionConfig(), 0.0)
     session.train(10)
     seconds = options.seconds
-    light = frame_cost(session, lambda: encode_frame(session, grid, size, with_maps=False),
-                       seconds, fps)
-    fresh = frame_cost(session, lambda: encode_frame(session, grid, size, with_maps=False),
-                       seconds)
-    full = frame_cost(session, lambda: encode_frame(session, grid, size, with_maps=True), seconds, fps)
-    session.train(1)
+    light, _ = viewer_frames(session, limits, seconds, maps=False)
+    full, mean_bytes = viewer_frames(session, limits, seconds, maps=True)
+    fresh = frame_cost(session, lambda: encode_frame(session, grid, size, with_maps=False), seconds)
+    fresh_full = frame_cost(session, lambda: encode_frame(session, grid, size), seconds)
+    numbers = len(shown_frame(session, grid, size, with_maps=False, with_grid=False)[0])
     light_bytes = len(encode_frame(session, grid, size, with_maps=False))
     full_bytes = len(encode_frame(session, grid, size, with_maps=True))
-    mean_bytes = (map_rate * full_bytes + (fps - map_rate) * light_bytes) / fps
     evaluation = frame_cost(session, session.trainer.evaluation, seconds)
     grid_map = frame_cost(session, lambda: output_maps(session, grid), seconds)
     maps = frame_cost(session, lambda: neuron_maps(session, size), seconds)
     traces = frame_cost(session, lambda: (session.shown_batch(), session.shown_example()), seconds)
     network = "2-4-2-1 on the circle, batch 10"
     return [
-        Row("frames", f"build + encode one frame, default {network}, no neuron maps, at "
-            f"{fps:g} fps (metrics every {METRICS_SECONDS:g} s and the {grid}x{grid} output map "
-            f"every {OUTPUT_MAP_SECONDS:g} s of training) / everything redone",
-            f"{light:,.0f} / {fresh:,.0f} µs CPU"),
-        Row("frames", f"the same at {fps:g} fps with the {size}x{size} neuron maps",
-            f"{full:,.0f} µs CPU"),
+        Row("frames", f"one viewer's frames at {fps:g} fps while training, default {network}: "
+            f"build + encode, no neuron maps / with the {size}x{size} neuron maps {map_rate:g} "
+            f"a second (the {grid}x{grid} output map redone every {OUTPUT_MAP_SECONDS:g} s, "
+            f"the metrics every {METRICS_SECONDS:g} s)", f"{light:,.0f} / {full:,.0f} µs CPU"),
+        Row("frames", "one frame with everything redone, no neuron maps / with them",
+            f"{fresh:,.0f} / {fresh_full:,.0f} µs CPU"),
         Row("frames", "of which: the traces (next batch and shown example) / the output map / "
             "the neuron maps / the metrics", f"{traces:,.0f} / {grid_map:,.0f} / {maps:,.0f} / "
             f"{evaluation:,.0f} µs CPU"),
-        Row("frames", "bytes per frame without / with neuron maps",
-            f"{light_bytes:,} / {full_bytes:,}"),
-        Row("frames", f"bytes per frame on average at {fps:g} fps, maps in {map_rate:g} a second",
+        Row("frames", "bytes per frame: the numbers alone / with the output map / with both maps",
+            f"{numbers:,} / {light_bytes:,} / {full_bytes:,}"),
+        Row("frames", f"bytes per frame on average at {fps:g} fps while training, as above",
             f"{mean_bytes:,.0f}"),
     ]
 

@@ -19,8 +19,8 @@ def test_the_quick_bench_prints_one_table_with_the_engine_and_frame_rows(capsys)
         assert re.search(r"[\d,]+ / [\d,]+ / [\d,]+ / ([\d,]+|not installed)$", line)
     frames = [line for line in lines if line.startswith("frames ")]
     assert len(frames) == 5
-    assert re.search(r"no neuron maps, at 30 fps .* [\d,]+ / [\d,]+ µs CPU$", frames[0])
-    assert re.search(r"without / with neuron maps +[\d,]+ / [\d,]+$", frames[3])
+    assert re.search(r"at 30 fps while training, .* [\d,]+ / [\d,]+ µs CPU$", frames[0])
+    assert re.search(r"with both maps +[\d,]+ / [\d,]+ / [\d,]+$", frames[3])
     assert not any(line.startswith(("live", "capacity", "rooms")) for line in lines)
     assert "load average" in out
 

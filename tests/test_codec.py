@@ -27,7 +27,7 @@ def header(data: bytes) -> dict:
 def test_every_field_and_array_reads_back_at_its_place():
     fields = frame_fields(SIZES, [])
     data = encode(Frame(HEADER_VALUES, arrays(SIZES), grid=b"\x01\x02", maps=b"\x03"), fields)
-    assert header(data) == {**HEADER_VALUES, "flags": FLAGS["maps"]}
+    assert header(data) == {**HEADER_VALUES, "flags": FLAGS["maps"] | FLAGS["grid"]}
     for k, spec in enumerate(fields):
         values = np.frombuffer(data, "<f4", int(np.prod(spec.shape)), spec.offset)
         assert (values == k).all(), spec
@@ -38,6 +38,14 @@ def test_every_field_and_array_reads_back_at_its_place():
 def test_flags_say_diverged_and_no_maps():
     data = encode(Frame(HEADER_VALUES, arrays(SIZES), diverged=True), frame_fields(SIZES, []))
     assert header(data)["flags"] == FLAGS["diverged"]
+
+
+def test_a_frame_without_the_output_map_has_the_neuron_maps_right_after_the_arrays():
+    fields = frame_fields(SIZES, [])
+    data = encode(Frame(HEADER_VALUES, arrays(SIZES), maps=b"\x03\x04"), fields)
+    assert header(data)["flags"] == FLAGS["maps"]
+    end = fields[-1].offset + 4 * int(np.prod(fields[-1].shape))
+    assert data[end:] == b"\x03\x04"
 
 
 def test_values_beyond_float32_become_infinity_and_a_huge_step_stays_at_the_top():

@@ -6,7 +6,7 @@ import pytest
 from app.codec import unit_bytes
 from app.config import SessionConfig
 from app.frames import OUTPUT_MAP_SECONDS, encode_frame, layout_message, output_maps, plane, tone
-from app.protocol import HEADER, NeuronTarget, ParamEdit, frame_fields
+from app.protocol import FLAGS, HEADER, NeuronTarget, ParamEdit, frame_fields
 from app.responses import finite, state, summary
 from app.sessions import METRICS_SECONDS, Session
 
@@ -81,7 +81,7 @@ def test_frame_header_and_arrays_match_the_session(session, clock):
     header = HEADER.unpack_from(frame)
     step = session.shown_batch()
     example = session.trace_examples(0)  # a new session follows its first training example
-    expected = (0, 7, 0.35, m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy, 2,
+    expected = (0, 7, 0.35, m.train_loss, m.test_loss, m.train_accuracy, m.test_accuracy, 2 | 4,
                 0, -1, example.loss, 0.0, -1)
     assert np.allclose(header, expected, rtol=1e-6)
     fields = {(s.name, s.layer): read_field(frame, s) for s in layout_message(session, 10, 4).fields}
@@ -127,7 +127,7 @@ def test_frames_without_maps_end_where_the_maps_would_start(session):
     layout = layout_message(session, 10, 4)
     light = encode_frame(session, 10, 4, with_maps=False)
     assert len(light) == layout.map_offset
-    assert HEADER.unpack_from(light)[7] == 0
+    assert HEADER.unpack_from(light)[7] == FLAGS["grid"]
     assert encode_frame(session, 10, 4)[:layout.map_offset][36:] == light[36:]
 
 
@@ -182,7 +182,8 @@ def test_state_shapes_follow_the_layers_and_the_batch(session):
 def test_a_diverged_session_serializes_without_nan(session):
     session.trainer.network.params[:] = np.nan
     session._changed()  # weights set behind the session's back
-    assert HEADER.unpack_from(encode_frame(session, 10, 4))[7] == 1 | 2  # diverged, with maps
+    # Diverged, with both maps.
+    assert HEADER.unpack_from(encode_frame(session, 10, 4))[7] == FLAGS["diverged"] | FLAGS["maps"] | FLAGS["grid"]
     text = state(session).model_dump_json()
     assert "NaN" not in text and "Infinity" not in text
     metrics = json.loads(text)["metrics"]

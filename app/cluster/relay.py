@@ -60,6 +60,10 @@ class FeedViewer(Viewer):
         self.target = self.session.shown_target
         await super().flush()
 
+    def grid_due(self) -> bool:
+        """Always: a follower on another worker may join at any frame, and gets the newest."""
+        return True
+
     def resync(self) -> None:
         """Everything again from the start, for a worker that has just subscribed."""
         self.sent = {key: -1 for key in self.sent}

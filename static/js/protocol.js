@@ -26,8 +26,9 @@ import { FLAGS, HEADER_BYTES, HEADER_FIELDS, RESULT_ARRAYS } from './wire.js';
 /**
  * A decoded frame: the header's fields by name (stage and position null when none), whether the
  * network diverged, layers[l] (layer l's arrays by name; layer 0 has only a), the result views'
- * arrays, grid (the output over the plane, grid_bytes of the layout) and maps[l][k] (neuron k
- * of layer l over the plane, map_cells bytes, 128 neutral; null in frames without them).
+ * arrays, grid (the output over the plane, grid_bytes of the layout; null in frames without it)
+ * and maps[l][k] (neuron k of layer l over the plane, map_cells bytes, 128 neutral; null in
+ * frames without them).
  * @typedef {{ W?: Float32Array, b?: Float32Array, dW?: Float32Array, db?: Float32Array,
  *   z?: Float32Array, a?: Float32Array, delta?: Float32Array }} LayerValues
  * @typedef {{ confusion?: Float32Array, curve?: Float32Array, gallery?: Float32Array,
@@ -35,7 +36,7 @@ import { FLAGS, HEADER_BYTES, HEADER_FIELDS, RESULT_ARRAYS } from './wire.js';
  * @typedef {Omit<import('./wire.js').FrameHeader, 'stage' | 'position'>
  *   & { stage: number | null, position: number | null }} FrameHeader
  * @typedef {FrameHeader & { diverged: boolean, layers: LayerValues[], results: Results,
- *   grid: Uint8Array, maps: Uint8Array[][] | null }} Frame
+ *   grid: Uint8Array | null, maps: Uint8Array[][] | null }} Frame
  */
 
 /** @param {DataView} view @param {(typeof HEADER_FIELDS)[number]} field */
@@ -69,10 +70,9 @@ function decodeArrays(buffer, layout) {
   return { layers, results: /** @type {Results} */ (results) };
 }
 
-/** Every neuron's map, layer by layer, in the order of the layout's sizes.
- * @param {ArrayBuffer} buffer @param {Layout} layout */
-function decodeMaps(buffer, layout) {
-  let offset = layout.map_offset;
+/** Every neuron's map, layer by layer, in the order of the layout's sizes, from ``offset``.
+ * @param {ArrayBuffer} buffer @param {Layout} layout @param {number} offset */
+function decodeMaps(buffer, layout, offset) {
   return layout.sizes.map((n) => Array.from({ length: n }, () => {
     const map = new Uint8Array(buffer, offset, layout.map_cells);
     offset += layout.map_cells;
@@ -89,13 +89,16 @@ export function decodeFrame(buffer, layout) {
   if (buffer.byteLength < HEADER_BYTES) return null;
   const header = decodeHeader(new DataView(buffer));
   const hasMaps = (header.flags & FLAGS.maps) !== 0;
-  const expected = hasMaps ? layout.frame_bytes : layout.map_offset;
+  const hasGrid = (header.flags & FLAGS.grid) !== 0;
+  // The optional parts follow the arrays, each present when its flag says so.
+  const mapsAt = layout.grid_offset + (hasGrid ? layout.grid_bytes : 0);
+  const expected = mapsAt + (hasMaps ? layout.frame_bytes - layout.map_offset : 0);
   if (buffer.byteLength !== expected || header.version !== layout.version) return null;
   return {
     ...header,
     diverged: (header.flags & FLAGS.diverged) !== 0,
     ...decodeArrays(buffer, layout),
-    grid: new Uint8Array(buffer, layout.grid_offset, layout.grid_bytes),
-    maps: hasMaps && layout.map_cells > 0 ? decodeMaps(buffer, layout) : null,
+    grid: hasGrid ? new Uint8Array(buffer, layout.grid_offset, layout.grid_bytes) : null,
+    maps: hasMaps && layout.map_cells > 0 ? decodeMaps(buffer, layout, mapsAt) : null,
   };
 }

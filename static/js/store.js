@@ -187,11 +187,12 @@ function described(name, layout) {
   return { phase: 'done', name, inputs: layout.feature_names.length, target: layout.target_name };
 }
 
-/** A decoded frame; maps come at a lower rate than numbers, so one without them keeps the
- * latest. @param {State} state @param {Frame} frame @returns {State} */
+/** A decoded frame; the output map and the neuron maps come at lower rates than numbers, so
+ * one without them keeps the latest. @param {State} state @param {Frame} frame @returns {State} */
 export function applyFrame(state, frame) {
+  const grid = frame.grid ?? state.frame?.grid ?? null;
   const maps = frame.maps ?? state.frame?.maps ?? null;
-  return { ...state, frame: { ...frame, maps } };
+  return { ...state, frame: { ...frame, grid, maps } };
 }
 
 /** The loss history the server records: rows that replace the page's, or follow them.

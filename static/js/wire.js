@@ -4,7 +4,7 @@
 export const HEADER_BYTES = 52;
 /** @type {readonly { name: keyof FrameHeader, type: 'u32' | 'i32' | 'f32', offset: number }[]} */
 export const HEADER_FIELDS = [{"name": "version", "type": "u32", "offset": 0}, {"name": "step", "type": "u32", "offset": 4}, {"name": "epoch", "type": "f32", "offset": 8}, {"name": "train_loss", "type": "f32", "offset": 12}, {"name": "test_loss", "type": "f32", "offset": 16}, {"name": "train_accuracy", "type": "f32", "offset": 20}, {"name": "test_accuracy", "type": "f32", "offset": 24}, {"name": "flags", "type": "u32", "offset": 28}, {"name": "sample", "type": "i32", "offset": 32}, {"name": "stage", "type": "i32", "offset": 36}, {"name": "shown_loss", "type": "f32", "offset": 40}, {"name": "penalty", "type": "f32", "offset": 44}, {"name": "position", "type": "i32", "offset": 48}];
-export const FLAGS = {"diverged": 1, "maps": 2};
+export const FLAGS = {"diverged": 1, "maps": 2, "grid": 4};
 /** Per layer l ≥ 1 in this order, then INPUT_ARRAY of layer 0, then the results. */
 export const LAYER_ARRAYS = ["W", "b", "dW", "db", "z", "a", "delta"];
 export const INPUT_ARRAY = "a";
@@ -217,14 +217,14 @@ export const RESULT_ARRAYS = ["confusion", "curve", "gallery", "parity"];
  * @property {Stage[]} stages The step-by-step stages; a frame's stage indexes them
  * @property {number} header_bytes
  * @property {FieldSpec[]} fields
- * @property {number} grid_offset
+ * @property {number} grid_offset Byte offset of the output map, in frames that carry it (flag grid): a viewer's frame carries it when the map changed since its last; a frame without it has what follows grid_bytes earlier
  * @property {number} grid_size
  * @property {number} grid_bytes grid_size² uint8 (boundary: P(class 1); surface: the output over y_range), or twice that for regions (class, then its probability); 0 when the view is not a plane
- * @property {number} map_offset Byte offset of the neuron maps, in frames that carry them (flag maps): for every neuron of layers 0..L in order, map_cells uint8, row by row from the top; other frames end here
+ * @property {number} map_offset Byte offset of the neuron maps in frames that carry them (flag maps) and the output map: for every neuron of layers 0..L in order, map_cells uint8, row by row from the top; other frames end before them
  * @property {number} map_size
  * @property {number} map_cells map_size² over the plane, map_size along a line, 0 where the inputs are not a plane or a line
  * @property {number} extent
- * @property {number} frame_bytes
+ * @property {number} frame_bytes The length of a frame that carries both maps
  * @property {Points} train
  * @property {Points} test
  * @property {GalleryImage[]} gallery Test images whose predicted classes the frames' gallery field carries

@@ -6,13 +6,14 @@ import anyio
 import numpy as np
 import pytest
 
+from app import frames
 from app.config import Limits
 from app.engine.network import split_flat
 from app.main import create_app
 from app.protocol import HEADER, HEADER_FIELDS
 from app.settings import Settings
 
-DIVERGED, MAPS = 1, 2
+DIVERGED, MAPS, GRID = 1, 2, 4
 DIVERGING = {"network": {"hidden_layers": [], "output_activation": "linear", "loss": "mse"},
              "training": {"learning_rate": 100}}
 
@@ -87,7 +88,7 @@ def test_a_connection_opens_with_hello_layout_history_status_and_a_frame(client)
     assert len(frame) == layout["frame_bytes"]
     fields = header(frame)
     assert (fields["version"], fields["step"], fields["epoch"], fields["flags"]) == (
-        layout["version"], 0, 0.0, MAPS)
+        layout["version"], 0, 0.0, MAPS | GRID)
 
 
 def test_frame_weights_are_the_rest_state_weights(client):
@@ -131,9 +132,37 @@ def test_a_new_architecture_mid_training_sends_a_new_layout(client):
         assert layout["sizes"] == [2, 3, 3, 3, 1] and layout["version"] > old["version"]
         for _ in range(3):
             frame = receive_until(ws, "frame")
-            # Neuron maps come at their own lower rate; a frame without them ends where they start.
-            size = layout["frame_bytes"] if header(frame)["flags"] & MAPS else layout["map_offset"]
-            assert (header(frame)["version"], len(frame)) == (layout["version"], size)
+            assert (header(frame)["version"], len(frame)) == (layout["version"], frame_size(frame, layout))
+
+
+def frame_size(frame: bytes, layout: dict) -> int:
+    """The output map and the neuron maps come at their own lower rates; each is in the frames
+    flagged with it, after the arrays."""
+    flags = header(frame)["flags"]
+    return (layout["grid_offset"] + (layout["grid_bytes"] if flags & GRID else 0)
+            + (layout["frame_bytes"] - layout["map_offset"] if flags & MAPS else 0))
+
+
+def test_a_viewer_gets_the_output_map_only_when_it_changed_and_at_once_when_training_stops(
+        client, monkeypatch):
+    monkeypatch.setattr(frames, "OUTPUT_MAP_SECONDS", 3600.0)  # redone while training: never
+    with client.websocket_connect("/ws") as ws:
+        hello, layout, first = opening(ws)
+        assert header(first)["flags"] & GRID  # a new viewer has no map yet
+        ws.send_json({"type": "play"})
+        assert header(receive_until(ws, "frame"))["flags"] & GRID  # playing is not training
+        playing = [receive_until(ws, "frame") for _ in range(5)]
+        assert [header(f)["flags"] & GRID for f in playing] == [0] * 5
+        assert all(len(f) == frame_size(f, layout) for f in playing)
+        ws.send_json({"type": "pause"})
+        frame = receive_until(ws, "frame")
+        while not header(frame)["flags"] & GRID:  # frames sent before the pause came
+            frame = receive_until(ws, "frame")
+        session = client.app.state.registry.sessions[hello["session_id"]]
+        assert header(frame)["step"] == session.trainer.step_count and not session.running
+        grid = frame[layout["grid_offset"]:layout["grid_offset"] + layout["grid_bytes"]]
+        assert grid == frames.output_maps(session, layout["grid_size"])  # the paused weights'
+        assert grid != first[layout["grid_offset"]:layout["grid_offset"] + layout["grid_bytes"]]
 
 
 TAGS = "'play', 'pause', 'step', 'reset', 'config', 'speed', 'pick', 'inspect', 'walk', " \

@@ -15,7 +15,7 @@ import numpy as np
 
 from app.codec import encode
 from app.config import SessionConfig
-from app.frames import frame, layout_message, result_shapes
+from app.frames import frame, layout_message, output_maps, result_shapes
 from app.protocol import frame_fields
 from app.sessions import Session
 
@@ -28,9 +28,9 @@ def number(x: float) -> float | str | None:
     return x if math.isfinite(x) else str(x)
 
 
-def case(name: str, session: Session, with_maps: bool = True) -> dict:
+def case(name: str, session: Session, with_maps: bool = True, with_grid: bool = True) -> dict:
     layout = layout_message(session, GRID, MAPS)
-    value = frame(session, GRID, MAPS, with_maps)
+    value = frame(session, MAPS, with_maps, output_maps(session, GRID) if with_grid else None)
     fields = frame_fields(list(session.trainer.network.sizes), result_shapes(session.data))
     data = encode(value, fields)
     with np.errstate(over="ignore"):  # a diverged number beyond float32 arrives as ±inf
@@ -46,8 +46,8 @@ def case(name: str, session: Session, with_maps: bool = True) -> dict:
             "flags": value.flags,
             "diverged": value.diverged,
             "arrays": arrays,
-            "grid_bytes": len(value.grid),
-            "grid_head": list(value.grid[:8]),
+            "grid_bytes": None if value.grid is None else len(value.grid),
+            "grid_head": None if value.grid is None else list(value.grid[:8]),
             "maps_bytes": None if value.maps is None else len(value.maps),
             "maps_head": None if value.maps is None else list(value.maps[:8]),
         },
@@ -80,6 +80,8 @@ def cases() -> list[dict]:
         if diverged.diverged:
             break
     return [case("circle 2-4-2-1", circle), case("circle without maps", circle, with_maps=False),
+            case("circle without the output map", circle, with_grid=False),
+            case("circle with neither map", circle, with_maps=False, with_grid=False),
             case("blobs, three classes", blobs), case("a picked example, stepping", walking),
             case("going through the batch", going), case("diverged", diverged)]
 

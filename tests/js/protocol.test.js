@@ -15,7 +15,7 @@ const RESULTS = ['confusion', 'curve', 'gallery', 'parity'];
 /**
  * @typedef {{ name: string, layout: import('../../static/js/protocol.js').Layout, frame_base64: string,
  *   expected: { header: Record<string, number | string>, flags: number, diverged: boolean,
- *     arrays: Record<string, (number | string)[]>, grid_bytes: number, grid_head: number[],
+ *     arrays: Record<string, (number | string)[]>, grid_bytes: number | null, grid_head: number[] | null,
  *     maps_bytes: number | null, maps_head: number[] | null } }} Case
  */
 
@@ -70,11 +70,17 @@ test('every array sits where the layout says, with the encoder\'s float32 values
   }
 });
 
-test('the output maps follow the arrays, and the neuron maps only in frames flagged with them', () => {
+test('the output map and the neuron maps follow the arrays, each only in frames flagged with it', () => {
+  assert.ok(cases.some((c) => c.expected.grid_bytes === null && c.expected.maps_bytes !== null));
   for (const c of cases) {
     const frame = decoded(c);
-    assert.equal(frame.grid.length, c.expected.grid_bytes, c.name);
-    assert.deepEqual([...frame.grid.subarray(0, 8)], c.expected.grid_head, c.name);
+    if (c.expected.grid_bytes === null) {
+      assert.equal(frame.grid, null, c.name);
+    } else {
+      const grid = /** @type {Uint8Array} */ (frame.grid);
+      assert.equal(grid.length, c.expected.grid_bytes, c.name);
+      assert.deepEqual([...grid.subarray(0, 8)], c.expected.grid_head, c.name);
+    }
     if (c.expected.maps_bytes === null) {
       assert.equal(frame.maps, null, c.name);
       continue;

@@ -99,13 +99,21 @@ test('a new layout keeps an inspected target that still exists and drops one tha
   assert.equal(act.applyLayout(state, layout([2, 4, 1])).target, null);
 });
 
-test('a frame without neuron maps keeps the latest ones', () => {
+test('a frame without neuron maps or the output map keeps the latest ones, until a new layout', () => {
   const maps = [[new Uint8Array(4)]];
-  /** @param {any} m @returns {any} */
-  const frame = (m) => ({ step: 1, train_loss: 1, test_loss: 1, maps: m });
-  let state = act.applyFrame(connected(), frame(maps));
-  state = act.applyFrame(state, frame(null));
+  const grid = new Uint8Array(9);
+  /** @param {any} m @param {any} g @returns {any} */
+  const frame = (m, g) => ({ step: 1, train_loss: 1, test_loss: 1, maps: m, grid: g });
+  let state = act.applyFrame(connected(), frame(maps, grid));
+  state = act.applyFrame(state, frame(null, null));
   assert.equal(state.frame?.maps, maps);
+  assert.equal(state.frame?.grid, grid);
+  const newer = new Uint8Array(9);
+  state = act.applyFrame(state, frame(null, newer));
+  assert.equal(state.frame?.grid, newer);
+  state = act.applyFrame(act.applyLayout(state, layout([2, 4, 2, 1])), frame(null, null));
+  assert.equal(state.frame?.grid, null);
+  assert.equal(state.frame?.maps, null);
 });
 
 test('history rows replace the page\'s or follow them', () => {

@@ -27,6 +27,8 @@ export function createBoundaryView(canvas, actions) {
   let layout = null;
   /** @type {ImageData | null} */
   let image = null;
+  /** @type {Uint8Array | null} the output map the cells show */
+  let painted = null;
 
   canvas.addEventListener('click', (event) => {
     const shown = layout;
@@ -55,6 +57,7 @@ export function createBoundaryView(canvas, actions) {
 
   function reset(/** @type {Layout} */ next) {
     layout = next;
+    painted = null;
     cells.width = next.grid_size;
     cells.height = next.grid_size;
     image = cellContext.createImageData(next.grid_size, next.grid_size);
@@ -65,9 +68,13 @@ export function createBoundaryView(canvas, actions) {
   function update(frame, showTest) {
     if (!layout || !image) return;
     fitToScreen();
-    if (layout.view === 'regions') paintRegions(frame.grid, layout.class_names.length);
-    else paintValues(frame.grid);
-    cellContext.putImageData(image, 0, 0);
+    // The output map comes in every other frame or so: the cells are painted when it is new.
+    if (frame.grid && frame.grid !== painted) {
+      if (layout.view === 'regions') paintRegions(frame.grid, layout.class_names.length);
+      else paintValues(frame.grid);
+      cellContext.putImageData(image, 0, 0);
+      painted = frame.grid;
+    }
     context.imageSmoothingEnabled = true;
     context.drawImage(cells, 0, 0, canvas.width, canvas.height);
     const colour = pointColour(layout.task, layout.y_range);
