@@ -77,18 +77,17 @@ class Waiter:
 
 
 class Entry(NamedTuple):
-    """A waiter in its address's queue, as its session's recent use was when it was filed."""
+    """A waiter in its address's queue, filed anew whenever its session's recent use changes."""
     key: float  # the log of that use carried back to time 0 (-inf: none), then...
     order: int  # ...the waiter's order: what a heap of entries goes by
     filing: int
-    recent: tuple[float, float]
     waiter: Waiter
 
 
 def use_key(recent: tuple[float, float]) -> float:
     """A session's recent use ``used * exp(-(now - when) / RECENT_SECONDS)`` with the time it
     is taken at left out: ``log(used) + when / RECENT_SECONDS``. Its order is that of the use
-    at any moment, and it changes only when the session is charged (and then only grows)."""
+    at any moment (but for rounding), and it changes only when the session is charged."""
     used, when = recent
     return math.log(used) + when / RECENT_SECONDS if used > 0 else -math.inf
 
@@ -199,6 +198,7 @@ class Scheduler:
         self.long_turns: dict[str, tuple[float, float]] = {}  # by address: as ``recent``, the max
         self.waiting: OrderedDict[int, Waiter] = OrderedDict()  # by order
         self.queues: dict[str, Queue] = {}  # the waiters again, by address key
+        self.waiters_of: dict[str, list[Waiter]] = {}  # and by session key (some gone since)
         self.busy = False
         self.released = 0  # releases whose choice of the next payer is still to come
         self.released_loop: asyncio.AbstractEventLoop | None = None  # the loop they are on
@@ -271,6 +271,7 @@ class Scheduler:
             self._recent_of(key)[key] = (self.recently_used(key) + seconds, self.clock())
         session, address = payer.keys
         self.active.used(session, address, self.recent[session][1])
+        self._refile(session)
         self.long_turns[address] = (max(seconds, self.longest_lately(address)), self.clock())
 
     def longest_lately(self, address: str, now: float | None = None) -> float:
@@ -313,6 +314,7 @@ class Scheduler:
             return
         waiter = Waiter(next(self.order), payer, asyncio.get_running_loop().create_future())
         self.waiting[waiter.order] = waiter
+        self.waiters_of.setdefault(payer.keys[0], []).append(waiter)
         self._file(waiter)
         self._dispatch()
         try:
@@ -397,21 +399,16 @@ class Scheduler:
 
     def _next(self, queue: Queue, heap: list[Entry], limit: float) -> Entry | None:
         """The heap's first entry (with a key up to limit) of a waiter still waiting and within
-        its session's budget. On the way, entries of waiters gone are dropped; those of waiters
-        charged since they were filed are filed anew (their key has grown); those over their
-        session's budget are parked until the next window (only a window pays it back)."""
+        its session's budget. On the way, entries lapsed or of waiters gone are dropped, and
+        those over their session's budget parked until the next window (only it pays back)."""
         while heap and heap[0].key <= limit:
             entry = heapq.heappop(heap)
             waiter = entry.waiter
             if entry.filing != waiter.filing or not self._waits(waiter):
                 continue
-            session = waiter.payer.keys[0]
-            if self.recent.get(session, NOT_USED) != entry.recent:
-                self._file(waiter)
-            elif self.used.get(session, 0.0) >= self.share["session"] * WINDOW_SECONDS:
-                queue.parked.append(entry)
-            else:
+            if self.used.get(waiter.payer.keys[0], 0.0) < self.share["session"] * WINDOW_SECONDS:
                 return entry
+            queue.parked.append(entry)
         return None
 
     def _waits(self, waiter: Waiter) -> bool:
@@ -428,9 +425,17 @@ class Scheduler:
         lapses)."""
         waiter.filing += 1
         session, address = waiter.payer.keys
-        recent = self.recent.get(session, NOT_USED)
-        queue = self.queues.setdefault(address, Queue())
-        queue.push(Entry(use_key(recent), waiter.order, waiter.filing, recent, waiter))
+        key = use_key(self.recent.get(session, NOT_USED))
+        self.queues.setdefault(address, Queue()).push(Entry(key, waiter.order, waiter.filing, waiter))
+
+    def _refile(self, session: str) -> None:
+        """The session's use has changed: its waiters' places in their queues too."""
+        waiters = [w for w in self.waiters_of.pop(session, ()) if w.order in self.waiting]
+        if waiters:
+            self.waiters_of[session] = waiters
+        for waiter in waiters:
+            self._file(waiter)
+        self._compact()
 
     def _compact(self) -> None:
         """Entries of waiters gone are dropped only as they come up: when they are more than
@@ -480,11 +485,7 @@ class Scheduler:
         for counts in (self.used, self.total, self.slices, self.recent):
             counts.pop(key, None)
         self.active.forget(key)
-        # Its waiters, if any, now rank first: filed anew (their key has gone back to none).
-        for waiter in self.waiting.values():
-            if waiter.payer.keys[0] == key:
-                self._file(waiter)
-        self._compact()
+        self._refile(key)  # its waiters, if any, now rank first
 
 
 class Account:
