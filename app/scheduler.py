@@ -20,12 +20,14 @@ who wants time is held to ``address_cpu_share``.
 import asyncio
 import contextlib
 import functools
+import heapq
 import itertools
 import math
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from time import perf_counter
+from typing import NamedTuple
 
 # Budgets are counted over windows this long: short enough that a throttled session still
 # moves smoothly, long enough to hold a few slices of the heaviest network.
@@ -46,6 +48,12 @@ ADDRESS_HEADROOM = 0.2
 LONG_TURN_SECONDS = 0.01
 # An address's use is forgotten this long after its last (many come and go on a public server).
 FORGET_ADDRESS_SECONDS = 10 * RECENT_SECONDS
+# Below this log of its recent use (in seconds), a session's decayed use nears the subnormal
+# floats, whose rounding is coarse: the waiters down there are all compared by their ranks
+# themselves. (Above it rounding is fine, as recent use, in CPU seconds fading over a second,
+# stays far below e**18 seconds.)
+PRECISE_LOG_USE = -680.0
+NOT_USED = (0.0, 0.0)  # the recent use of a key never charged (or forgotten), and when
 
 
 @dataclass(frozen=True)
@@ -60,11 +68,103 @@ class Payer:
         return f"session:{self.session}", f"address:{self.address}"
 
 
-@dataclass
+@dataclass(eq=False)
 class Waiter:
     order: int
     payer: Payer
     turn: asyncio.Future[None]
+    filing: int = 0  # which of its entries in its address's queue is its own (older ones lapse)
+
+
+class Entry(NamedTuple):
+    """A waiter in its address's queue, filed anew whenever its session's recent use changes."""
+    key: float  # the log of that use carried back to time 0 (-inf: none), then...
+    order: int  # ...the waiter's order: what a heap of entries goes by
+    filing: int
+    waiter: Waiter
+
+
+def use_key(recent: tuple[float, float]) -> float:
+    """A session's recent use ``used * exp(-(now - when) / RECENT_SECONDS)`` with the time it
+    is taken at left out: ``log(used) + when / RECENT_SECONDS``. Its order is that of the use
+    at any moment (but for rounding), and it changes only when the session is charged."""
+    used, when = recent
+    return math.log(used) + when / RECENT_SECONDS if used > 0 else -math.inf
+
+
+def key_margin(now: float) -> float:
+    """How far apart two keys may be and the ranks worked out from the two uses still come
+    out in either order: rounding, which grows with the clock's reading."""
+    return 1e-9 + 64 * math.ulp(abs(now) / RECENT_SECONDS + 1024.0)
+
+
+@dataclass
+class Queue:
+    """One address's waiters, the least recent use first. Every session of an address has the
+    same fair part at one moment, so that order is the order of their ranks: the address's
+    first few are all a choice needs to look at, not every waiter."""
+    fresh: list[Entry] = field(default_factory=list)  # no recent use, rank 0: by order
+    spent: list[Entry] = field(default_factory=list)  # a heap by key, then order
+    parked: list[Entry] = field(default_factory=list)  # over their session's budget this window
+
+    def __len__(self) -> int:
+        return len(self.fresh) + len(self.spent) + len(self.parked)
+
+    def push(self, entry: Entry) -> None:
+        heapq.heappush(self.spent if entry.key > -math.inf else self.fresh, entry)
+
+    def unpark(self) -> None:
+        """A new window: their budgets are paid back (some at least), so they may be ready."""
+        for entry in self.parked:
+            self.push(entry)
+        self.parked.clear()
+
+
+class ActiveSessions:
+    """The sessions that used the CPU within ACTIVE_SECONDS, counted by address: kept as they
+    come and go, since every choice reads the count (counting afresh walked every session)."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, tuple[str, float]] = {}  # session key: its address key, last use
+        self.counted: dict[str, str] = {}  # the sessions counted now: their address
+        self.count: Counter[str] = Counter()  # by address
+        self.expiry: list[tuple[float, str]] = []  # a heap of (last use, session) of the counted
+        self.now = -math.inf  # as of when they are counted
+
+    def used(self, session: str, address: str, when: float) -> None:
+        self.last[session] = (address, when)
+        self._uncount(session)
+        self.counted[session] = address
+        self.count[address] += 1
+        heapq.heappush(self.expiry, (when, session))
+
+    def forget(self, session: str) -> None:
+        self.last.pop(session, None)
+        self._uncount(session)
+
+    def at(self, now: float) -> Counter[str]:
+        """By address, the sessions whose last use was less than ACTIVE_SECONDS before now."""
+        if now < self.now:  # a clock that went back: those gone may be active again
+            self._recount()
+        self.now = now
+        while self.expiry and now - self.expiry[0][0] >= ACTIVE_SECONDS:
+            when, session = heapq.heappop(self.expiry)
+            if session in self.counted and self.last[session][1] == when:
+                self._uncount(session)
+        return self.count.copy()
+
+    def _uncount(self, session: str) -> None:
+        address = self.counted.pop(session, None)
+        if address is not None:
+            self.count[address] -= 1
+            if not self.count[address]:  # addresses come and go: none kept at zero
+                del self.count[address]
+
+    def _recount(self) -> None:
+        self.counted = {session: address for session, (address, _) in self.last.items()}
+        self.count = Counter(self.counted.values())
+        self.expiry = [(when, session) for session, (_, when) in self.last.items()]
+        heapq.heapify(self.expiry)
 
 
 @dataclass(frozen=True)
@@ -92,10 +192,13 @@ class Scheduler:
         # CPU used lately by each session and each address, fading with RECENT_SECONDS: which
         # session goes first, and what the other addresses leave. It remembers longer than a
         # window, so one long step is not forgotten at the next.
-        self.recent: dict[str, tuple[float, float]] = {}
-        self.address_of: dict[str, str] = {}  # session key: its address key
+        self.recent: dict[str, tuple[float, float]] = {}  # by session key: (used, when)
+        self.recent_addresses: dict[str, tuple[float, float]] = {}  # by address key: the same
+        self.active = ActiveSessions()
         self.long_turns: dict[str, tuple[float, float]] = {}  # by address: as ``recent``, the max
-        self.waiting: list[Waiter] = []
+        self.waiting: OrderedDict[int, Waiter] = OrderedDict()  # by order
+        self.queues: dict[str, Queue] = {}  # the waiters again, by address key
+        self.waiters_of: dict[str, list[Waiter]] = {}  # and by session key (some gone since)
         self.busy = False
         self.released = 0  # releases whose choice of the next payer is still to come
         self.released_loop: asyncio.AbstractEventLoop | None = None  # the loop they are on
@@ -128,18 +231,13 @@ class Scheduler:
         return share / max(1, moment.sessions[address])
 
     def moment(self) -> Moment:
-        """Who used the CPU lately, taken once per choice (not once per waiter)."""
+        """Who used the CPU lately, taken once per choice (not once per waiter): the sessions
+        counted as they come and go, the few addresses worked out afresh."""
         now = self.clock()
-        sessions: Counter[str] = Counter()
-        addresses = {}
-        for key, (used, when) in self.recent.items():
-            if now - when >= ACTIVE_SECONDS:
-                continue
-            if key.startswith("session:"):
-                sessions[self.address_of[key]] += 1
-            else:
-                addresses[key] = used * math.exp(-(now - when) / RECENT_SECONDS)
-        return Moment(now, sessions, addresses)
+        addresses = {key: used * math.exp(-(now - when) / RECENT_SECONDS)
+                     for key, (used, when) in self.recent_addresses.items()
+                     if now - when < ACTIVE_SECONDS}
+        return Moment(now, self.active.at(now), addresses)
 
     def window_share(self, key: str, moment: Moment) -> float:
         """The share of each window a session or an address may use."""
@@ -170,9 +268,10 @@ class Scheduler:
         for key in payer.keys:
             self.used[key] += seconds
             self.total[key] += seconds
-            self.recent[key] = (self.recently_used(key) + seconds, self.clock())
+            self._recent_of(key)[key] = (self.recently_used(key) + seconds, self.clock())
         session, address = payer.keys
-        self.address_of[session] = address
+        self.active.used(session, address, self.recent[session][1])
+        self._refile(session)
         self.long_turns[address] = (max(seconds, self.longest_lately(address)), self.clock())
 
     def longest_lately(self, address: str, now: float | None = None) -> float:
@@ -183,8 +282,11 @@ class Scheduler:
     def recently_used(self, key: str, now: float | None = None) -> float:
         """Decayed use as of ``now`` (by default the clock's): one choice compares every
         waiter as of one moment, or the one looked at last would seem to have used the least."""
-        used, when = self.recent.get(key, (0.0, 0.0))
+        used, when = self._recent_of(key).get(key, NOT_USED)
         return used * math.exp(-((self.clock() if now is None else now) - when) / RECENT_SECONDS)
+
+    def _recent_of(self, key: str) -> dict[str, tuple[float, float]]:
+        return self.recent_addresses if key.startswith("address:") else self.recent
 
     @contextlib.asynccontextmanager
     async def turn(self, payer: Payer) -> AsyncIterator[None]:
@@ -211,13 +313,15 @@ class Scheduler:
             self.busy = True
             return
         waiter = Waiter(next(self.order), payer, asyncio.get_running_loop().create_future())
-        self.waiting.append(waiter)
+        self.waiting[waiter.order] = waiter
+        self.waiters_of.setdefault(payer.keys[0], []).append(waiter)
+        self._file(waiter)
         self._dispatch()
         try:
             await waiter.turn
         except asyncio.CancelledError:
-            if waiter in self.waiting:
-                self.waiting.remove(waiter)
+            if self.waiting.pop(waiter.order, None) is not None:
+                self._compact()
             elif waiter.turn.done() and not waiter.turn.cancelled():
                 self._release()  # the turn was handed over just as the waiter was cancelled
             raise
@@ -245,26 +349,102 @@ class Scheduler:
         self._dispatch()
 
     def _dispatch(self) -> None:
-        # A waiter cancelled meanwhile has not yet left the queue itself.
-        self.waiting = [w for w in self.waiting if not w.turn.done()]
-        if self.busy or self.choice_pending() or not self.waiting:
+        if self.busy or self.choice_pending() or not self._still_waiting():
             return
         self._roll()
         moment = self.moment()
-        # One rank per payer: a session's training loop and its viewers wait as one payer.
-        ranks: dict[Payer, float | None] = {}
-        for waiter in self.waiting:
-            if waiter.payer not in ranks:
-                ranks[waiter.payer] = self.rank(waiter.payer, moment)
-        ready = [(rank, w.order, w) for w in self.waiting if (rank := ranks[w.payer]) is not None]
-        if not ready:
+        taken = [entry for address, queue in self.queues.items()
+                 for entry in self._candidates(address, queue, moment)]
+        ready = [(rank, entry.order, entry) for entry in taken
+                 if (rank := self.rank(entry.waiter.payer, moment)) is not None]
+        # The session furthest below its fair part goes first.
+        chosen = min(ready, key=lambda r: r[:2])[2] if ready else None
+        for entry in taken:
+            if entry is not chosen:
+                self.queues[entry.waiter.payer.keys[1]].push(entry)
+        self.queues = {address: queue for address, queue in self.queues.items() if queue}
+        if chosen is None:
             self._wake_at_next_window()
             return
-        # The session furthest below its fair part goes first.
-        chosen = min(ready, key=lambda r: r[:2])[2]
-        self.waiting.remove(chosen)
+        del self.waiting[chosen.order]
         self.busy = True
-        chosen.turn.set_result(None)
+        chosen.waiter.turn.set_result(None)
+
+    def _still_waiting(self) -> bool:
+        """Whether anyone waits still: a waiter cancelled meanwhile, not yet gone itself, goes
+        (from the front of the queue: those behind are dropped as their turn comes up)."""
+        while self.waiting:
+            order, waiter = next(iter(self.waiting.items()))
+            if not waiter.turn.done():
+                return True
+            del self.waiting[order]
+        return False
+
+    def _candidates(self, address: str, queue: Queue, moment: Moment) -> list[Entry]:
+        """The address's waiters that may go first, taken out of its queue: its first without
+        recent use, and its first with, with any whose rank may come out as low or lower
+        (rounding, or a use faded near zero); none when the address is over its budget."""
+        if self.used.get(address, 0.0) >= self.window_share(address, moment) * WINDOW_SECONDS:
+            return []
+        taken = [entry for entry in [self._next(queue, queue.fresh, math.inf)] if entry]
+        first = self._next(queue, queue.spent, math.inf)
+        if first is None:
+            return taken
+        taken.append(first)
+        limit = max(first.key, moment.now / RECENT_SECONDS + PRECISE_LOG_USE)
+        limit += key_margin(moment.now)
+        while (entry := self._next(queue, queue.spent, limit)) is not None:
+            taken.append(entry)
+        return taken
+
+    def _next(self, queue: Queue, heap: list[Entry], limit: float) -> Entry | None:
+        """The heap's first entry (with a key up to limit) of a waiter still waiting and within
+        its session's budget. On the way, entries lapsed or of waiters gone are dropped, and
+        those over their session's budget parked until the next window (only it pays back)."""
+        while heap and heap[0].key <= limit:
+            entry = heapq.heappop(heap)
+            waiter = entry.waiter
+            if entry.filing != waiter.filing or not self._waits(waiter):
+                continue
+            if self.used.get(waiter.payer.keys[0], 0.0) < self.share["session"] * WINDOW_SECONDS:
+                return entry
+            queue.parked.append(entry)
+        return None
+
+    def _waits(self, waiter: Waiter) -> bool:
+        """Still in the queue; one cancelled meanwhile (not yet gone itself) leaves it."""
+        if waiter.order not in self.waiting:
+            return False
+        if waiter.turn.done():
+            del self.waiting[waiter.order]
+            return False
+        return True
+
+    def _file(self, waiter: Waiter) -> None:
+        """Into its address's queue as its session's recent use is now (an entry filed before
+        lapses)."""
+        waiter.filing += 1
+        session, address = waiter.payer.keys
+        key = use_key(self.recent.get(session, NOT_USED))
+        self.queues.setdefault(address, Queue()).push(Entry(key, waiter.order, waiter.filing, waiter))
+
+    def _refile(self, session: str) -> None:
+        """The session's use has changed: its waiters' places in their queues too."""
+        waiters = [w for w in self.waiters_of.pop(session, ()) if w.order in self.waiting]
+        if waiters:
+            self.waiters_of[session] = waiters
+        for waiter in waiters:
+            self._file(waiter)
+        self._compact()
+
+    def _compact(self) -> None:
+        """Entries of waiters gone are dropped only as they come up: when they are more than
+        those waiting, the queues are made anew."""
+        if sum(map(len, self.queues.values())) > 2 * len(self.waiting) + 64:
+            self.queues = {}
+            for waiter in self.waiting.values():
+                if not waiter.turn.done():
+                    self._file(waiter)
 
     def _wake_at_next_window(self) -> None:
         loop = asyncio.get_running_loop()
@@ -292,16 +472,20 @@ class Scheduler:
             else:
                 del self.used[key]
         now = self.clock()
-        for key, (_, when) in list(self.recent.items()):
-            if key.startswith("address:") and now - when > FORGET_ADDRESS_SECONDS:
-                del self.recent[key]
+        for key, (_, when) in list(self.recent_addresses.items()):
+            if now - when > FORGET_ADDRESS_SECONDS:
+                del self.recent_addresses[key]
                 self.long_turns.pop(key, None)
+        for queue in self.queues.values():
+            queue.unpark()
 
     def forget(self, session: str) -> None:
         """A session has ended: its counts go (addresses stay, they are few)."""
         key = f"session:{session}"
-        for counts in (self.used, self.total, self.slices, self.recent, self.address_of):
+        for counts in (self.used, self.total, self.slices, self.recent):
             counts.pop(key, None)
+        self.active.forget(key)
+        self._refile(key)  # its waiters, if any, now rank first
 
 
 class Account:
