@@ -21,7 +21,14 @@ from app.engine.gradcheck import gradient_check
 from app.engine.network import Network
 from app.engine.trainer import LossHistory, TracedBatch
 from app.errors import Refused
-from app.frames import BuiltFrame, built_frame, layout_message, output_map_made, shown_frame
+from app.frames import (
+    OUTPUT_MAP_SECONDS,
+    BuiltFrame,
+    built_frame,
+    layout_message,
+    output_map_made,
+    shown_frame,
+)
 from app.protocol import (
     GradCheckResult,
     HistoryMessage,
@@ -270,6 +277,16 @@ class Viewer:
         # When the output map this viewer has was made: a frame carries the map only when the
         # session's is another (it is redone at most every other frame while training).
         self.grid_had: Made | None = None
+        # While training makes a new state for every frame, each map keeps to its share of the
+        # frames at the full frame rate (the neuron maps one in three, the output map one in
+        # two), also when fewer frames get through (a busy server, a slow client): otherwise
+        # every one of those would carry both maps, cost three times as much, and let still
+        # fewer through.
+        rate = limits.max_frame_rate
+        self.every = {"maps": math.ceil(rate / limits.neuron_map_rate - 1e-9),
+                      "grid": math.ceil(rate * OUTPUT_MAP_SECONDS - 1e-9)}
+        # Frames sent since the last that carried each; a new layout's first frame has both.
+        self.without = dict(self.every)
         # What this viewer's inspector shows; its numbers follow every frame.
         self.target: NeuronTarget | WeightTarget | None = None
         # Pays for the frames this viewer builds (a frame is built once per state, for all),
@@ -316,6 +333,7 @@ class Viewer:
             await self.send_text(self.outbox.popleft().model_dump_json())
         if session.layout_version != sent["layout"]:
             sent["layout"] = session.layout_version
+            self.without = dict(self.every)
             layout = layout_message(session, self.limits.grid_size, self.limits.neuron_map_size)
             await self.send_text(layout.model_dump_json())
         await self.send_history()
@@ -327,9 +345,11 @@ class Viewer:
                 shown_target=session.shown_target).model_dump_json())
         now = perf_counter()
         maps_due = now >= self.next_maps
-        if session.state_version != sent["state"] or (self.maps_behind and maps_due):
+        streaming = self.streaming()
+        if session.state_version != sent["state"] or (self.maps_behind and maps_due and not streaming):
             sent["state"] = session.state_version
             self.maps_behind = not maps_due
+            maps_due = maps_due and self.spaced("maps", streaming)
             if maps_due:
                 self.next_maps = now + 1.0 / self.limits.neuron_map_rate
             # Built in a turn at the scheduler: a big network's frame costs as much as several
@@ -338,16 +358,30 @@ class Viewer:
             # for, without a turn each: a room's followers all wake at once for a new state,
             # and each queueing at the scheduler (two turns of the loop and a look at every
             # waiter) halved their frame rate at 60 and cut it to 1/s at 300.
-            with_grid = self.grid_due()
+            with_grid = self.grid_due() and self.spaced("grid", streaming)
             built = built_frame(session, maps_due, with_grid)
             frame, made = built if built is not None else await self.build(maps_due, with_grid)
             await self.send_bytes(frame)
             self.grid_had = made or self.grid_had
+            for kind, carried in (("maps", maps_due), ("grid", with_grid)):
+                self.without[kind] = 0 if carried else self.without[kind] + 1
             if self.target is not None:
                 await self.send_inspection(self.target)
             # Counted from when this frame was begun, not sent: the wait for a turn and the
             # building and sending do not stretch the interval (they made 30 frames/s into 25).
             self.next_frame = now + 1.0 / self.limits.max_frame_rate
+
+    def streaming(self) -> bool:
+        """Whether training makes a new state for every frame: then a map left out of one
+        frame comes in one of the next few."""
+        session = self.session
+        speed = session.steps_per_second
+        return session.running and (speed is None or speed >= self.limits.max_frame_rate)
+
+    def spaced(self, kind: str, streaming: bool) -> bool:
+        """Whether the next frame may carry the neuron maps or the output map, as far as its
+        share of the frames goes: always, unless training streams new states."""
+        return not streaming or self.without[kind] + 1 >= self.every[kind]
 
     def grid_due(self) -> bool:
         """Whether the next frame is to carry the output map: this viewer lacks the current one."""

@@ -176,6 +176,12 @@ class Moment:
     # Each address's share as of this moment, worked out once for all the waiters that share
     # the address (a class behind one NAT address: dozens at each choice).
     shares: dict[str, float] = field(default_factory=dict)
+    # The sum of ``addresses``, taken once: each address's share reads it (students at home,
+    # each from an address of their own, made that a sum over every address per address).
+    total: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", sum(self.addresses.values()))
 
 
 class Scheduler:
@@ -222,6 +228,14 @@ class Scheduler:
         used, fair = self.recently_used(payer.keys[0], moment.now), self.fair_part(payer, moment)
         return used / fair if used <= fair else None
 
+    def _fair_rank(self, payer: Payer, moment: Moment, ranks: dict[str, float | None]) -> float | None:
+        """``rank`` of a payer already found within both budgets, once per session a choice."""
+        session = payer.keys[0]
+        if session not in ranks:
+            used, fair = self.recently_used(session, moment.now), self.fair_part(payer, moment)
+            ranks[session] = used / fair if used <= fair else None
+        return ranks[session]
+
     def fair_part(self, payer: Payer, moment: Moment) -> float:
         """A session's part of the recent time: its address's share, split equally among the
         address's sessions active lately. Forty students behind one NAT split one address's
@@ -255,11 +269,12 @@ class Scheduler:
         return share
 
     def _address_share(self, key: str, moment: Moment) -> float:
-        if not moment.addresses.keys() - {key}:
+        active = moment.addresses
+        if not active or (len(active) == 1 and key in active):  # no other address is active
             return 1.0
         if self.longest_lately(key, moment.now) > LONG_TURN_SECONDS:
             return self.share["address"]
-        others = sum(moment.addresses.values()) - moment.addresses.get(key, 0.0)
+        others = moment.total - active.get(key, 0.0)
         return max(self.share["address"], 1.0 - others / RECENT_SECONDS - ADDRESS_HEADROOM)
 
     def charge(self, payer: Payer, seconds: float) -> None:
@@ -353,16 +368,20 @@ class Scheduler:
             return
         self._roll()
         moment = self.moment()
+        margin = key_margin(moment.now)
         taken = [entry for address, queue in self.queues.items()
-                 for entry in self._candidates(address, queue, moment)]
+                 for entry in self._candidates(address, queue, moment, margin)]
+        # Their budgets were looked at as they were taken: only the fair part is left.
+        ranks: dict[str, float | None] = {}  # by session: its training and its viewers wait apart
         ready = [(rank, entry.order, entry) for entry in taken
-                 if (rank := self.rank(entry.waiter.payer, moment)) is not None]
+                 if (rank := self._fair_rank(entry.waiter.payer, moment, ranks)) is not None]
         # The session furthest below its fair part goes first.
         chosen = min(ready, key=lambda r: r[:2])[2] if ready else None
         for entry in taken:
             if entry is not chosen:
                 self.queues[entry.waiter.payer.keys[1]].push(entry)
-        self.queues = {address: queue for address, queue in self.queues.items() if queue}
+        if chosen is not None and not self.queues[chosen.waiter.payer.keys[1]]:
+            del self.queues[chosen.waiter.payer.keys[1]]
         if chosen is None:
             self._wake_at_next_window()
             return
@@ -380,19 +399,19 @@ class Scheduler:
             del self.waiting[order]
         return False
 
-    def _candidates(self, address: str, queue: Queue, moment: Moment) -> list[Entry]:
+    def _candidates(self, address: str, queue: Queue, moment: Moment, margin: float) -> list[Entry]:
         """The address's waiters that may go first, taken out of its queue: its first without
         recent use, and its first with, with any whose rank may come out as low or lower
-        (rounding, or a use faded near zero); none when the address is over its budget."""
-        if self.used.get(address, 0.0) >= self.window_share(address, moment) * WINDOW_SECONDS:
+        (rounding within ``margin``, or a use faded near zero); none when the address is over
+        its budget."""
+        if self.used.get(address, 0.0) >= self.address_share(address, moment) * WINDOW_SECONDS:
             return []
         taken = [entry for entry in [self._next(queue, queue.fresh, math.inf)] if entry]
         first = self._next(queue, queue.spent, math.inf)
         if first is None:
             return taken
         taken.append(first)
-        limit = max(first.key, moment.now / RECENT_SECONDS + PRECISE_LOG_USE)
-        limit += key_margin(moment.now)
+        limit = max(first.key, moment.now / RECENT_SECONDS + PRECISE_LOG_USE) + margin
         while (entry := self._next(queue, queue.spent, limit)) is not None:
             taken.append(entry)
         return taken

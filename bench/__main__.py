@@ -92,6 +92,7 @@ class Options:
     server_pids: list[int]
     root: Path
     workers: int = 1  # the server parts' topology: one process, or workers behind HAProxy
+    per_address: int = 40  # capacity clients sharing one loopback address
 
 
 # ---- Engine --------------------------------------------------------------------------------
@@ -355,10 +356,11 @@ def live_rows(options: Options) -> list[Row]:
                 f"{epochs:,.0f} ({steps:,.0f}), {fps:.1f} fps, {cpu:.0f}%, {per_cpu:,.0f}")]
 
 
-def capacity(base: str, pids: Sequence[int], clients: int, seconds: float) -> dict:
+def capacity(base: str, pids: Sequence[int], clients: int, seconds: float, per_address: int) -> dict:
     """bench.capacity in a process of its own, so that the clients' CPU is not the server's."""
     command = [sys.executable, "-m", "bench.capacity", "--url", f"ws://{base}/ws",
                "--clients", str(clients), "--seconds", str(seconds),
+               "--clients-per-address", str(per_address),
                "--warm-up", str(min(2.0 + clients / 50, seconds)),
                "--server-pid", *map(str, pids)]
     done = subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -372,9 +374,9 @@ def capacity_rows(options: Options) -> list[Row]:
     rows = []
     for n in options.clients:
         with server(options) as (base, pids):
-            found = capacity(base, pids, n, options.server_seconds)
-        label = f"{n} sessions at 300 steps/s with neuron maps: fps median / p5, pick→frame p99, " \
-                "server CPU (per core), client CPU"
+            found = capacity(base, pids, n, options.server_seconds, options.per_address)
+        label = f"{n} sessions at 300 steps/s with neuron maps ({options.per_address} a client " \
+                "address): fps median / p5, pick→frame p99, server CPU (per core), client CPU"
         if "error" in found:
             rows.append(Row("capacity", label, f"failed: {found['error']}"))
             continue
@@ -443,6 +445,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workers", type=numbers, default=[1],
                         help="server topologies for live, capacity and rooms, comma-separated: 1 is "
                         "one process, N > 1 that many workers behind HAProxy with Redis (default 1)")
+    parser.add_argument("--clients-per-address", type=int, default=40,
+                        help="capacity clients sharing one address (default 40, a class behind "
+                        "one school's address; 1: every student at home)")
     parser.add_argument("--root", type=Path, default=ROOT,
                         help="the checkout whose server to start (to compare with another version)")
     args = parser.parse_args(argv)
@@ -456,7 +461,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         server_seconds=args.server_seconds or (2.0 if quick else 10.0),
         clients=args.clients or ([5] if quick else [20, 50, 100, 200]),
         followers=args.followers or ([5] if quick else [60, 300]),
-        url=args.url, server_pids=args.server_pid, root=args.root)
+        url=args.url, server_pids=args.server_pid, root=args.root,
+        per_address=args.clients_per_address)
     if options.url is None and set(parts) & set(SERVER_PARTS):
         rooms.warm_kernel(options.root)
     rows: list[Row] = []

@@ -4,11 +4,12 @@ Each simulated client opens a WebSocket without a session (the server makes one 
 the default session at ``--speed`` steps/s and receives its frames, neuron maps included at the
 server's neuron_map_rate; every ``PICK_EVERY_SECONDS`` it picks another example to follow and
 times the first frame that shows it (control-to-frame latency). Clients on a loopback server
-come from addresses 127.0.1.x, at most CLIENTS_PER_ADDRESS each, so that the per-address limits
-see a class of separate machines. After a warm-up it measures for ``--seconds`` and prints one
-JSON object: frames per second of each client, every latency, this process's CPU and, for the
-``--server-pid`` processes (on this machine), their CPU as % of one core. At the end each
-client deletes its session, so that a long-running server (``--url``) can be measured again.
+come from addresses 127.0.x.y, ``--clients-per-address`` each (default 40: a class behind one
+school's address; 1: students at home), so that the per-address limits see separate machines.
+After a warm-up it measures for ``--seconds`` and prints one JSON object: frames per second of
+each client, every latency, this process's CPU and, for the ``--server-pid`` processes (on this
+machine), their CPU as % of one core. At the end each client deletes its session, so that a
+long-running server (``--url``) can be measured again.
 Numbers are reported, never asserted; bench/__main__.py starts this in its own process.
 """
 
@@ -30,7 +31,7 @@ from bench.rooms import control_latencies, cpu_percent, header_field, process_ti
 
 PICK_EVERY_SECONDS = 0.5
 PICKED_SAMPLES = 20
-CLIENTS_PER_ADDRESS = 40  # below max_sessions_per_address (50)
+CLIENTS_PER_ADDRESS = 40  # below max_sessions_per_address (50); the default
 CONNECTS_AT_ONCE = 20
 
 
@@ -43,12 +44,13 @@ class Client:
     session: tuple[str, str] | None = None  # (id, token), to delete it at the end
 
 
-def local_address(url: str, index: int) -> tuple[str, int] | None:
-    """A client address of its own per CLIENTS_PER_ADDRESS clients on a loopback server."""
+def local_address(url: str, index: int, per_address: int) -> tuple[str, int] | None:
+    """A client address of its own per ``per_address`` clients on a loopback server."""
     host = urlsplit(url).hostname or ""
     if not host.startswith("127.") and host != "localhost":
         return None
-    return f"127.0.1.{1 + index // CLIENTS_PER_ADDRESS}", 0
+    n = index // per_address
+    return f"127.0.{1 + n // 250}.{1 + n % 250}", 0
 
 
 async def read(ws: websockets.ClientConnection, client: Client) -> None:
@@ -59,11 +61,11 @@ async def read(ws: websockets.ClientConnection, client: Client) -> None:
                 client.samples.append(int(header_field(message, "sample")))
 
 
-async def play(url: str, client: Client, speed: int, start: asyncio.Event, end: asyncio.Event,
-               gate: asyncio.Semaphore, ready: list[int]) -> None:
+async def play(url: str, client: Client, speed: int, per_address: int, start: asyncio.Event,
+               end: asyncio.Event, gate: asyncio.Semaphore, ready: list[int]) -> None:
     async with gate:
         ws = await websockets.connect(url, compression=None, max_size=None, open_timeout=60,
-                                      local_addr=local_address(url, client.index))
+                                      local_addr=local_address(url, client.index, per_address))
         hello = json.loads(await ws.recv())
     try:
         if hello.get("type") != "hello":
@@ -101,11 +103,12 @@ async def delete_sessions(url: str, clients: list[Client]) -> None:
 
 
 async def measure(url: str, n: int, seconds: float, warm_up: float, speed: int,
-                  server_pids: list[int]) -> dict:
+                  server_pids: list[int], per_address: int = CLIENTS_PER_ADDRESS) -> dict:
     clients = [Client(i) for i in range(n)]
     start, end, gate = asyncio.Event(), asyncio.Event(), asyncio.Semaphore(CONNECTS_AT_ONCE)
     ready: list[int] = []
-    tasks = [asyncio.create_task(play(url, c, speed, start, end, gate, ready)) for c in clients]
+    tasks = [asyncio.create_task(play(url, c, speed, per_address, start, end, gate, ready))
+             for c in clients]
     while len(ready) < n and not any(t.done() for t in tasks):
         await asyncio.sleep(0.05)
     failed = [t for t in tasks if t.done() and t.exception() is not None]
@@ -143,12 +146,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warm-up", type=float, default=2.0)
     parser.add_argument("--speed", type=int, default=300, help="steps per second of each session")
+    parser.add_argument("--clients-per-address", type=int, default=CLIENTS_PER_ADDRESS,
+                        help="clients sharing one loopback address (default 40; 1: one each)")
     parser.add_argument("--server-pid", type=int, nargs="*", default=[],
                         help="server processes on this machine whose CPU to report")
     args = parser.parse_args()
     pids = [pid for pid in args.server_pid if Path(f"/proc/{pid}/stat").exists()]
     print(json.dumps(asyncio.run(measure(args.url, args.clients, args.seconds, args.warm_up,
-                                         args.speed, pids))))
+                                         args.speed, pids, args.clients_per_address))))
 
 
 if __name__ == "__main__":

@@ -297,18 +297,25 @@ def run_chunk(trainer: Trainer, p: Plan, kernel: ModuleType, steps: int) -> tupl
     return done, status == kernel.PARAMS_DIVERGED
 
 
+def usable(trainer: Trainer, wait: bool) -> tuple[Plan, ModuleType] | None:
+    """The trainer's plan and the compiled kernel; None while the warm-up compiles it (unless
+    ``wait``), without numba, or for a configuration it does not compute."""
+    if still_warming() and not wait:
+        return None
+    p = current_plan(trainer)
+    kernel = load_kernel() if p is not None else None
+    return None if p is None or kernel is None else (p, kernel)
+
+
 def trace(trainer: Trainer, indices: Array,
           wait: bool = False) -> tuple[Array, Array, Array, Array, float] | None:
     """Trainer.trace through the kernel, the same numbers to rounding in a tenth of the time
     (a frame traces the shown examples at every new state): z, a and δ of every layer as
     [n_l, m] blocks one after another (a^0 first, its z and δ unused), ∂C/∂θ, and the data
     loss. None where ``train`` would not use the kernel either."""
-    if still_warming() and not wait:
+    if (ready := usable(trainer, wait)) is None:
         return None
-    p = current_plan(trainer)
-    kernel = load_kernel() if p is not None else None
-    if p is None or kernel is None:
-        return None
+    p, kernel = ready
     zs, acts, deltas, grad, loss = kernel.trace_examples(
         trainer.network.params, p.sizes, p.codes, p.slopes, p.loss, p.fused,
         transposed_inputs(trainer), np.ascontiguousarray(trainer.data.y_train),
@@ -327,12 +334,9 @@ def train(trainer: Trainer, steps: int, budget_seconds: float, wait: bool = Fals
     """Trainer.train through the kernel: the same updates, divergence and counts; None when
     the kernel is unavailable, still being compiled by the warm-up (unless ``wait``), or the
     configuration is not one it computes."""
-    if still_warming() and not wait:
+    if (ready := usable(trainer, wait)) is None:
         return None
-    p = current_plan(trainer)
-    kernel = load_kernel() if p is not None else None
-    if p is None or kernel is None:
-        return None
+    p, kernel = ready
     deadline = time.perf_counter() + budget_seconds
     done = 0
     per_step = trainer.fast_seconds_per_step

@@ -645,3 +645,21 @@ def test_the_history_arrives_whole_then_row_by_row(client):
         ws.send_json({"type": "reset"})
         fresh = receive_until(ws, "history")
         assert (fresh["append"], [row[0] for row in fresh["rows"]]) == (False, [0])
+
+
+def test_while_training_streams_each_map_keeps_to_its_share_of_the_frames(client):
+    """However few frames get through, at most one in every (frame rate / neuron map rate)
+    carries the neuron maps and one in every (frame rate × OUTPUT_MAP_SECONDS) the output map,
+    as at the full frame rate: a busy server's frames do not all grow to carry both."""
+    limits = client.app.state.settings.limits
+    maps_every = math.ceil(limits.max_frame_rate / limits.neuron_map_rate - 1e-9)
+    grid_every = math.ceil(limits.max_frame_rate * frames.OUTPUT_MAP_SECONDS - 1e-9)
+    with client.websocket_connect("/ws") as ws:
+        opening(ws)
+        ws.send_json({"type": "speed", "steps_per_second": 1000})
+        ws.send_json({"type": "play"})
+        flags = [header(receive_until(ws, "frame"))["flags"] for _ in range(4 * maps_every)]
+    for flag, every in ((MAPS, maps_every), (GRID, grid_every)):
+        carried = [i for i, f in enumerate(flags[2:]) if f & flag]  # past the change to playing
+        assert carried, "each map still comes"
+        assert all(b - a >= every for a, b in zip(carried, carried[1:])), (flag, carried)
