@@ -376,14 +376,16 @@ def capacity_rows(options: Options) -> list[Row]:
         with server(options) as (base, pids):
             found = capacity(base, pids, n, options.server_seconds, options.per_address)
         label = f"{n} sessions at 300 steps/s with neuron maps ({options.per_address} a client " \
-                "address): fps median / p5, pick→frame p99, server CPU (per core), client CPU"
+                "address): fps median / p5 (frames/s in all), pick→frame p99, server CPU (per " \
+                "core), client CPU"
         if "error" in found:
             rows.append(Row("capacity", label, f"failed: {found['error']}"))
             continue
         fps, lat = found["fps"], [1000 * x for x in found["latencies"]]
         cpu = sum(found["server_cpu"]) if found["server_cpu"] else math.nan
         rows.append(Row("capacity", label,
-                        f"{rooms.percentile(fps, 50):.1f} / {rooms.percentile(fps, 5):.1f} fps, "
+                        f"{rooms.percentile(fps, 50):.1f} / {rooms.percentile(fps, 5):.1f} fps "
+                        f"({sum(fps):,.0f}), "
                         f"{rooms.percentile(lat, 99):,.0f} ms, {cpu:.0f}% "
                         f"({cpu / found['cores']:.0f}%), {found['client_cpu']:.0f}%"
                         + (f", {found['unanswered']} picks unanswered" if found["unanswered"] else "")))
