@@ -205,6 +205,7 @@ class Scheduler:
         self.waiting: OrderedDict[int, Waiter] = OrderedDict()  # by order
         self.queues: dict[str, Queue] = {}  # the waiters again, by address key
         self.waiters_of: dict[str, list[Waiter]] = {}  # and by session key (some gone since)
+        self.filed = 0  # entries filed since the queues were last counted
         self.busy = False
         self.released = 0  # releases whose choice of the next payer is still to come
         self.released_loop: asyncio.AbstractEventLoop | None = None  # the loop they are on
@@ -406,13 +407,15 @@ class Scheduler:
         its budget."""
         if self.used.get(address, 0.0) >= self.address_share(address, moment) * WINDOW_SECONDS:
             return []
-        taken = [entry for entry in [self._next(queue, queue.fresh, math.inf)] if entry]
-        first = self._next(queue, queue.spent, math.inf)
-        if first is None:
+        taken = []
+        if queue.fresh and (entry := self._next(queue, queue.fresh, math.inf)) is not None:
+            taken.append(entry)
+        if not queue.spent or (first := self._next(queue, queue.spent, math.inf)) is None:
             return taken
         taken.append(first)
         limit = max(first.key, moment.now / RECENT_SECONDS + PRECISE_LOG_USE) + margin
-        while (entry := self._next(queue, queue.spent, limit)) is not None:
+        spent = queue.spent
+        while spent and spent[0].key <= limit and (entry := self._next(queue, spent, limit)):
             taken.append(entry)
         return taken
 
@@ -443,6 +446,7 @@ class Scheduler:
         """Into its address's queue as its session's recent use is now (an entry filed before
         lapses)."""
         waiter.filing += 1
+        self.filed += 1
         session, address = waiter.payer.keys
         key = use_key(self.recent.get(session, NOT_USED))
         self.queues.setdefault(address, Queue()).push(Entry(key, waiter.order, waiter.filing, waiter))
@@ -458,12 +462,16 @@ class Scheduler:
 
     def _compact(self) -> None:
         """Entries of waiters gone are dropped only as they come up: when they are more than
-        those waiting, the queues are made anew."""
+        those waiting, the queues are made anew. They are counted only once enough have been
+        filed since the last time (counting looks at every address)."""
+        if self.filed <= len(self.waiting) + 64:
+            return
         if sum(map(len, self.queues.values())) > 2 * len(self.waiting) + 64:
             self.queues = {}
             for waiter in self.waiting.values():
                 if not waiter.turn.done():
                     self._file(waiter)
+        self.filed = 0
 
     def _wake_at_next_window(self) -> None:
         loop = asyncio.get_running_loop()
