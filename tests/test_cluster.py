@@ -64,6 +64,15 @@ def messages(socket: ClientConnection, seconds: float) -> Iterator[str | bytes]:
             return
 
 
+def trained_session(url: str, steps: int) -> tuple[str, str]:
+    """(id, token) of a new session on the worker at ``url``, trained ``steps`` updates."""
+    made = httpx.post(f"{url}/api/sessions", json={}, timeout=TIMEOUT).json()
+    sid, token = made["id"], made["token"]
+    httpx.post(f"{url}/api/sessions/{sid}/train", json={"steps": steps},
+               headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    return sid, token
+
+
 def hello(socket: ClientConnection) -> dict:
     message = json.loads(socket.recv(timeout=TIMEOUT))
     assert message["type"] == "hello", message
@@ -194,10 +203,7 @@ def test_a_session_a_socket_made_through_the_proxy_is_found_again_over_rest(clus
 
 def test_a_worker_asked_for_a_session_another_holds_takes_it_over(cluster, directory):
     first, second = cluster.members
-    made = httpx.post(f"{first.url}/api/sessions", json={}, timeout=TIMEOUT).json()
-    sid, token = made["id"], made["token"]
-    httpx.post(f"{first.url}/api/sessions/{sid}/train", json={"steps": 30},
-               headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    sid, token = trained_session(first.url, 30)
     with connect(ws_url(first.url, f"session={sid}&token={token}")) as socket:
         hello(socket)
         read = httpx.get(f"{second.url}/api/sessions/{sid}", timeout=TIMEOUT)
@@ -466,10 +472,7 @@ def test_a_session_the_directory_says_a_worker_owns_but_it_does_not_hold_is_let_
 
 def test_a_worker_restarted_under_its_name_does_not_hold_up_its_predecessor_s_sessions(cluster, directory):
     first, second = cluster.members
-    made = httpx.post(f"{first.url}/api/sessions", json={}, timeout=TIMEOUT).json()
-    sid, token = made["id"], made["token"]
-    httpx.post(f"{first.url}/api/sessions/{sid}/train", json={"steps": 20},
-               headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    sid, token = trained_session(first.url, 20)
     before = checkpoint(directory, sid, 20)["owner"]
     assert first.process is not None
     first.process.kill()
@@ -532,9 +535,8 @@ def test_an_ended_room_leaves_the_directory_and_its_code_is_not_found_anywhere(c
 
 def test_a_session_switched_to_an_uploaded_table_keeps_no_older_run_in_the_directory(cluster, directory):
     home = cluster.members[0]
-    made = httpx.post(f"{home.url}/api/sessions", json={}, timeout=TIMEOUT).json()
-    sid, auth = made["id"], {"Authorization": f"Bearer {made['token']}"}
-    httpx.post(f"{home.url}/api/sessions/{sid}/train", json={"steps": 20}, headers=auth, timeout=TIMEOUT)
+    sid, token = trained_session(home.url, 20)
+    auth = {"Authorization": f"Bearer {token}"}
     assert checkpoint(directory, sid, 20)["model"]
     table = "x,y\n" + "\n".join(f"{i},{2 * i + 1}" for i in range(40)) + "\n"
     uploaded = httpx.put(f"{home.url}/api/sessions/{sid}/csv", content=table,
