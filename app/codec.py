@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.engine.network import tolerates_divergence
-from app.protocol import FLAGS, HEADER, HEADER_FIELDS, FieldSpec
+from app.protocol import FLAGS, HEADER, HEADER_FIELDS, FieldSpec, fields_end
 
 Array = np.ndarray
 
@@ -18,11 +18,11 @@ Array = np.ndarray
 @dataclass(frozen=True)
 class Frame:
     """One state to draw. ``header`` has a value for every protocol header field but flags;
-    ``arrays`` one array per (name, layer) of the layout's fields; ``grid`` and ``maps`` are
-    already uint8 bytes (None when this frame does not carry them)."""
+    ``numbers`` every field's array, laid out in float32 (``lay_out``); ``grid`` and ``maps``
+    are already uint8 bytes (None when this frame does not carry them)."""
 
     header: dict[str, float]
-    arrays: dict[tuple[str, int], Array]
+    numbers: Array
     grid: bytes | None = None
     maps: bytes | None = None
     diverged: bool = False
@@ -42,8 +42,14 @@ U32_MAX = 2**32 - 1
 def encode(frame: Frame, fields: list[FieldSpec]) -> bytes:
     """Header, float32 arrays at the fields' offsets, then the output map and the neuron maps
     where the frame carries them."""
-    floats = float32([_checked(frame.arrays[(spec.name, spec.layer)], spec) for spec in fields])
-    return _header(frame) + floats.tobytes() + (frame.grid or b"") + (frame.maps or b"")
+    if HEADER.size + 4 * frame.numbers.size != fields_end(fields):
+        raise ValueError(f"{frame.numbers.size} numbers for fields ending at {fields_end(fields)}")
+    return _header(frame) + frame.numbers.tobytes() + (frame.grid or b"") + (frame.maps or b"")
+
+
+def lay_out(arrays: dict[tuple[str, int], Array], fields: list[FieldSpec]) -> Array:
+    """One array per (name, layer) of the fields, in their order as float32."""
+    return float32([_checked(arrays[(spec.name, spec.layer)], spec) for spec in fields])
 
 
 _REALS = [f.name for f in HEADER_FIELDS if f.type == "f32"]

@@ -172,15 +172,16 @@ class Session:
         numbers of one example satisfy every equation with each other, where means would not
         (the mean of tanh(z) is not tanh of the mean z)."""
         if self.walk is not None:
-            return self.walk.batch, self.column(self.walk.batch) if self.walk.upcoming else 0
+            walk = self.walk.batch
+            return walk, self.column(walk.indices.size) if self.walk.upcoming else 0
         if self.sample is None:
             batch = self.shown_batch()
-            return batch, self.column(batch)
+            return batch, self.column(batch.indices.size)
         return self.cached("example", lambda: self.trace_examples(self.sample)), 0
 
-    def column(self, batch: TracedBatch) -> int:
-        """``position`` within this batch (a smaller batch size may have cut it short)."""
-        return min(self.position, batch.indices.size - 1)
+    def column(self, batch_size: int) -> int:
+        """``position`` within a batch of this size (a smaller batch size may have cut it short)."""
+        return min(self.position, batch_size - 1)
 
     def _changed(self, layout: bool = False, status: bool = False, trained: bool = False,
                  viewed: bool = False) -> None:

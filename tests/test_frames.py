@@ -5,7 +5,16 @@ import pytest
 
 from app.codec import unit_bytes
 from app.config import SessionConfig
-from app.frames import OUTPUT_MAP_SECONDS, encode_frame, layout_message, output_maps, plane, tone
+from app.frames import (
+    OUTPUT_MAP_SECONDS,
+    compiled_numbers,
+    encode_frame,
+    layout_message,
+    output_maps,
+    plane,
+    readable_numbers,
+    tone,
+)
 from app.protocol import FLAGS, HEADER, NeuronTarget, ParamEdit, frame_fields
 from app.responses import finite, state, summary
 from app.sessions import METRICS_SECONDS, Session
@@ -314,3 +323,56 @@ def test_training_redoes_the_output_map_at_its_own_rate_and_any_other_change_at_
     session.train(40)
     session.set_running(False)  # not training: shown as it is at once, however soon
     assert grid_of(session, encode_frame(session, 10, 4, with_maps=False)) == output_maps(session, 10)
+
+
+FRAME_CONFIGS = {
+    "circle, the first example": {},
+    "spiral, relu, L2": {"data": {"dataset": "spiral"}, "network": {"activation": "relu"},
+                         "training": {"regularization": "l2", "regularization_rate": 0.01}},
+    "blobs, softmax, L1": {"data": {"dataset": "blobs"},
+                           "network": {"output_activation": "softmax",
+                                       "loss": "categorical_cross_entropy"},
+                           "training": {"regularization": "l1"}},
+    "sin, huber": {"data": {"dataset": "sin"},
+                   "network": {"output_activation": "linear", "loss": "huber",
+                               "activation": "leaky_relu"}},
+    "digits": {"data": {"dataset": "digits"},
+               "network": {"output_activation": "softmax", "loss": "categorical_cross_entropy"}},
+}
+
+
+@pytest.mark.parametrize("batch_position", [None, 3])
+@pytest.mark.parametrize("name", FRAME_CONFIGS)
+def test_the_kernels_frame_numbers_are_the_readable_traces_to_float32(name, batch_position):
+    """One kernel call writes what the walkthrough's and the inspector's traces hold: the
+    same W, b, batch means and the shown example's z, a, δ and C_x, to float32's rounding."""
+    made = Session("s", SessionConfig.model_validate(FRAME_CONFIGS[name]), 0.0)
+    made.train(40)
+    if batch_position is not None:
+        made.pick(None, batch_position)
+    compiled = compiled_numbers(made)
+    assert compiled is not None, "the kernel applies to this configuration"
+    numbers, shown = compiled
+    expected, readable_shown = readable_numbers(made)
+    assert numbers.dtype == expected.dtype == np.float32
+    assert np.allclose(numbers, expected, rtol=1e-6, atol=1e-7)
+    assert shown[:2] == readable_shown[:2]
+    assert shown[2] == pytest.approx(readable_shown[2], rel=1e-12)
+    assert shown[1] == (-1 if batch_position is None else batch_position)
+
+
+def test_frames_of_a_walkthrough_and_of_a_diverged_network_agree_with_the_readable_traces():
+    made = Session("s", SessionConfig(), 0.0)
+    made.trainer.network.layers[-1].W[...] = 1e308  # z^L overflows: ±inf, and NaN after
+    made.train(3)
+    assert made.diverged
+    numbers, _ = compiled_numbers(made) or (None, None)
+    expected, _ = readable_numbers(made)
+    assert numbers is not None
+    assert np.array_equal(np.isfinite(numbers), np.isfinite(expected))
+    finite = np.isfinite(expected)
+    assert 0 < finite.sum() < finite.size
+    assert np.allclose(numbers[finite], expected[finite], rtol=1e-6)
+    made.reset()
+    made.walk_to("start")
+    assert compiled_numbers(made) is None  # the walkthrough's own batch: the readable traces

@@ -46,6 +46,7 @@ LOSS_CODES = ("mse", "mae", "huber", "binary_cross_entropy", "categorical_cross_
 OPTIMIZER_CODES: tuple[type[Optimizer], ...] = (GradientDescent, Momentum, Nesterov, RMSProp, Adam)
 PENALTY_CODES = ("none", "l1", "l2")
 SCHEDULE_CODES = ("none", "exponential", "inverse_time", "step")
+FIELD_CODES = ("W", "b", "dW", "db", "z", "a", "delta")  # kernel.W_FIELD == 0, ...
 # A call runs steps for about this long, then returns to check the time budget and the caller:
 # long enough that Python's share is a few percent, short enough to keep the server responsive.
 CHUNK_SECONDS = 0.004
@@ -89,6 +90,8 @@ def warm_up(compile_elsewhere: bool = False, ready: Callable[[], bool] = lambda:
         tiny = tiny_trainer()
         train(tiny, 2, float("inf"), wait=True)
         trace(tiny, np.arange(2), wait=True)
+        numbers(tiny, np.arange(2), np.arange(1), FrameSpots.of([("W", 1)], [0]),
+                np.empty(4, np.float32), wait=True)
 
 
 def tiny_trainer() -> Trainer:
@@ -321,6 +324,40 @@ def trace(trainer: Trainer, indices: Array,
         transposed_inputs(trainer), np.ascontiguousarray(trainer.data.y_train),
         indices.astype(np.int64), p.penalty, float(trainer.regularizer.rate))
     return zs, acts, deltas, grad, float(loss)
+
+
+@dataclass(frozen=True)
+class FrameSpots:
+    """Where a frame's numbers go, in the kernel's terms: each field's FIELD_CODES index (−1:
+    not the kernel's to fill), layer and first place in the float32 array."""
+
+    kinds: Array
+    layers: Array
+    starts: Array
+
+    @classmethod
+    def of(cls, fields: list[tuple[str, int]], starts: list[int]) -> FrameSpots:
+        kinds = [FIELD_CODES.index(name) if name in FIELD_CODES else -1 for name, _ in fields]
+        return cls(np.array(kinds, dtype=np.int64),
+                   np.array([layer for _, layer in fields], dtype=np.int64),
+                   np.array(starts, dtype=np.int64))
+
+
+def numbers(trainer: Trainer, batch: Array, example: Array, spots: FrameSpots, out: Array,
+            wait: bool = False) -> float | None:
+    """What a frame draws, written into ``out`` (float32) in one kernel call: W and b, the
+    batch's ∂C/∂W and ∂C/∂b, z, a and δ of the example traced alone (the fields ``spots``
+    names); returns the example's loss C_x. The same numbers as tracing both through the
+    readable engine, to rounding, without building a trace's arrays only to copy them. None
+    where ``train`` would not use the kernel either."""
+    if (ready := usable(trainer, wait)) is None:
+        return None
+    p, kernel = ready
+    return float(kernel.frame_numbers(
+        trainer.network.params, p.sizes, p.codes, p.slopes, p.loss, p.fused,
+        transposed_inputs(trainer), np.ascontiguousarray(trainer.data.y_train),
+        batch.astype(np.int64), example.astype(np.int64), p.penalty,
+        float(trainer.regularizer.rate), spots.kinds, spots.layers, spots.starts, out))
 
 
 def chunk_steps(trainer: Trainer, seconds_per_step: float, left: int, budget: float) -> int:

@@ -26,6 +26,8 @@ CONSTANT, EXPONENTIAL, INVERSE_TIME, STEP = range(4)
 # What stopped a run: nothing, a non-finite batch loss (that step not applied), or parameters
 # that stopped being finite (the step applied), exactly the two ways Trainer.train stops early.
 FINISHED, LOSS_DIVERGED, PARAMS_DIVERGED = range(3)
+# What a frame's field holds (fast.FIELD_CODES names them); any other code is left to the caller.
+W_FIELD, B_FIELD, DW_FIELD, DB_FIELD, Z_FIELD, A_FIELD, DELTA_FIELD = range(7)
 HUBER_DELTA = 1.0  # losses.HUBER_DELTA; fast.py checks they agree
 LN2 = math.log(2.0)
 
@@ -500,6 +502,36 @@ def trace_examples(params, sizes, codes, slopes, loss, fused, x_t, y, indices, p
     backward(params, sizes, codes, slopes, loss, fused, offsets, rows, m, zs, acts, acts_t,
              deltas, yb, grad, stack, sums, penalty, penalty_rate)
     return zs, acts, deltas, grad, top_loss(sizes, loss, fused, rows, m, zs, acts, yb)
+
+
+@elementwise
+def frame_numbers(params, sizes, codes, slopes, loss, fused, x_t, y, batch, example, penalty,
+                  penalty_rate, kinds, layers, starts, out):
+    """A frame's numbers in one call, as float32 at their fields' places in ``out``: W and b,
+    ∂C/∂W and ∂C/∂b of ``batch`` (what the next update applies), and z, a and δ of the one
+    ``example`` traced alone; returns that example's loss C_x."""
+    grad = trace_examples(params, sizes, codes, slopes, loss, fused, x_t, y, batch, penalty,
+                          penalty_rate)[3]
+    zs, acts, deltas, _, shown_loss = trace_examples(params, sizes, codes, slopes, loss, fused,
+                                                     x_t, y, example, penalty, penalty_rate)
+    offsets = layer_offsets(sizes)
+    rows = row_offsets(sizes, 1)
+    for f in range(kinds.size):
+        kind, l, at = kinds[f], layers[f], starts[f]
+        if kind == W_FIELD or kind == DW_FIELD:
+            source = params if kind == W_FIELD else grad
+            first, stop = offsets[l - 1], offsets[l - 1] + sizes[l] * sizes[l - 1]
+        elif kind == B_FIELD or kind == DB_FIELD:
+            source = params if kind == B_FIELD else grad
+            first, stop = offsets[l - 1] + sizes[l] * sizes[l - 1], offsets[l]
+        elif kind == Z_FIELD or kind == A_FIELD or kind == DELTA_FIELD:
+            source = zs if kind == Z_FIELD else acts if kind == A_FIELD else deltas
+            first, stop = rows[l], rows[l + 1]
+        else:
+            continue
+        for i in range(stop - first):
+            out[at + i] = source[first + i]
+    return shown_loss
 
 
 @elementwise

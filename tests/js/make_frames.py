@@ -33,9 +33,9 @@ def case(name: str, session: Session, with_maps: bool = True, with_grid: bool = 
     value = frame(session, MAPS, with_maps, output_maps(session, GRID) if with_grid else None)
     fields = frame_fields(list(session.trainer.network.sizes), result_shapes(session.data))
     data = encode(value, fields)
-    with np.errstate(over="ignore"):  # a diverged number beyond float32 arrives as ±inf
-        arrays = {f"{n}/{l}": [number(v) for v in np.asarray(a, dtype=np.float32).ravel()]
-                  for (n, l), a in value.arrays.items()}
+    counts = [int(np.prod(f.shape)) for f in fields]  # the arrays one after another, as given
+    parts = np.split(value.numbers, np.cumsum(counts)[:-1])
+    arrays = {f"{f.name}/{f.layer}": [number(v) for v in part] for f, part in zip(fields, parts)}
     return {
         "name": name,
         "layout": json.loads(layout.model_dump_json()),
