@@ -18,9 +18,10 @@ def test_the_quick_bench_prints_one_table_with_the_engine_and_frame_rows(capsys)
     for line in engine:  # readable / fast / naive loop / PyTorch (or "not installed")
         assert re.search(r"[\d,]+ / [\d,]+ / [\d,]+ / ([\d,]+|not installed)$", line)
     frames = [line for line in lines if line.startswith("frames ")]
-    assert len(frames) == 5
+    assert len(frames) == 6
     assert re.search(r"at 30 fps while training, .* [\d,]+ / [\d,]+ µs CPU$", frames[0])
-    assert re.search(r"with both maps +[\d,]+ / [\d,]+ / [\d,]+$", frames[3])
+    assert re.search(r"numbers alone \(no maps, the metrics reused\).* [\d,]+ µs CPU$", frames[1])
+    assert re.search(r"with both maps +[\d,]+ / [\d,]+ / [\d,]+$", frames[4])
     assert not any(line.startswith(("live", "capacity", "rooms")) for line in lines)
     assert "load average" in out
 
