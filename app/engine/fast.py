@@ -92,6 +92,7 @@ def warm_up(compile_elsewhere: bool = False, ready: Callable[[], bool] = lambda:
         trace(tiny, np.arange(2), wait=True)
         numbers(tiny, np.arange(2), np.arange(1), FrameSpots.of([("W", 1)], [0]),
                 np.empty(4, np.float32), wait=True)
+        score(tiny, "test", wait=True)
 
 
 def tiny_trainer() -> Trainer:
@@ -268,11 +269,13 @@ def settle_orders(trainer: Trainer, orders: Orders, rng_state: Mapping[str, Any]
             trainer.rng.permutation(trainer.data.x_train.shape[1])
 
 
-def transposed_inputs(trainer: Trainer) -> Array:
-    """x_train one example per row, made once per data set: a batch is then rows to copy."""
-    cached = trainer.fast_cache
-    if cached is None or cached[0] is not trainer.data.x_train:
-        cached = trainer.fast_cache = (trainer.data.x_train, np.ascontiguousarray(trainer.data.x_train.T))
+def transposed_inputs(trainer: Trainer, which: str = "train") -> Array:
+    """x_train (or x_test) one example per row, made once per data set: a batch is then rows
+    to copy."""
+    x = trainer.data.x_train if which == "train" else trainer.data.x_test
+    cached = trainer.fast_cache.get(which)
+    if cached is None or cached[0] is not x:
+        cached = trainer.fast_cache[which] = (x, np.ascontiguousarray(x.T))
     return cached[1]
 
 
@@ -358,6 +361,26 @@ def numbers(trainer: Trainer, batch: Array, example: Array, spots: FrameSpots, o
         transposed_inputs(trainer), np.ascontiguousarray(trainer.data.y_train),
         batch.astype(np.int64), example.astype(np.int64), p.penalty,
         float(trainer.regularizer.rate), spots.kinds, spots.layers, spots.starts, out))
+
+
+def score(trainer: Trainer, which: str,
+          wait: bool = False) -> tuple[float, int, bool, Array] | None:
+    """Trainer.evaluation's pass over the training or the test set in one kernel call: the
+    data loss, how many are classified right, whether every output is finite, and the counts
+    [true class, predicted class] (zeros for regression, or outputs not finite). None where
+    ``train`` would not use the kernel either."""
+    if (ready := usable(trainer, wait)) is None:
+        return None
+    p, kernel = ready
+    data = trainer.data
+    y = data.y_train if which == "train" else data.y_test
+    k = len(data.class_names)
+    counts = np.zeros((k, k), dtype=np.int64)
+    loss, right, finite = kernel.evaluate(
+        trainer.network.params, p.sizes, p.codes, p.slopes, p.loss, p.fused,
+        transposed_inputs(trainer, which), np.ascontiguousarray(y), data.task != "regression",
+        counts)
+    return float(loss), int(right), bool(finite), counts
 
 
 def chunk_steps(trainer: Trainer, seconds_per_step: float, left: int, budget: float) -> int:

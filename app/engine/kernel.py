@@ -505,6 +505,47 @@ def trace_examples(params, sizes, codes, slopes, loss, fused, x_t, y, indices, p
 
 
 @elementwise
+def class_of(v: np.ndarray, j: int) -> int:
+    """trainer.classes of column j: one row is P(class 1), on the side of 0.5; several, the
+    largest (the first of equals, as argmax)."""
+    if v.shape[0] == 1:
+        return 1 if v[0, j] > 0.5 else 0
+    best = 0
+    for i in range(1, v.shape[0]):
+        if v[i, j] > v[best, j]:
+            best = i
+    return best
+
+
+@elementwise
+def evaluate(params, sizes, codes, slopes, loss, fused, x_t, y, classify, counts):
+    """Trainer.evaluation's pass over one set of examples: the data loss C and whether every
+    output is finite; when ``classify`` (and finite), how many are classified right, each
+    example also counted in counts[true class, predicted class]."""
+    m = x_t.shape[0]
+    offsets = layer_offsets(sizes)
+    rows = row_offsets(sizes, m)
+    zs, acts, acts_t = np.empty(rows[-1]), np.empty(rows[-1]), np.empty(rows[-1])
+    n_top = sizes[sizes.size - 1]
+    yb = np.empty((n_top, m))
+    gather(x_t, y, np.arange(m), acts[rows[0]:rows[1]].reshape((sizes[0], m)),
+           acts_t[rows[0]:rows[1]].reshape((m, sizes[0])), yb)
+    forward(params, sizes, codes, slopes, offsets, rows, m, zs, acts, acts_t)
+    top = acts[rows[sizes.size - 1]:rows[sizes.size]].reshape((n_top, m))
+    finite = True
+    for i in range(n_top):
+        for j in range(m):
+            finite &= math.isfinite(top[i, j])
+    right = 0
+    if classify and finite:
+        for j in range(m):
+            truth, guess = class_of(yb, j), class_of(top, j)
+            counts[truth, guess] += 1
+            right += truth == guess
+    return top_loss(sizes, loss, fused, rows, m, zs, acts, yb), right, finite
+
+
+@elementwise
 def frame_numbers(params, sizes, codes, slopes, loss, fused, x_t, y, batch, example, penalty,
                   penalty_rate, kinds, layers, starts, out):
     """A frame's numbers in one call, as float32 at their fields' places in ``out``: W and b,

@@ -36,9 +36,11 @@ def dataset(task: Task, outputs: int) -> Dataset:
     if task == "regression":
         y = (np.sin(x[0]) + x[1] / 6.0)[None, :]
     else:
-        label = ((x[1] > 3.0 * np.sin(x[0])).astype(int) + (x[0] > 2.0)) % outputs
+        label = ((x[1] > 3.0 * np.sin(x[0])).astype(int) + (x[0] > 2.0)) % max(outputs, 2)
         y = np.eye(outputs)[label].T if outputs > 1 else label[None, :].astype(float)
-    return Dataset(x[:, :60] / 6.0, y[:, :60], x[:, 60:] / 6.0, y[:, 60:], task=task)
+    names = () if task == "regression" else tuple(str(k) for k in range(max(outputs, 2)))
+    return Dataset(x[:, :60] / 6.0, y[:, :60], x[:, 60:] / 6.0, y[:, 60:], task=task,
+                   class_names=names)
 
 
 def trainer(hidden: str, output: str, loss: str, optimizer: str, *, kernel: bool,
@@ -294,3 +296,40 @@ def test_the_plan_is_made_again_only_when_the_configuration_changes():
     assert fast.current_plan(compiled).penalty == fast.PENALTY_CODES.index("l1")
     compiled.batch_size = 61  # more than the training set: the kernel does not take it
     assert fast.current_plan(compiled) is None
+
+
+def readable_evaluation(compiled: Trainer):
+    compiled.kernel = False
+    try:
+        return compiled.evaluation()
+    finally:
+        compiled.kernel = True
+
+
+@pytest.mark.parametrize(("hidden", "output", "loss"), TRACED)
+def test_the_kernels_evaluation_is_the_readable_engines(hidden, output, loss):
+    """The metrics and the test set's confusion through the kernel: the same losses to
+    rounding, the same accuracies and counts, for every task."""
+    compiled = trainer(hidden, output, loss, "adam", kernel=True, regularizer=Regularizer("l2", 0.01))
+    compiled.train(300)
+    assert fast.score(compiled, "test") is not None  # the kernel evaluated it
+    mine, theirs = compiled.evaluation(), readable_evaluation(compiled)
+    for name in ("train_loss", "test_loss", "penalty"):
+        assert getattr(mine.metrics, name) == pytest.approx(getattr(theirs.metrics, name), rel=1e-12)
+    for name in ("train_accuracy", "test_accuracy"):
+        np.testing.assert_equal(getattr(mine.metrics, name), getattr(theirs.metrics, name))
+    assert mine.test_confusion == theirs.test_confusion
+    if compiled.data.task != "regression":
+        counts = np.array(mine.test_confusion)
+        assert counts.sum() == 40 and np.trace(counts) / 40 == mine.metrics.test_accuracy
+
+
+def test_a_diverged_network_is_evaluated_as_the_readable_engine_does():
+    compiled = trainer("tanh", "sigmoid", "binary_cross_entropy", "sgd", kernel=True)
+    compiled.network.layers[-1].W[...] = 1e308
+    compiled.train(3)
+    assert compiled.diverged
+    mine, theirs = compiled.evaluation(), readable_evaluation(compiled)
+    assert np.isnan(mine.metrics.test_accuracy) and np.isnan(theirs.metrics.test_accuracy)
+    assert mine.test_confusion == theirs.test_confusion == ((0, 0), (0, 0))
+    np.testing.assert_equal(mine.metrics.train_loss, theirs.metrics.train_loss)

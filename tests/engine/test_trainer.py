@@ -184,8 +184,8 @@ def test_the_penalty_is_reported_apart_from_the_data_loss():
     trainer = make_trainer(regularizer=l2)
     metrics = trainer.evaluate()
     assert metrics.penalty == trainer.network.penalty(l2) > 0
-    assert metrics.train_loss == trainer.loss.value(trainer.network.predict(trainer.data.x_train),
-                                                    trainer.data.y_train)
+    data_loss = trainer.loss.value(trainer.network.predict(trainer.data.x_train), trainer.data.y_train)
+    assert metrics.train_loss == pytest.approx(data_loss, rel=1e-12)  # the kernel's, to rounding
     assert make_trainer().evaluate().penalty == 0.0
 
 
@@ -217,8 +217,9 @@ def test_evaluate_measures_both_sets():
     trainer = make_trainer()
     m = trainer.evaluate()
     net, data, loss = trainer.network, trainer.data, trainer.loss
-    assert m.train_loss == loss.value(net.predict(data.x_train), data.y_train)
-    assert m.test_loss == loss.value(net.predict(data.x_test), data.y_test)
+    assert m.train_loss == pytest.approx(loss.value(net.predict(data.x_train), data.y_train), rel=1e-12)
+    assert m.test_loss == pytest.approx(loss.value(net.predict(data.x_test), data.y_test), rel=1e-12)
+    assert m.train_accuracy == accuracy(net.predict(data.x_train), data.y_train)
     assert m.test_accuracy == accuracy(net.predict(data.x_test), data.y_test)
     assert m.penalty == 0.0
 
