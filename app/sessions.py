@@ -311,9 +311,10 @@ class Session:
         records the loss history when it sees fit (a few times a second, or per REST chunk)."""
         self.walk = None
         done = self.trainer.train(steps, budget_seconds)
-        if self.diverged:
+        diverged = self.diverged
+        if diverged:
             self.running = False
-        self._changed(status=self.diverged, trained=not self.diverged)
+        self._changed(status=diverged, trained=not diverged)
         return done
 
     def check_sample(self, sample: int | None) -> None:

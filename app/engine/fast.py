@@ -400,7 +400,8 @@ def train(trainer: Trainer, steps: int, budget_seconds: float, wait: bool = Fals
     deadline = time.perf_counter() + budget_seconds
     done = 0
     per_step = trainer.fast_seconds_per_step
-    while done < steps and not trainer.diverged:
+    # Checked once: after that each call reports the divergence it ran into.
+    while done < steps and (done > 0 or not trainer.diverged):
         start = time.perf_counter()
         n = chunk_steps(trainer, per_step, steps - done, deadline - start)
         ran, diverged = run_chunk(trainer, p, kernel, n)
