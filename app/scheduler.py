@@ -23,7 +23,7 @@ import functools
 import heapq
 import itertools
 import math
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -73,15 +73,25 @@ class Waiter:
     order: int
     payer: Payer
     turn: asyncio.Future[None]
+
+
+@dataclass(eq=False)
+class Group:
+    """A payer's waiters, first come first. They all have the payer's rank, so only the first
+    can be chosen next: a choice looks at one entry per payer, not one per waiter (a student's
+    training, frames and messages wait side by side)."""
+    payer: Payer
+    waiters: deque[Waiter] = field(default_factory=deque)
     filing: int = 0  # which of its entries in its address's queue is its own (older ones lapse)
 
 
 class Entry(NamedTuple):
-    """A waiter in its address's queue, filed anew whenever its session's recent use changes."""
+    """A payer's first waiter in its address's queue, filed anew whenever the payer's session's
+    recent use changes or another waiter comes first."""
     key: float  # the log of that use carried back to time 0 (-inf: none), then...
-    order: int  # ...the waiter's order: what a heap of entries goes by
+    order: int  # ...the first waiter's order: what a heap of entries goes by
     filing: int
-    waiter: Waiter
+    group: Group
 
 
 def use_key(recent: tuple[float, float]) -> float:
@@ -100,7 +110,7 @@ def key_margin(now: float) -> float:
 
 @dataclass
 class Queue:
-    """One address's waiters, the least recent use first. Every session of an address has the
+    """One address's payers, the least recent use first. Every session of an address has the
     same fair part at one moment, so that order is the order of their ranks: the address's
     first few are all a choice needs to look at, not every waiter."""
     fresh: list[Entry] = field(default_factory=list)  # no recent use, rank 0: by order
@@ -203,8 +213,9 @@ class Scheduler:
         self.active = ActiveSessions()
         self.long_turns: dict[str, tuple[float, float]] = {}  # by address: as ``recent``, the max
         self.waiting: OrderedDict[int, Waiter] = OrderedDict()  # by order
-        self.queues: dict[str, Queue] = {}  # the waiters again, by address key
-        self.waiters_of: dict[str, list[Waiter]] = {}  # and by session key (some gone since)
+        self.groups: dict[Payer, Group] = {}  # the waiters again, by payer (some gone since)
+        self.groups_of: dict[str, list[Group]] = {}  # and by session key
+        self.queues: dict[str, Queue] = {}  # the groups' entries, by address key
         self.filed = 0  # entries filed since the queues were last counted
         self.busy = False
         self.released = 0  # releases whose choice of the next payer is still to come
@@ -229,13 +240,10 @@ class Scheduler:
         used, fair = self.recently_used(payer.keys[0], moment.now), self.fair_part(payer, moment)
         return used / fair if used <= fair else None
 
-    def _fair_rank(self, payer: Payer, moment: Moment, ranks: dict[str, float | None]) -> float | None:
-        """``rank`` of a payer already found within both budgets, once per session a choice."""
-        session = payer.keys[0]
-        if session not in ranks:
-            used, fair = self.recently_used(session, moment.now), self.fair_part(payer, moment)
-            ranks[session] = used / fair if used <= fair else None
-        return ranks[session]
+    def _fair_rank(self, payer: Payer, moment: Moment) -> float | None:
+        """``rank`` of a payer already found within both budgets."""
+        used, fair = self.recently_used(payer.keys[0], moment.now), self.fair_part(payer, moment)
+        return used / fair if used <= fair else None
 
     def fair_part(self, payer: Payer, moment: Moment) -> float:
         """A session's part of the recent time: its address's share, split equally among the
@@ -330,13 +338,16 @@ class Scheduler:
             return
         waiter = Waiter(next(self.order), payer, asyncio.get_running_loop().create_future())
         self.waiting[waiter.order] = waiter
-        self.waiters_of.setdefault(payer.keys[0], []).append(waiter)
-        self._file(waiter)
+        group = self._group(payer)
+        group.waiters.append(waiter)
+        if self._first(group) is waiter:
+            self._file(group)
         self._dispatch()
         try:
             await waiter.turn
         except asyncio.CancelledError:
             if self.waiting.pop(waiter.order, None) is not None:
+                self._file(group)  # it may have been the first
                 self._compact()
             elif waiter.turn.done() and not waiter.turn.cancelled():
                 self._release()  # the turn was handed over just as the waiter was cancelled
@@ -372,23 +383,26 @@ class Scheduler:
         margin = key_margin(moment.now)
         taken = [entry for address, queue in self.queues.items()
                  for entry in self._candidates(address, queue, moment, margin)]
-        # Their budgets were looked at as they were taken: only the fair part is left.
-        ranks: dict[str, float | None] = {}  # by session: its training and its viewers wait apart
+        # Their budgets were looked at as they were taken: only the fair part is left. Each
+        # payer comes once (a session's viewers at other addresses are payers of their own).
         ready = [(rank, entry.order, entry) for entry in taken
-                 if (rank := self._fair_rank(entry.waiter.payer, moment, ranks)) is not None]
+                 if (rank := self._fair_rank(entry.group.payer, moment)) is not None]
         # The session furthest below its fair part goes first.
         chosen = min(ready, key=lambda r: r[:2])[2] if ready else None
         for entry in taken:
             if entry is not chosen:
-                self.queues[entry.waiter.payer.keys[1]].push(entry)
-        if chosen is not None and not self.queues[chosen.waiter.payer.keys[1]]:
-            del self.queues[chosen.waiter.payer.keys[1]]
+                self.queues[entry.group.payer.keys[1]].push(entry)
         if chosen is None:
             self._wake_at_next_window()
             return
-        del self.waiting[chosen.order]
+        waiter = chosen.group.waiters.popleft()  # the first: _next made sure of it
+        del self.waiting[waiter.order]
+        self._file(chosen.group)  # its next waiter, if any
+        address = chosen.group.payer.keys[1]
+        if not self.queues[address]:
+            del self.queues[address]
         self.busy = True
-        chosen.waiter.turn.set_result(None)
+        waiter.turn.set_result(None)
 
     def _still_waiting(self) -> bool:
         """Whether anyone waits still: a waiter cancelled meanwhile, not yet gone itself, goes
@@ -401,7 +415,7 @@ class Scheduler:
         return False
 
     def _candidates(self, address: str, queue: Queue, moment: Moment, margin: float) -> list[Entry]:
-        """The address's waiters that may go first, taken out of its queue: its first without
+        """The address's payers that may go first, taken out of its queue: its first without
         recent use, and its first with, with any whose rank may come out as low or lower
         (rounding within ``margin``, or a use faded near zero); none when the address is over
         its budget."""
@@ -420,15 +434,22 @@ class Scheduler:
         return taken
 
     def _next(self, queue: Queue, heap: list[Entry], limit: float) -> Entry | None:
-        """The heap's first entry (with a key up to limit) of a waiter still waiting and within
-        its session's budget. On the way, entries lapsed or of waiters gone are dropped, and
-        those over their session's budget parked until the next window (only it pays back)."""
+        """The heap's first entry (with a key up to limit) of a payer still waiting and within
+        its session's budget. On the way, entries lapsed or of payers gone are dropped, one
+        whose first waiter has gone is filed again behind the next, and those over their
+        session's budget parked until the next window (only it pays back)."""
         while heap and heap[0].key <= limit:
             entry = heapq.heappop(heap)
-            waiter = entry.waiter
-            if entry.filing != waiter.filing or not self._waits(waiter):
+            group = entry.group
+            if entry.filing != group.filing:
                 continue
-            if self.used.get(waiter.payer.keys[0], 0.0) < self.share["session"] * WINDOW_SECONDS:
+            first = self._first(group)
+            if first is None:
+                continue
+            if first.order != entry.order:
+                self._file(group)
+                continue
+            if self.used.get(group.payer.keys[0], 0.0) < self.share["session"] * WINDOW_SECONDS:
                 return entry
             queue.parked.append(entry)
         return None
@@ -442,35 +463,55 @@ class Scheduler:
             return False
         return True
 
-    def _file(self, waiter: Waiter) -> None:
-        """Into its address's queue as its session's recent use is now (an entry filed before
-        lapses)."""
-        waiter.filing += 1
+    def _group(self, payer: Payer) -> Group:
+        group = self.groups.get(payer)
+        if group is None:
+            group = self.groups[payer] = Group(payer)
+            self.groups_of.setdefault(payer.keys[0], []).append(group)
+        return group
+
+    def _first(self, group: Group) -> Waiter | None:
+        """The group's first waiter still waiting; a group left with none is dropped."""
+        waiters = group.waiters
+        while waiters and not self._waits(waiters[0]):
+            waiters.popleft()
+        if waiters:
+            return waiters[0]
+        if self.groups.get(group.payer) is group:
+            del self.groups[group.payer]
+            session = group.payer.keys[0]
+            self.groups_of[session].remove(group)
+            if not self.groups_of[session]:
+                del self.groups_of[session]
+        return None
+
+    def _file(self, group: Group) -> None:
+        """Its first waiter into its address's queue as its session's recent use is now (an
+        entry filed before lapses)."""
+        group.filing += 1
+        if (first := self._first(group)) is None:
+            return
         self.filed += 1
-        session, address = waiter.payer.keys
+        session, address = group.payer.keys
         key = use_key(self.recent.get(session, NOT_USED))
-        self.queues.setdefault(address, Queue()).push(Entry(key, waiter.order, waiter.filing, waiter))
+        self.queues.setdefault(address, Queue()).push(Entry(key, first.order, group.filing, group))
 
     def _refile(self, session: str) -> None:
-        """The session's use has changed: its waiters' places in their queues too."""
-        waiters = [w for w in self.waiters_of.pop(session, ()) if w.order in self.waiting]
-        if waiters:
-            self.waiters_of[session] = waiters
-        for waiter in waiters:
-            self._file(waiter)
+        """The session's use has changed: its payers' places in their queues too."""
+        for group in list(self.groups_of.get(session, ())):
+            self._file(group)
         self._compact()
 
     def _compact(self) -> None:
-        """Entries of waiters gone are dropped only as they come up: when they are more than
-        those waiting, the queues are made anew. They are counted only once enough have been
-        filed since the last time (counting looks at every address)."""
-        if self.filed <= len(self.waiting) + 64:
+        """Entries lapsed or of payers gone are dropped only as they come up: when they are
+        more than the payers waiting, the queues are made anew. They are counted only once
+        enough have been filed since the last time (counting looks at every address)."""
+        if self.filed <= len(self.groups) + 64:
             return
-        if sum(map(len, self.queues.values())) > 2 * len(self.waiting) + 64:
+        if sum(map(len, self.queues.values())) > 2 * len(self.groups) + 64:
             self.queues = {}
-            for waiter in self.waiting.values():
-                if not waiter.turn.done():
-                    self._file(waiter)
+            for group in list(self.groups.values()):
+                self._file(group)
         self.filed = 0
 
     def _wake_at_next_window(self) -> None:

@@ -440,6 +440,8 @@ def test_each_choice_is_the_one_the_plain_rule_makes(shares: tuple[float, float]
     clock = Clock()
     scheduler = CheckedScheduler(*shares, clock=clock)
     payers = [Payer(f"s{i}", f"a{i % addresses}") for i in range(sessions)]
+    # A room's followers pay for the teacher's session from addresses of their own.
+    payers += [Payer(f"s{i}", f"a{(i + 1) % addresses}") for i in range(0, sessions, 5)]
     asyncio.run(drive(scheduler, clock, payers, ops))
     assert not scheduler.failures, scheduler.failures[0]
     event(f"choices: {min(scheduler.choices // 50 * 50, 300)}+")
