@@ -304,9 +304,11 @@ def run_chunk(trainer: Trainer, p: Plan, kernel: ModuleType, steps: int) -> tupl
 
 
 def usable(trainer: Trainer, wait: bool) -> tuple[Plan, ModuleType] | None:
-    """The trainer's plan and the compiled kernel; None while the warm-up compiles it (unless
-    ``wait``), without numba, or for a configuration it does not compute."""
-    if still_warming() and not wait:
+    """The trainer's plan and the compiled kernel; None for a trainer kept off it (BPP_KERNEL),
+    while the warm-up compiles it (unless ``wait``), without numba, or for a configuration it
+    does not compute. Asked first, so that no caller loads numba where it is not wanted: a
+    compile on the event loop's thread holds it for half a minute."""
+    if not trainer.kernel or (still_warming() and not wait):
         return None
     p = current_plan(trainer)
     kernel = load_kernel() if p is not None else None

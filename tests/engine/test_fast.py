@@ -333,3 +333,13 @@ def test_a_diverged_network_is_evaluated_as_the_readable_engine_does():
     assert np.isnan(mine.metrics.test_accuracy) and np.isnan(theirs.metrics.test_accuracy)
     assert mine.test_confusion == theirs.test_confusion == ((0, 0), (0, 0))
     np.testing.assert_equal(mine.metrics.train_loss, theirs.metrics.train_loss)
+
+
+def test_a_trainer_kept_off_the_kernel_never_calls_it():
+    """BPP_KERNEL=numpy: frames and metrics too stay in NumPy (and numba is never loaded)."""
+    readable = trainer("tanh", "sigmoid", "binary_cross_entropy", "sgd", kernel=False)
+    spots = fast.FrameSpots.of([("W", 1)], [0])
+    assert fast.numbers(readable, np.arange(2), np.arange(1), spots, np.empty(10, np.float32)) is None
+    assert fast.score(readable, "test") is None
+    assert fast.trace(readable, np.arange(2)) is None
+    assert fast.train(readable, 5, float("inf")) is None
