@@ -6,12 +6,13 @@ returning to Python. It implements network.py's equations with the same operatio
 parameters agree with the readable engine's to rounding; the batches come from the trainer's own
 generator, drawn the same way, so the runs are the same runs.
 
-The same kernel traces the examples a frame shows (Trainer.shown_trace), at every new state;
-the walkthrough and the inspector's explanations are still read next to network.py's code,
-whose numbers these are to rounding.
+The same kernel writes a frame's numbers at every new state (``numbers``), evaluates the
+metrics (``score``) and traces examples for the inspector (``trace``); the walkthrough and the
+inspector's explanations are still read next to network.py's code, whose numbers these are to
+rounding.
 
 It is used when numba is importable, BPP_KERNEL is not "numpy", and ``plan`` finds the
-configuration supported; otherwise ``train`` and ``trace`` return None and the trainer works in
+configuration supported; otherwise every entry point returns None and the trainer works in
 NumPy.
 """
 
