@@ -7,7 +7,6 @@ from pydantic import ConfigDict, Field
 
 from app.config import Seed, SessionConfig
 from app.engine.activations import ActivationName
-from app.engine.trainer import Metrics
 from app.models import StrictModel, WireModel
 from app.protocol import HistoryRow, Sample, Status, Target
 
@@ -38,13 +37,27 @@ class PredictResponse(WireModel):
                                       "output for multiclass ones; null for regression")
 
 
+class SessionMetrics(WireModel):
+    """The engine's metrics (app/engine/trainer.py Metrics) in JSON, which has no NaN: what is
+    not a number there is null here."""
+
+    train_loss: float | None = Field(description="The data loss on the training set; null once diverged")
+    test_loss: float | None = Field(description="The data loss on the test set; null once diverged")
+    train_accuracy: float | None = Field(description="Share classified right; null for regression "
+                                         "or once diverged")
+    test_accuracy: float | None = Field(description="Share classified right; null for regression "
+                                        "or once diverged")
+    penalty: float | None = Field(description="The weight penalty λ Σ R(W), the same for both sets; "
+                                  "null once diverged")
+
+
 class SessionSummary(WireModel):
     id: str
     config: SessionConfig
     status: Status
     step: int = Field(description="Updates so far")
     epoch: float
-    metrics: Metrics
+    metrics: SessionMetrics
     history: list[HistoryRow] = Field(
         description="(update, training loss, test loss) rows, thinned evenly on long runs; "
         "a train call answers with the rows it recorded only")

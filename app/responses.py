@@ -4,11 +4,12 @@ Reading never changes a session: metrics are computed (and cached for the state)
 history is recorded only by training.
 """
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 
-from app.bodies import BatchState, LayerState, SessionState, SessionSummary
+from app.bodies import BatchState, LayerState, SessionMetrics, SessionState, SessionSummary
 from app.engine.inspector import explain_neuron, explain_weight
 from app.engine.network import tolerates_divergence
 from app.engine.trainer import TracedBatch
@@ -40,7 +41,8 @@ def summary(session: Session, after_step: int = -1) -> SessionSummary:
         status=session.status,
         step=trainer.step_count,
         epoch=trainer.epoch,
-        metrics=session.metrics(),
+        metrics=SessionMetrics(**{name: finite(value) for name, value in
+                                  dataclasses.asdict(session.metrics()).items()}),
         history=history_rows(session, after_step=after_step),
     )
 
