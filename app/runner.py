@@ -57,9 +57,81 @@ TRAINING_SHARE = 0.45
 TRAINING_SHARE_OF_BUDGET = 0.9
 # A train call records about this many points of loss history, however many updates it runs.
 HISTORY_POINTS_PER_CALL = 100
+
+
+class Building:
+    """A frame one viewer builds, in its own task and turn at the scheduler, for every viewer
+    that asks meanwhile.
+
+    In its own task, not a new one: when the scheduler is free the frame is done before any
+    other viewer runs, so a room's followers, woken together, find it built rather than each
+    wait for it (a second wake-up each, which cost a 300-follower room a fifth of its frames).
+    The others wait on an event, so one that leaves cancels only its own wait; if the builder
+    leaves first, ``frame`` stays None and the next viewer builds.
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.finished = asyncio.Event()
+        self.frame: BuiltFrame | None = None
+
+
 # Frames being built now, by (session id, with the neuron maps, with the output map): viewers
 # that find one wait for it rather than queue for a turn of their own.
-BUILDING: dict[tuple[str, bool, bool], "asyncio.Future[BuiltFrame]"] = {}
+BUILDING: dict[tuple[str, bool, bool], Building] = {}
+
+
+class Beat:
+    """One frame time of a session, shared by all its viewers whose next frame falls on it.
+
+    One timer wakes the first of them, which leads: it builds the frame in its turn at the
+    scheduler, then lets the others go, and they find the frame built. A timer of each
+    viewer's own, and each then waiting for the first one's frame, were two wake-ups per
+    follower per frame: with 300 followers, most of a room's cost.
+    """
+
+    def __init__(self, key: tuple[str, int], delay: float) -> None:
+        self.key = key
+        self.waiters: deque[asyncio.Future[bool]] = deque()
+        # The frames sent on this beat, by (with the neuron maps, with the output map), with
+        # the state each shows: the followers that begin theirs after training has made a
+        # newer state send the beat's rather than build another (a room's last followers
+        # begin theirs tens of milliseconds after the beat).
+        self.frames: dict[tuple[bool, bool], tuple[int, BuiltFrame]] = {}
+        asyncio.get_running_loop().call_later(delay, self._lead)
+
+    def _lead(self) -> None:
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(True)
+                return
+        self.release()
+
+    def release(self) -> None:
+        """The leader has its frame (or needs none): the others go, and later viewers of this
+        beat do not wait."""
+        if BEATS.get(self.key) is self:
+            del BEATS[self.key]
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(False)
+
+    async def wait(self) -> bool:
+        """Until this beat; True for the viewer that leads it, which then calls ``release``."""
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.result():
+                self.release()  # chosen to lead, and gone before it could
+            raise
+
+
+# Beats waited for now, by (session id, beat number).
+BEATS: dict[tuple[str, int], Beat] = {}
 
 
 async def train_steps(session: Session, steps: int, hung_up: Callable[[], bool] = lambda: False,
@@ -247,6 +319,19 @@ def history_text(session: Session, start: int) -> str:
     return text
 
 
+def status_text(session: Session, ref: int | None) -> str:
+    """The status message, encoded once per state for every viewer that has the same ``ref``
+    (a room's followers have none)."""
+    texts: dict[tuple[int, int | None], str] = session.cached("status", dict)
+    key = (session.status_version, ref)
+    text = texts.get(key)
+    if text is None:
+        text = texts[key] = StatusMessage(
+            status=session.status, steps_per_second=session.steps_per_second,
+            config=session.config, ref=ref, shown_target=session.shown_target).model_dump_json()
+    return text
+
+
 class Viewer:
     """One socket's view of a session: replies, then layout, status and the newest frame."""
 
@@ -269,7 +354,11 @@ class Viewer:
         self.history_sent: tuple[LossHistory | None, int, int] = (None, 0, 0)
         # The last config message of this socket that was applied (see ConfigMessage.ref).
         self.config_ref: int | None = None
+        # When the next frame may go: one of the session's beats (see ``Beat``), which this
+        # viewer leads (``leading``) when it is the first to wake for it.
         self.next_frame = 0.0
+        self.woken: Beat | None = None
+        self.leading: Beat | None = None
         # Neuron maps go out at their own, lower rate; a frame sent without them leaves the
         # maps behind, and a later frame (even of the same state) catches them up.
         self.next_maps = 0.0
@@ -314,62 +403,98 @@ class Viewer:
         self.session.inboxes.add(self.reply)
         try:
             while not self.session.closed:
-                if self.maps_behind:
-                    await _wait(self.changed, self.next_maps - perf_counter())
-                else:
-                    await self.changed.wait()
-                if self.session.closed:
-                    return
-                await asyncio.sleep(max(0.0, self.next_frame - perf_counter()))
-                self.changed.clear()
-                await self.flush()
+                # The frame's beat first, then a change: while training streams new states one
+                # has come by then, and a frame costs one wake-up instead of two.
+                self.woken = await self.beat(self.next_frame) if self.next_frame > perf_counter() else None
+                try:
+                    if not self.changed.is_set():
+                        self.let_others_go()
+                        self.woken = None  # the frame, if any, comes after the beat
+                        # Neuron maps left behind catch up when they are due, unless new states
+                        # keep coming anyway (a timeout on every wait costs more than the wait).
+                        if self.maps_behind and not self.streaming():
+                            await _wait(self.changed, self.next_maps - perf_counter())
+                        else:
+                            await self.changed.wait()
+                    if self.session.closed:
+                        return
+                    self.changed.clear()
+                    await self.flush()
+                finally:
+                    self.let_others_go()
         finally:
             self.session.listeners.discard(self.changed.set)
             self.session.inboxes.discard(self.reply)
 
     async def flush(self) -> None:
+        """Send what changed. The messages are made first and the frame obtained, and only
+        then sent: a viewer leading its beat lets the others go before any send, which would
+        wait while its own socket is full."""
+        texts = self.texts()
+        framed = await self.frame()
+        self.let_others_go()
+        for text in texts:
+            await self.send_text(text)
+        if framed is not None:
+            await self.send_frame(*framed)
+
+    def texts(self) -> list[str]:
+        """The messages due before the next frame, in order; the replies first."""
         session, sent = self.session, self.sent
-        while self.outbox:
-            await self.send_text(self.outbox.popleft().model_dump_json())
+        texts = [self.outbox.popleft().model_dump_json() for _ in range(len(self.outbox))]
         if session.layout_version != sent["layout"]:
             sent["layout"] = session.layout_version
             self.without = dict(self.every)
             layout = layout_message(session, self.limits.grid_size, self.limits.neuron_map_size)
-            await self.send_text(layout.model_dump_json())
-        await self.send_history()
+            texts.append(layout.model_dump_json())
+        if (history := self.history_due()) is not None:
+            texts.append(history)
         if session.status_version != sent["status"]:
             sent["status"] = session.status_version
-            await self.send_text(StatusMessage(
-                status=session.status, steps_per_second=session.steps_per_second,
-                config=session.config, ref=self.config_ref,
-                shown_target=session.shown_target).model_dump_json())
+            texts.append(status_text(session, self.config_ref))
+        return texts
+
+    async def frame(self) -> tuple[bytes, bool, bool] | None:
+        """The newest state's frame, when this viewer lacks it or its neuron maps are due:
+        its bytes and whether it carries the neuron maps and the output map."""
+        session, sent = self.session, self.sent
         now = perf_counter()
+        interval = 1.0 / self.limits.max_frame_rate
+        beat = self.woken.key[1] if self.woken is not None else round(self.beat_number(now))
         maps_due = now >= self.next_maps
         streaming = self.streaming()
-        if session.state_version != sent["state"] or (self.maps_behind and maps_due and not streaming):
-            sent["state"] = session.state_version
-            self.maps_behind = not maps_due
-            maps_due = maps_due and self.spaced("maps", streaming)
-            if maps_due:
-                self.next_maps = now + 1.0 / self.limits.neuron_map_rate
-            # Built in a turn at the scheduler: a big network's frame costs as much as several
-            # training steps, and many viewers building at once would stall the loop. A frame
-            # already built for this state is sent as it is, and one being built is waited
-            # for, without a turn each: a room's followers all wake at once for a new state,
-            # and each queueing at the scheduler (two turns of the loop and a look at every
-            # waiter) halved their frame rate at 60 and cut it to 1/s at 300.
-            with_grid = self.grid_due() and self.spaced("grid", streaming)
-            built = built_frame(session, maps_due, with_grid)
-            frame, made = built if built is not None else await self.build(maps_due, with_grid)
-            await self.send_bytes(frame)
-            self.grid_had = made or self.grid_had
-            for kind, carried in (("maps", maps_due), ("grid", with_grid)):
-                self.without[kind] = 0 if carried else self.without[kind] + 1
-            if self.target is not None:
-                await self.send_inspection(self.target)
-            # Counted from when this frame was begun, not sent: the wait for a turn and the
-            # building and sending do not stretch the interval (they made 30 frames/s into 25).
-            self.next_frame = now + 1.0 / self.limits.max_frame_rate
+        if session.state_version == sent["state"] and not (self.maps_behind and maps_due and not streaming):
+            return None
+        had, sent["state"] = sent["state"], session.state_version
+        self.maps_behind = not maps_due
+        maps_due = maps_due and self.spaced("maps", streaming, beat)
+        if maps_due:  # half a beat early: a beat's wake-up a little late does not miss it
+            self.next_maps = now + 1.0 / self.limits.neuron_map_rate - interval / 2
+        # Built in a turn at the scheduler: a big network's frame costs as much as several
+        # training steps, and many viewers building at once would stall the loop. The beat's
+        # frame, or one already built for this state, is sent as it is, and one being built
+        # is waited for, without a turn each: a room's followers, each queueing at the
+        # scheduler, had half their frame rate at 60 and 1/s at 300.
+        with_grid = self.grid_due() and self.spaced("grid", streaming, beat)
+        frame, made = await self.beat_frame(had, maps_due, with_grid)
+        self.grid_had = made or self.grid_had
+        # Counted from this frame's beat, not from when it was sent or even begun: the wait
+        # for a turn, the building and sending and the loop's lateness in waking do not
+        # stretch the interval (from sending, 30 frames/s were 25; from beginning, 28.5; a
+        # room's last followers begin theirs well after the beat). A viewer a whole interval
+        # late (an idle one that a change woke) starts afresh, half an interval on at least.
+        due = self.next_frame + interval
+        if now >= due:
+            due = now + interval / 2
+        self.next_frame = self.beat_time(math.ceil(self.beat_number(due) - 1e-6))
+        return frame, maps_due, with_grid
+
+    async def send_frame(self, frame: bytes, with_maps: bool, with_grid: bool) -> None:
+        await self.send_bytes(frame)
+        for kind, carried in (("maps", with_maps), ("grid", with_grid)):
+            self.without[kind] = 0 if carried else self.without[kind] + 1
+        if self.target is not None:
+            await self.send_inspection(self.target)
 
     def streaming(self) -> bool:
         """Whether training makes a new state for every frame: then a map left out of one
@@ -378,43 +503,97 @@ class Viewer:
         speed = session.steps_per_second
         return session.running and (speed is None or speed >= self.limits.max_frame_rate)
 
-    def spaced(self, kind: str, streaming: bool) -> bool:
+    def spaced(self, kind: str, streaming: bool, beat: int) -> bool:
         """Whether the next frame may carry the neuron maps or the output map, as far as its
-        share of the frames goes: always, unless training streams new states."""
-        return not streaming or self.without[kind] + 1 >= self.every[kind]
+        share of the frames goes: always, unless training streams new states. Then on the
+        session's beats that are a multiple of the share, so that viewers sharing beats (a
+        room's followers) want the same frame, built once; a viewer that missed such a beat
+        (a slow one) catches up within twice its share."""
+        if not streaming:
+            return True
+        every, frames = self.every[kind], self.without[kind] + 1
+        return frames >= every and (beat % every == 0 or frames >= 2 * every - 1)
+
+    def beat_number(self, when: float) -> float:
+        """Where ``when`` falls among the session's beats: its frame times, shared by all its
+        viewers, one frame interval apart."""
+        return when * self.limits.max_frame_rate - self.phase()
+
+    def beat_time(self, number: int) -> float:
+        return (number + self.phase()) / self.limits.max_frame_rate
+
+    def phase(self) -> float:
+        """The session's beats' own phase, as a fraction of the interval: sessions do not all
+        build their frames at the same moment."""
+        return (hash(self.session.id) % 997) / 997
+
+    async def beat(self, when: float) -> Beat:
+        """Wait for the session's beat at ``when`` (see ``Beat``)."""
+        key = (self.session.id, round(self.beat_number(when)))
+        beat = BEATS.get(key)
+        if beat is None:
+            beat = BEATS[key] = Beat(key, when - perf_counter())
+        if await beat.wait():
+            self.leading = beat
+        return beat
+
+    def let_others_go(self) -> None:
+        """Once this viewer, leading its beat, has its frame or needs none."""
+        if self.leading is not None:
+            self.leading.release()
+            self.leading = None
 
     def grid_due(self) -> bool:
         """Whether the next frame is to carry the output map: this viewer lacks the current one."""
         had = self.grid_had
         return had is None or output_map_made(self.session, self.limits.grid_size) != had
 
+    async def beat_frame(self, had: int, with_maps: bool, with_grid: bool) -> BuiltFrame:
+        """The frame sent on this viewer's beat, if it shows a newer state than this viewer
+        had; else the newest state's, which is then the beat's."""
+        beat, variant = self.woken, (with_maps, with_grid)
+        if beat is not None and (shared := beat.frames.get(variant)) is not None and shared[0] > had:
+            self.sent["state"] = shared[0]
+            return shared[1]
+        version = self.sent["state"]
+        built = built_frame(self.session, with_maps, with_grid)
+        frame = built if built is not None else await self.build(with_maps, with_grid)
+        if beat is not None:
+            beat.frames[variant] = (version, frame)
+        return frame
+
     async def build(self, with_maps: bool, with_grid: bool) -> BuiltFrame:
         """The newest state's frame, built in one turn at the scheduler (paid by the viewer that
         asked first) for every viewer that asks meanwhile."""
         key = (self.session.id, with_maps, with_grid)
-        building = BUILDING.get(key)
-        # One left pending by a loop that stopped (a test client's) is never finished here.
-        if building is None or building.done() or building.get_loop() is not asyncio.get_running_loop():
-            building = BUILDING[key] = asyncio.ensure_future(self._build(with_maps, with_grid))
-            building.add_done_callback(
-                lambda done: BUILDING.pop(key) if BUILDING.get(key) is done else None)
-        # Shielded: a viewer that leaves meanwhile does not cancel the others' frame.
-        return await asyncio.shield(building)
+        # One left by a loop that stopped (a test client's) is never finished here.
+        while (building := BUILDING.get(key)) is not None and building.loop is asyncio.get_running_loop():
+            await building.finished.wait()
+            if building.frame is not None:
+                return building.frame
+        building = BUILDING[key] = Building()
+        try:
+            building.frame = await self._build(with_maps, with_grid)
+            return building.frame
+        finally:
+            building.finished.set()
+            if BUILDING.get(key) is building:
+                del BUILDING[key]
 
     async def _build(self, with_maps: bool, with_grid: bool) -> BuiltFrame:
         async with turn(self.account):
             return shown_frame(self.session, self.limits.grid_size, self.limits.neuron_map_size,
                                with_maps, with_grid)
 
-    async def send_history(self) -> None:
+    def history_due(self) -> str | None:
         """New rows of the loss curve; all of them when it is a new history or was thinned."""
         history = self.session.trainer.history
         sent, generation, count = self.history_sent
         if sent is history and generation == history.generation and count == len(history.rows):
-            return
+            return None
         start = count if sent is history and generation == history.generation else 0
         self.history_sent = (history, history.generation, len(history.rows))
-        await self.send_text(history_text(self.session, start))
+        return history_text(self.session, start)
 
     async def send_inspection(self, target: NeuronTarget | WeightTarget) -> None:
         session = self.session

@@ -2,7 +2,11 @@
 
 import asyncio
 import json
+from time import perf_counter
 
+import pytest
+
+import app.runner as runner
 from app.config import Limits, SessionConfig
 from app.protocol import HEADER
 from app.responses import history_rows
@@ -192,3 +196,92 @@ def test_viewers_at_the_same_row_share_one_history_message() -> None:
     new = history_text(session, 1)
     assert history_text(session, 1) is new and json.loads(new)["append"] is True
     assert json.loads(new)["rows"] == [list(row) for row in history_rows(session, 1)] != []
+
+
+async def wait_for_one_beat(count: int, leader_leaves: bool) -> tuple[list[str], bool]:
+    """``count`` viewers of one session waiting for the same beat: the order they go in."""
+    order: list[str] = []
+    session = Session("s", SessionConfig(), 0.0)
+    viewers = [Viewer(session, Limits(max_frame_rate=30), OpenClient().send_text,
+                      OpenClient().send_bytes) for _ in range(count)]
+    when = viewers[0].beat_time(round(viewers[0].beat_number(perf_counter())) + 2)
+
+    async def wait(index: int) -> None:
+        viewer = viewers[index]
+        await viewer.beat(when)
+        order.append(f"{index} leads" if viewer.leading is not None else f"{index} goes")
+        if viewer.leading is not None:
+            await asyncio.sleep(0.01)  # builds its frame: nobody else goes meanwhile
+            order.append(f"{index} built")
+            viewer.let_others_go()
+
+    tasks = [asyncio.create_task(wait(i)) for i in range(count)]
+    await asyncio.sleep(0)
+    if leader_leaves:
+        tasks[0].cancel()
+    await asyncio.wait(tasks)
+    late = Viewer(session, Limits(max_frame_rate=30), OpenClient().send_text, OpenClient().send_bytes)
+    async with asyncio.timeout(1):  # after the beat was let go, a late viewer does not wait
+        beat = await late.beat(when)
+    leads = late.leading is beat
+    late.let_others_go()
+    return order, leads and beat.key not in runner.BEATS
+
+
+def test_one_viewer_leads_a_beat_and_the_others_go_when_it_has_its_frame():
+    order, late_leads_its_own = asyncio.run(wait_for_one_beat(4, leader_leaves=False))
+    assert order == ["0 leads", "0 built", "1 goes", "2 goes", "3 goes"]
+    assert late_leads_its_own
+
+
+def test_a_leader_that_leaves_before_its_beat_hands_it_on():
+    order, _ = asyncio.run(wait_for_one_beat(3, leader_leaves=True))
+    assert order == ["1 leads", "1 built", "2 goes"]
+
+
+@pytest.mark.parametrize("missed", [(), (3, 4, 9, 10, 11, 17)])
+def test_maps_come_on_the_beats_of_their_share_and_a_viewer_that_missed_one_catches_up(missed):
+    """While training streams, viewers sharing beats want the same frames (each map on the
+    beats that are multiples of its share); one that missed such a beat still gets the map
+    within twice its share, and never more often than its share."""
+    session = Session("s", SessionConfig(), 0.0)
+    viewer = Viewer(session, Limits(max_frame_rate=30, neuron_map_rate=10), OpenClient().send_text,
+                    OpenClient().send_bytes)
+    every = viewer.every["maps"]
+    carried = []
+    for beat in range(30):
+        if beat in missed:
+            continue
+        if viewer.spaced("maps", True, beat):
+            carried.append(beat)
+            viewer.without["maps"] = 0
+        else:
+            viewer.without["maps"] += 1
+    sent = [b for b in range(30) if b not in missed]
+    positions = [sent.index(b) for b in carried]
+    assert all(every <= b - a <= 2 * every - 1 for a, b in zip(positions, positions[1:]))
+    if not missed:
+        assert carried == [b for b in range(30) if b % every == 0]
+
+
+async def train_between_a_beats_frames() -> tuple[list[OpenClient], int]:
+    """Two viewers woken for one beat; the session trains after the first has sent its frame."""
+    session = Session("s", SessionConfig(), 0.0)
+    clients = [OpenClient(), OpenClient()]
+    viewers = [Viewer(session, Limits(max_frame_rate=30), c.send_text, c.send_bytes) for c in clients]
+    when = viewers[0].beat_time(round(viewers[0].beat_number(perf_counter())) + 2)
+
+    async def go(viewer: Viewer) -> None:
+        viewer.woken = await viewer.beat(when)
+        await viewer.flush()
+        if viewer is viewers[0]:
+            session.train(1)
+
+    await asyncio.gather(*(go(v) for v in viewers))
+    return clients, session.trainer.step_count
+
+
+def test_viewers_of_a_beat_send_its_frame_though_training_has_moved_on():
+    clients, steps = asyncio.run(train_between_a_beats_frames())
+    assert steps == 1
+    assert clients[1].frames[0] is clients[0].frames[0] and step_of(clients[0].frames[0]) == 0
