@@ -81,6 +81,22 @@ class Building:
 BUILDING: dict[tuple[str, bool, bool], Building] = {}
 
 
+def beat_number(session_id: str, rate: float, when: float) -> float:
+    """Where ``when`` falls among the session's beats: the times its frames go out, shared by
+    all its viewers, ``rate`` a second at a phase of the session's own (so that sessions do not
+    all build their frames at the same moment)."""
+    return when * rate - (hash(session_id) % 997) / 997
+
+
+def beat_time(session_id: str, rate: float, number: int) -> float:
+    return (number + (hash(session_id) % 997) / 997) / rate
+
+
+def next_beat(session_id: str, rate: float, when: float) -> float:
+    """The first of the session's beats at ``when`` or after it."""
+    return beat_time(session_id, rate, math.ceil(beat_number(session_id, rate, when) - 1e-6))
+
+
 class Beat:
     """One frame time of a session, shared by all its viewers whose next frame falls on it.
 
@@ -460,7 +476,8 @@ class Viewer:
         session, sent = self.session, self.sent
         now = perf_counter()
         interval = 1.0 / self.limits.max_frame_rate
-        beat = self.woken.key[1] if self.woken is not None else round(self.beat_number(now))
+        rate = self.limits.max_frame_rate
+        beat = self.woken.key[1] if self.woken is not None else round(beat_number(session.id, rate, now))
         maps_due = now >= self.next_maps
         streaming = self.streaming()
         if session.state_version == sent["state"] and not (self.maps_behind and maps_due and not streaming):
@@ -486,7 +503,7 @@ class Viewer:
         due = self.next_frame + interval
         if now >= due:
             due = now + interval / 2
-        self.next_frame = self.beat_time(math.ceil(self.beat_number(due) - 1e-6))
+        self.next_frame = next_beat(session.id, rate, due)
         return frame, maps_due, with_grid
 
     async def send_frame(self, frame: bytes, with_maps: bool, with_grid: bool) -> None:
@@ -514,22 +531,9 @@ class Viewer:
         every, frames = self.every[kind], self.without[kind] + 1
         return frames >= every and (beat % every == 0 or frames >= 2 * every - 1)
 
-    def beat_number(self, when: float) -> float:
-        """Where ``when`` falls among the session's beats: its frame times, shared by all its
-        viewers, one frame interval apart."""
-        return when * self.limits.max_frame_rate - self.phase()
-
-    def beat_time(self, number: int) -> float:
-        return (number + self.phase()) / self.limits.max_frame_rate
-
-    def phase(self) -> float:
-        """The session's beats' own phase, as a fraction of the interval: sessions do not all
-        build their frames at the same moment."""
-        return (hash(self.session.id) % 997) / 997
-
     async def beat(self, when: float) -> Beat:
         """Wait for the session's beat at ``when`` (see ``Beat``)."""
-        key = (self.session.id, round(self.beat_number(when)))
+        key = (self.session.id, round(beat_number(self.session.id, self.limits.max_frame_rate, when)))
         beat = BEATS.get(key)
         if beat is None:
             beat = BEATS[key] = Beat(key, when - perf_counter())

@@ -204,7 +204,7 @@ async def wait_for_one_beat(count: int, leader_leaves: bool) -> tuple[list[str],
     session = Session("s", SessionConfig(), 0.0)
     viewers = [Viewer(session, Limits(max_frame_rate=30), OpenClient().send_text,
                       OpenClient().send_bytes) for _ in range(count)]
-    when = viewers[0].beat_time(round(viewers[0].beat_number(perf_counter())) + 2)
+    when = runner.next_beat("s", 30, perf_counter() + 0.05)
 
     async def wait(index: int) -> None:
         viewer = viewers[index]
@@ -269,7 +269,7 @@ async def train_between_a_beats_frames() -> tuple[list[OpenClient], int]:
     session = Session("s", SessionConfig(), 0.0)
     clients = [OpenClient(), OpenClient()]
     viewers = [Viewer(session, Limits(max_frame_rate=30), c.send_text, c.send_bytes) for c in clients]
-    when = viewers[0].beat_time(round(viewers[0].beat_number(perf_counter())) + 2)
+    when = runner.next_beat("s", 30, perf_counter() + 0.05)
 
     async def go(viewer: Viewer) -> None:
         viewer.woken = await viewer.beat(when)
