@@ -285,3 +285,30 @@ def test_viewers_of_a_beat_send_its_frame_though_training_has_moved_on():
     clients, steps = asyncio.run(train_between_a_beats_frames())
     assert steps == 1
     assert clients[1].frames[0] is clients[0].frames[0] and step_of(clients[0].frames[0]) == 0
+
+
+def test_a_beat_of_another_loop_is_not_waited_for():
+    """Test clients run each socket on a loop of its own: a viewer never waits for a beat
+    another loop made (its timer would fire on that loop's thread, or never)."""
+    session = Session("s", SessionConfig(), 0.0)
+    viewers = [Viewer(session, Limits(max_frame_rate=30), OpenClient().send_text,
+                      OpenClient().send_bytes) for _ in range(2)]
+    when = runner.next_beat("s", 30, perf_counter() + 10.0)  # the first loop's never comes
+
+    async def first() -> None:  # a socket's loop that stops while its viewer waits
+        task = asyncio.create_task(viewers[0].beat(when))
+        await asyncio.sleep(0)
+        task.cancel()
+
+    asyncio.run(first())
+    stale = runner.BEATS[("s", round(runner.beat_number("s", 30, when)))]
+
+    async def in_time() -> bool:
+        task = asyncio.create_task(viewers[1].beat(when))
+        await asyncio.sleep(0)
+        fresh = runner.BEATS[stale.key]
+        task.cancel()
+        return fresh is not stale and fresh.loop is asyncio.get_running_loop()
+
+    assert asyncio.run(in_time())
+    del runner.BEATS[stale.key]  # its loop is gone: nothing else would take it out
