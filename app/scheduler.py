@@ -525,13 +525,21 @@ class Scheduler:
         self.timer = None
         self._dispatch()
 
+    def _windows_behind(self, start: float) -> int:
+        """Whole windows from ``start`` to now. (From 1.9000000000000001 at 2.1 it is one, to
+        2.0, and from there one more: ``_roll`` goes on until none is left.)"""
+        return int((self.clock() - start) / WINDOW_SECONDS)
+
     def _roll(self) -> None:
         """A new window: each key's budget is paid back, so a slice that overran (one step of
         a big network can take longer than a window) keeps its payer waiting for longer."""
-        windows = int((self.clock() - self.window_start) / WINDOW_SECONDS)
+        windows = self._windows_behind(self.window_start)
         if windows == 0:
             return
-        self.window_start += windows * WINDOW_SECONDS
+        start = self.window_start + windows * WINDOW_SECONDS
+        while (behind := self._windows_behind(start)) > 0:  # rounding left a window out
+            windows, start = windows + behind, start + behind * WINDOW_SECONDS
+        self.window_start = start
         moment = self.moment()
         for key, used in list(self.used.items()):
             left = used - windows * self.window_share(key, moment) * WINDOW_SECONDS
