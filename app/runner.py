@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import math
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from time import perf_counter
 
 import numpy as np
@@ -323,30 +323,29 @@ class TrainingLoops:
         await asyncio.gather(*(loop.stop() for loop in loops), return_exceptions=True)
 
 
-def history_text(session: Session, start: int) -> str:
-    """The history message from row ``start`` on (0: the whole curve, replacing the page's),
-    encoded once per state for every viewer that has the same rows: a room's followers do."""
-    history = session.trainer.history
-    texts: dict[tuple[int, int, int, int], str] = session.cached("history", dict)
-    key = (id(history), history.generation, start, len(history.rows))
+def encoded_once(session: Session, kind: str, key: Hashable, message: Callable[[], BaseModel]) -> str:
+    """A message encoded once per state for every viewer that asks with the same ``key``: a
+    room's followers all do."""
+    texts: dict[Hashable, str] = session.cached(kind, dict)
     text = texts.get(key)
     if text is None:
-        text = texts[key] = HistoryMessage(rows=history_rows(session, start),
-                                           append=start > 0).model_dump_json()
+        text = texts[key] = message().model_dump_json()
     return text
+
+
+def history_text(session: Session, start: int) -> str:
+    """The history message from row ``start`` on (0: the whole curve, replacing the page's)."""
+    history = session.trainer.history
+    return encoded_once(session, "history", (id(history), history.generation, start, len(history.rows)),
+                        lambda: HistoryMessage(rows=history_rows(session, start), append=start > 0))
 
 
 def status_text(session: Session, ref: int | None) -> str:
-    """The status message, encoded once per state for every viewer that has the same ``ref``
-    (a room's followers have none)."""
-    texts: dict[tuple[int, int | None], str] = session.cached("status", dict)
-    key = (session.status_version, ref)
-    text = texts.get(key)
-    if text is None:
-        text = texts[key] = StatusMessage(
-            status=session.status, steps_per_second=session.steps_per_second,
-            config=session.config, ref=ref, shown_target=session.shown_target).model_dump_json()
-    return text
+    """The status message for a viewer whose last applied config message was ``ref`` (a
+    room's followers have none)."""
+    return encoded_once(session, "status", (session.status_version, ref), lambda: StatusMessage(
+        status=session.status, steps_per_second=session.steps_per_second, config=session.config,
+        ref=ref, shown_target=session.shown_target))
 
 
 class Viewer:
@@ -476,8 +475,8 @@ class Viewer:
         its bytes and whether it carries the neuron maps and the output map."""
         session, sent = self.session, self.sent
         now = perf_counter()
-        interval = 1.0 / self.limits.max_frame_rate
         rate = self.limits.max_frame_rate
+        interval = 1.0 / rate
         beat = self.woken.key[1] if self.woken is not None else round(beat_number(session.id, rate, now))
         maps_due = now >= self.next_maps
         streaming = self.streaming()
