@@ -240,8 +240,7 @@ class Scheduler:
         if any(self.used[key] >= self.window_share(key, moment) * WINDOW_SECONDS
                for key in payer.keys):
             return None
-        used, fair = self.recently_used(payer.keys[0], moment.now), self.fair_part(payer, moment)
-        return used / fair if used <= fair else None
+        return self._fair_rank(payer, moment)
 
     def _fair_rank(self, payer: Payer, moment: Moment) -> float | None:
         """``rank`` of a payer already found within both budgets."""
