@@ -343,7 +343,9 @@ class Session:
         self.sample, self.position = sample, position if sample is None else 0
         if self.walk is not None and not same_batch:  # another example: its own walk
             self.walk = Walkthrough.begin(self.trainer, sample)
-        self._changed(status=True, viewed=True)
+        # The frame's header says which example is shown; the status has nothing new, and
+        # sent anyway it cost a room a second message to every follower on that beat.
+        self._changed(viewed=True)
 
     def walk_to(self, action: str) -> None:
         """Step-by-step mode: start it (training pauses), move a stage, or leave it."""

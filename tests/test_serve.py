@@ -5,6 +5,7 @@ with the code RFC 6455 gives, and nothing is logged as an error. The log never s
 steering token."""
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -20,7 +21,9 @@ from live import free_port, serving
 from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import ClientConnection, connect
 
+from app import __main__ as entry
 from app.config import Limits
+from app.engine import fast
 from app.settings import Settings
 
 LIMITS = Limits(max_message_bytes=2048, max_message_hard_bytes=8192, max_frame_rate=120,
@@ -124,6 +127,28 @@ def test_the_served_log_prints_request_lines_with_the_token_redacted(tmp_path):
     assert any(f'"WebSocket /ws?session={sid}&token=[redacted]" [accepted]' in line
                for line in logged)
     assert token not in "\n".join(lines)
+
+
+def test_the_server_freezes_what_it_starts_with_and_the_kernel_once_loaded(monkeypatch):
+    """Objects frozen out of the collector's full passes: with numba's each pass took over
+    100 ms of every viewer's frames."""
+    seen: list[object] = []
+
+    class Serving:
+        started = True
+
+        def run(self) -> None:
+            seen.append(gc.get_freeze_count())
+
+    monkeypatch.setattr("app.serve.server", lambda *_: Serving())
+    monkeypatch.setattr(fast, "warm_up_in_background", lambda ready, then: seen.append(then))
+    monkeypatch.setattr(sys, "argv", ["app"])
+    gc.unfreeze()
+    try:
+        entry.main()
+    finally:
+        gc.unfreeze()
+    assert seen[0] is gc.freeze and isinstance(seen[1], int) and seen[1] > 10_000
 
 
 def wait_for_server(base: str) -> None:

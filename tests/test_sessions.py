@@ -199,9 +199,12 @@ def test_cached_builds_once_per_state():
 
 def test_pick_takes_a_training_example_and_refuses_one_beyond_the_set():
     session = Session("a", SessionConfig(), 0.0)
-    status = session.status_version
+    status, state = session.status_version, session.state_version
     session.pick(199)
-    assert session.sample == 199 and session.status_version == status + 1
+    # A new frame says so in its header; the status is the same, so none is sent (to each of a
+    # room's followers, on a pick).
+    assert session.sample == 199 and session.state_version == state + 1
+    assert session.status_version == status
     with pytest.raises(Refused, match=r"^at most 199: the training set has 200 examples$"):
         session.pick(200)
     assert session.sample == 199

@@ -67,15 +67,19 @@ def enabled() -> bool:
 _warming: list[threading.Thread] = []  # the server's warm-up, while it runs
 
 
-def warm_up_in_background(ready: Callable[[], bool] = lambda: True) -> None:
+def warm_up_in_background(ready: Callable[[], bool] = lambda: True,
+                          then: Callable[[], None] = lambda: None) -> None:
     """Have the kernel compiled before anyone trains, without making them wait: the first
     compile takes half a minute, which the server's first Play would otherwise spend frozen.
     Once ``ready`` (the server listens, so its start is not slowed), a child process compiles
     into numba's on-disk cache (on the other core, away from this process's GIL); then this
-    process loads it. Until then Trainer.train steps in NumPy."""
+    process loads it, and calls ``then``. Until then Trainer.train steps in NumPy."""
     if enabled() and not _warming:
-        _warming.append(threading.Thread(target=warm_up, args=(True, ready), name="kernel-warm-up",
-                                         daemon=True))
+        def run() -> None:
+            warm_up(True, ready)
+            then()
+
+        _warming.append(threading.Thread(target=run, name="kernel-warm-up", daemon=True))
         _warming[0].start()
 
 

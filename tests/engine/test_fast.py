@@ -203,6 +203,18 @@ def test_the_warm_up_compiles_in_a_child_process_then_loads_the_cache(monkeypatc
     assert fast.trace(fast.tiny_trainer(), np.arange(3)) is not None
 
 
+def test_the_servers_warm_up_calls_then_once_the_kernel_is_loaded(monkeypatch):
+    """``then`` is how the server freezes the kernel's objects out of the collector's passes:
+    only after the kernel has made them."""
+    done: list[str] = []
+    monkeypatch.setattr(fast, "_warming", [])
+    monkeypatch.setattr(fast, "enabled", lambda: True)
+    monkeypatch.setattr(fast, "warm_up", lambda *_: done.append("loaded"))
+    fast.warm_up_in_background(then=lambda: done.append("then"))
+    fast._warming[0].join(10)
+    assert done == ["loaded", "then"]
+
+
 def test_what_the_kernel_does_not_compute_falls_back():
     t = trainer("relu", "sigmoid", "binary_cross_entropy", "sgd", kernel=True)
     t.batch_size = t.data.x_train.shape[1] + 1  # a batch larger than the training set
