@@ -498,10 +498,13 @@ class Viewer:
         # Counted from this frame's beat, not from when it was sent or even begun: the wait
         # for a turn, the building and sending and the loop's lateness in waking do not
         # stretch the interval (from sending, 30 frames/s were 25; from beginning, 28.5; a
-        # room's last followers begin theirs well after the beat). A viewer a whole interval
-        # late (an idle one that a change woke) starts afresh, half an interval on at least.
+        # room's last followers begin theirs well after the beat). One that began after the
+        # next beat (a room's last followers when something held the loop up a few ms) sends
+        # that beat's frame at once rather than miss it: that lost a 300-follower room one
+        # frame in 60. Two whole intervals late (an idle viewer that a change woke, or a server
+        # behind on every beat), it starts afresh, half an interval on at least.
         due = self.next_frame + interval
-        if now >= due:
+        if now >= due + interval:
             due = now + interval / 2
         self.next_frame = next_beat(session.id, rate, due)
         return frame, maps_due, with_grid

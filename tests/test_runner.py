@@ -312,3 +312,19 @@ def test_a_beat_of_another_loop_is_not_waited_for():
 
     assert asyncio.run(in_time())
     del runner.BEATS[stale.key]  # its loop is gone: nothing else would take it out
+
+
+@pytest.mark.parametrize("behind", [1, 2])
+def test_a_viewer_that_began_after_its_next_beat_sends_that_beats_frame_at_once(behind):
+    """A room's last followers, held up a few ms past the next beat, send its frame at once
+    rather than miss it; a viewer two whole intervals behind (an idle one a change woke)
+    starts afresh on a beat to come."""
+    session = Session("s", SessionConfig(), 0.0)
+    viewer = Viewer(session, Limits(max_frame_rate=30), OpenClient().send_text, OpenClient().send_bytes)
+    beat = int(runner.beat_number("s", 30, perf_counter())) - behind
+    viewer.next_frame = runner.beat_time("s", 30, beat)
+    assert asyncio.run(viewer.frame()) is not None
+    if behind == 1:
+        assert viewer.next_frame == runner.beat_time("s", 30, beat + 1) < perf_counter()
+    else:
+        assert viewer.next_frame > perf_counter()
