@@ -3,7 +3,8 @@
 Parts (``--only`` picks some, comma-separated):
   engine    training updates per CPU second for issue 13's five shapes: the readable engine
             (one Trainer.step per call), the fast path (Trainer.train: the compiled kernel where it
-            applies), a naive per-example NumPy loop and, when it is installed, PyTorch
+            applies), a tight NumPy step (issue 13's reference: preallocated, out=), a naive
+            per-example NumPy loop and, when it is installed, PyTorch
   frames    CPU time to build and encode one frame of the default session, with and without the
             neuron maps, the parts that are no longer in every frame, and bytes per frame
   live      epochs per second one client sees on the default spiral at "as fast as possible",
@@ -66,7 +67,7 @@ from app.frames import (  # noqa: E402
 from app.protocol import HEADER, HEADER_FIELDS  # noqa: E402
 from app.sessions import METRICS_SECONDS, Made, Session  # noqa: E402
 from bench import rooms  # noqa: E402
-from bench.engines import NaiveLoop, torch_available, torch_step  # noqa: E402
+from bench.engines import NaiveLoop, TightStep, torch_available, torch_step  # noqa: E402
 from bench.hostile import free_port, serve, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,11 +163,12 @@ def engine_rows(options: Options) -> list[Row]:
         trainer = make()
         path = "kernel" if fast.plan(trainer) and fast.load_kernel() else "NumPy"
         compiled = kernel_rate(trainer, options.seconds)
+        tight = cpu_rate(TightStep(make()).step, options.seconds)
         naive = cpu_rate(NaiveLoop(make()).step, options.seconds)
         torched = f"{cpu_rate(torch_step(make()), options.seconds):,.0f}" if torch else "not installed"
-        rows.append(Row("engine", f"updates/CPU s, {label}: readable / fast ({path}) / naive "
-                        "loop / PyTorch",
-                        f"{readable:,.0f} / {compiled:,.0f} / {naive:,.0f} / {torched}"))
+        rows.append(Row("engine", f"updates/CPU s, {label}: readable / fast ({path}) / tight "
+                        "NumPy / naive loop / PyTorch",
+                        f"{readable:,.0f} / {compiled:,.0f} / {tight:,.0f} / {naive:,.0f} / {torched}"))
     return rows
 
 

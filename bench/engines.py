@@ -1,6 +1,7 @@
-"""The engines the bench compares with the project's: a naive per-example loop, and PyTorch.
+"""The engines the bench compares with the project's: a tight NumPy step, a naive per-example
+loop, and PyTorch.
 
-Both train the bench's shapes (bench/__main__.py ``shape_trainer``: tanh hidden layers, a sigmoid
+All train the bench's shapes (bench/__main__.py ``shape_trainer``: tanh hidden layers, a sigmoid
 or softmax output with cross-entropy, plain gradient descent) from the same starting weights,
 one mini-batch per call, so that their updates per second compare with Trainer.step's.
 """
@@ -10,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from app.engine.network import split_flat
 from app.engine.trainer import Trainer
 
 Array = np.ndarray
@@ -58,6 +60,67 @@ class NaiveLoop:
         for w, b, nw, nb in zip(self.weights, self.biases, nabla_w, nabla_b, strict=True):
             w -= self.rate / self.batch * nw
             b -= self.rate / self.batch * nb
+
+
+class TightStep:
+    """The fastest plain NumPy can go, the reference issue 13 sets the fast path against: one
+    flat buffer of parameters and one of gradients with a view per layer, work arrays made
+    once, and every operation writing ``out=`` into them, so a step allocates nothing."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        net = trainer.network
+        sizes, batch = net.sizes, trainer.batch_size
+        self.params = net.params.copy()
+        self.grads = np.zeros_like(self.params)
+        self.W, self.b = (list(views) for views in zip(*split_flat(self.params, sizes)))
+        self.dW, self.db = (list(views) for views in zip(*split_flat(self.grads, sizes)))
+        self.a = [np.empty((n, batch)) for n in sizes]  # a^0 (the batch) … a^L
+        self.z = [np.empty((n, batch)) for n in sizes[1:]]
+        self.delta = [np.empty((n, batch)) for n in sizes[1:]]
+        self.slope = [np.empty((n, batch)) for n in sizes[1:]]
+        self.y = np.empty((sizes[-1], batch))
+        self.softmax = sizes[-1] > 1
+        self.x_all, self.y_all = trainer.data.x_train, trainer.data.y_train
+        self.batch, self.rate, self.cursor = batch, trainer.optimizer.learning_rate, 0
+
+    def output(self, z: Array, out: Array) -> None:
+        if self.softmax:
+            np.subtract(z, z.max(axis=0), out=out)
+            np.exp(out, out=out)
+            out /= out.sum(axis=0)
+        else:
+            np.negative(z, out=out)
+            np.exp(out, out=out)
+            out += 1.0
+            np.reciprocal(out, out=out)
+
+    def step(self) -> None:
+        if self.cursor + self.batch > self.x_all.shape[1]:
+            self.cursor = 0
+        cols = slice(self.cursor, self.cursor + self.batch)
+        self.cursor += self.batch
+        np.copyto(self.a[0], self.x_all[:, cols])
+        np.copyto(self.y, self.y_all[:, cols])
+        last = len(self.z) - 1
+        for l in range(last + 1):
+            np.matmul(self.W[l], self.a[l], out=self.z[l])
+            self.z[l] += self.b[l]
+            if l < last:
+                np.tanh(self.z[l], out=self.a[l + 1])
+            else:
+                self.output(self.z[l], self.a[l + 1])
+        np.subtract(self.a[-1], self.y, out=self.delta[last])  # cross-entropy on its own output
+        self.delta[last] /= self.batch
+        for l in range(last, -1, -1):
+            np.matmul(self.delta[l], self.a[l].T, out=self.dW[l])
+            np.sum(self.delta[l], axis=1, keepdims=True, out=self.db[l])
+            if l > 0:
+                np.matmul(self.W[l].T, self.delta[l], out=self.delta[l - 1])
+                np.multiply(self.a[l], self.a[l], out=self.slope[l - 1])  # tanh' = 1 − a²
+                np.subtract(1.0, self.slope[l - 1], out=self.slope[l - 1])
+                self.delta[l - 1] *= self.slope[l - 1]
+        self.grads *= self.rate
+        self.params -= self.grads
 
 
 def torch_available() -> bool:

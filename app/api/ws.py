@@ -217,11 +217,11 @@ async def training_socket(websocket: WebSocket, session: str | None = None,
         limits=limits).model_dump_json())
     metrics: Metrics = app.state.metrics
 
-    async def send_frame(frame: bytes) -> None:
+    async def send_bytes(frame: bytes) -> None:  # the socket's, counted
         await websocket.send_bytes(frame)
         metrics.frames.inc()
 
-    viewer = Viewer(found, limits, websocket.send_text, send_frame)
+    viewer = Viewer(found, limits, websocket.send_text, send_bytes)
     viewer.account = Account(app.state.scheduler, Payer(found.id, client_address(websocket)))
     with app.state.connections.opened() as connection, attendance(app.state.rooms, found, connection,
                                                                    followed, steering):
