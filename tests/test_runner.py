@@ -321,7 +321,8 @@ def test_a_viewer_that_began_after_its_next_beat_sends_that_beats_frame_at_once(
     starts afresh on a beat to come."""
     session = Session("s", SessionConfig(), 0.0)
     viewer = Viewer(session, Limits(max_frame_rate=30), OpenClient().send_text, OpenClient().send_bytes)
-    beat = int(runner.beat_number("s", 30, perf_counter())) - behind
+    # Half an interval from either edge: building the frame takes a little of it.
+    beat = round(runner.beat_number("s", 30, perf_counter()) - behind - 0.5)
     viewer.next_frame = runner.beat_time("s", 30, beat)
     assert asyncio.run(viewer.frame()) is not None
     if behind == 1:
