@@ -9,7 +9,7 @@ import re
 
 from app.config import Limits
 from app.rooms import CODE_ALPHABET, CODE_LENGTH, RoomRegistry, normalize
-from tests.api.test_ws import header, receive_until
+from tests.api.test_ws import header, receive, receive_until
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -253,6 +253,23 @@ def test_followers_are_told_what_the_teacher_inspects(client):
         assert receive_until(follower, "status", shown_target=target)["shown_target"] == target
         teacher.send_json({"type": "inspect", "target": None})
         assert receive_until(follower, "status", shown_target=None)["shown_target"] is None
+
+
+def test_followers_see_the_teachers_pick_in_the_frames_header_and_no_status_for_it(client):
+    """The header names the example shown; a status would say nothing new, to every follower."""
+    made = teacher_session(client)
+    room = open_room(client, made)
+    with client.websocket_connect(f"/ws?session={made['id']}&token={made['token']}") as teacher, \
+            client.websocket_connect(f"/ws?room={room['code']}") as follower:
+        json.loads(teacher.receive_text())
+        json.loads(follower.receive_text())
+        assert header(receive_until(follower, "frame"))["sample"] == 0  # the opening messages read
+        teacher.send_json({"type": "pick", "sample": 7})
+        texts = []
+        while isinstance(message := receive(follower), dict) or header(message)["sample"] != 7:
+            if isinstance(message, dict):
+                texts.append(message["type"])
+        assert "status" not in texts
 
 
 def fork(client, room: dict) -> dict:
