@@ -81,15 +81,20 @@ class Building:
 BUILDING: dict[tuple[str, bool, bool], Building] = {}
 
 
+def beat_phase(session_id: str) -> float:
+    """The session's own phase, in beats, so that sessions do not all build their frames at
+    the same moment."""
+    return (hash(session_id) % 997) / 997
+
+
 def beat_number(session_id: str, rate: float, when: float) -> float:
     """Where ``when`` falls among the session's beats: the times its frames go out, shared by
-    all its viewers, ``rate`` a second at a phase of the session's own (so that sessions do not
-    all build their frames at the same moment)."""
-    return when * rate - (hash(session_id) % 997) / 997
+    all its viewers, ``rate`` a second at the session's phase."""
+    return when * rate - beat_phase(session_id)
 
 
 def beat_time(session_id: str, rate: float, number: int) -> float:
-    return (number + (hash(session_id) % 997) / 997) / rate
+    return (number + beat_phase(session_id)) / rate
 
 
 def next_beat(session_id: str, rate: float, when: float) -> float:

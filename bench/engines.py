@@ -8,6 +8,7 @@ one mini-batch per call, so that their updates per second compare with Trainer.s
 
 import importlib.util
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
@@ -15,6 +16,20 @@ from app.engine.network import split_flat
 from app.engine.trainer import Trainer
 
 Array = np.ndarray
+
+
+class Cursor(Protocol):
+    cursor: int
+    batch: int
+
+
+def next_columns(engine: Cursor, n: int) -> slice:
+    """The next mini-batch's columns, in order from the start again when too few are left: no
+    shuffling, the same batches for every engine compared."""
+    if engine.cursor + engine.batch > n:
+        engine.cursor = 0
+    engine.cursor += engine.batch
+    return slice(engine.cursor - engine.batch, engine.cursor)
 
 
 class NaiveLoop:
@@ -36,15 +51,11 @@ class NaiveLoop:
         return 1.0 / (1.0 + np.exp(-z))
 
     def step(self) -> None:
-        n = self.x.shape[1]
-        if self.cursor + self.batch > n:
-            self.cursor = 0
-        cols = range(self.cursor, self.cursor + self.batch)
-        self.cursor += self.batch
+        cols = next_columns(self, self.x.shape[1])
         nabla_w = [np.zeros_like(w) for w in self.weights]
         nabla_b = [np.zeros_like(b) for b in self.biases]
         last = len(self.weights) - 1
-        for k in cols:
+        for k in range(cols.start, cols.stop):
             a = self.x[:, k:k + 1]
             activations = [a]
             for l, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
@@ -95,10 +106,7 @@ class TightStep:
             np.reciprocal(out, out=out)
 
     def step(self) -> None:
-        if self.cursor + self.batch > self.x_all.shape[1]:
-            self.cursor = 0
-        cols = slice(self.cursor, self.cursor + self.batch)
-        self.cursor += self.batch
+        cols = next_columns(self, self.x_all.shape[1])
         np.copyto(self.a[0], self.x_all[:, cols])
         np.copyto(self.y, self.y_all[:, cols])
         last = len(self.z) - 1
