@@ -53,10 +53,6 @@ FIELD_CODES = ("W", "b", "dW", "db", "z", "a", "delta")  # kernel.W_FIELD == 0, 
 CHUNK_SECONDS = 0.004
 MAX_CHUNK_STEPS = 4096
 MAX_CHUNK_EXAMPLES = 1 << 20  # bounds the batch-order buffer of one call
-# Past this many weights in one layer OpenBLAS's blocked products outrun the kernel's loops
-# (784-100-40-10 at batch 32: about half NumPy's rate), so such networks train in NumPy. The
-# app's own limits (16 neurons a layer, 64 inputs) stay far below it.
-MAX_LAYER_WEIGHTS = 16_384
 
 
 def enabled() -> bool:
@@ -177,7 +173,6 @@ def plan(trainer: Trainer) -> Plan | None:
         and type(opt.schedule) is Schedule
         and net.params.dtype == data.x_train.dtype == data.y_train.dtype == np.float64
         and 1 <= trainer.batch_size <= data.x_train.shape[1]
-        and max(layer.W.size for layer in net.layers) <= MAX_LAYER_WEIGHTS
         and HUBER_DELTA == 1.0
     )
     if not supported:
