@@ -35,11 +35,11 @@ LN2_HI = 6.93147180369123816490e-01
 LN2_LO = 1.90821492927058770002e-10
 # e^r − 1 = r (1 + r/2! + r²/3! + … + r^12/14!); the next term is under 1e-17 of it for |r| ≤ ln2/2
 EXPM1_TAYLOR = tuple(1.0 / math.factorial(n) for n in range(14, 1, -1))
-# Where accumulate_blocked beats accumulate_rows (measured: C's rows of at least 32, and 8,192
-# multiply-adds): 2-8-8-1 at batch 10 trains a third slower all blocked, while digits' first
-# layer at batch 64 is 2.5× faster blocked
-BLOCKED_MIN_ROW = 32
-BLOCKED_MIN_TERMS = 8192
+# Where accumulate_blocked beats accumulate_rows (measured on the kernel's products here: from
+# 4,096 multiply-adds with at least 8 terms each; 2-8-8-1's at batch 10 are twice as fast by
+# rows, digits' first layer at batch 64 2.8× faster blocked)
+BLOCKED_MIN_TERMS = 4096
+BLOCKED_MIN_INNER = 8
 TANH_ONE = 44.0  # tanh(x) rounds to ±1 from |x| = 19.1 on; 2|x| is capped here, past it
 
 # Products sum in the inner index's order with a fused multiply-add, as BLAS kernels do; the
@@ -171,22 +171,27 @@ def accumulate_rows(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> None:
 def accumulate_blocked(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> None:
     """``accumulate`` four terms per pass over four rows of C, which share the rows of B: with one
     term per pass, loading and storing C bounded a large product, not its multiplies (on
-    784-100-40-10's products here: 10–15 GMAC/s one term per pass, 23–29 blocked, OpenBLAS
+    784-100-40-10's products here: 10–15 GMAC/s one term per pass, 27–35 blocked, OpenBLAS
     17–25)."""
     rows, inner = A.shape
     quads = inner // 4 * 4
     C[:] = 0.0
     for i in range(0, rows - 3, 4):
         c0, c1, c2, c3 = C[i], C[i + 1], C[i + 2], C[i + 3]
-        a0, a1, a2, a3 = A[i], A[i + 1], A[i + 2], A[i + 3]
         for r in range(0, quads, 4):
             b0, b1, b2, b3 = B[r], B[r + 1], B[r + 2], B[r + 3]
+            # A's sixteen terms as locals: read from A inside the loop (strided where A is Wᵀ),
+            # they kept it from vectorizing
+            p0, p1, p2, p3 = A[i, r], A[i, r + 1], A[i, r + 2], A[i, r + 3]
+            q0, q1, q2, q3 = A[i + 1, r], A[i + 1, r + 1], A[i + 1, r + 2], A[i + 1, r + 3]
+            s0, s1, s2, s3 = A[i + 2, r], A[i + 2, r + 1], A[i + 2, r + 2], A[i + 2, r + 3]
+            t0, t1, t2, t3 = A[i + 3, r], A[i + 3, r + 1], A[i + 3, r + 2], A[i + 3, r + 3]
             for j in range(c0.size):
                 x0, x1, x2, x3 = b0[j], b1[j], b2[j], b3[j]
-                c0[j] = c0[j] + a0[r] * x0 + a0[r + 1] * x1 + a0[r + 2] * x2 + a0[r + 3] * x3
-                c1[j] = c1[j] + a1[r] * x0 + a1[r + 1] * x1 + a1[r + 2] * x2 + a1[r + 3] * x3
-                c2[j] = c2[j] + a2[r] * x0 + a2[r + 1] * x1 + a2[r + 2] * x2 + a2[r + 3] * x3
-                c3[j] = c3[j] + a3[r] * x0 + a3[r + 1] * x1 + a3[r + 2] * x2 + a3[r + 3] * x3
+                c0[j] = c0[j] + p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3
+                c1[j] = c1[j] + q0 * x0 + q1 * x1 + q2 * x2 + q3 * x3
+                c2[j] = c2[j] + s0 * x0 + s1 * x1 + s2 * x2 + s3 * x3
+                c3[j] = c3[j] + t0 * x0 + t1 * x1 + t2 * x2 + t3 * x3
         for k in range(i, i + 4):
             add_products(A[k], B, C[k], quads)
     for k in range(rows - rows % 4, rows):
@@ -199,7 +204,7 @@ def accumulate(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> None:
     order with one fused multiply-add per term, as OpenBLAS's kernels do, while the inner loop
     runs along contiguous rows (SIMD). Both ways below add the same terms in the same order,
     so their C is the same to the bit; the blocked one costs more to set up each pass."""
-    if C.shape[1] >= BLOCKED_MIN_ROW and C.shape[1] * A.size >= BLOCKED_MIN_TERMS:
+    if A.shape[1] >= BLOCKED_MIN_INNER and A.size * C.shape[1] >= BLOCKED_MIN_TERMS:
         accumulate_blocked(A, B, C)
     else:
         accumulate_rows(A, B, C)

@@ -109,6 +109,16 @@ def test_every_loss_and_output_trains_as_the_readable_engine(output, loss, optim
     assert_same_run(readable, compiled)
 
 
+@pytest.mark.parametrize("batch", [1, 60])
+def test_sgd_and_full_batch_draw_their_epochs_as_the_readable_engine(batch):
+    """At full batch every step is a new epoch, whose order the kernel's caller draws many at
+    a time: the same orders, and the generator left where the readable trainer leaves it."""
+    readable, compiled, done_r, done_c = run_both("tanh", "sigmoid", "binary_cross_entropy", "momentum",
+                                                  batch=batch, steps=300)
+    assert done_r == done_c == 300
+    assert_same_run(readable, compiled)
+
+
 @pytest.mark.parametrize("hidden", ["tanh", "relu"])
 def test_a_network_wide_enough_for_the_blocked_products_trains_as_the_readable_engine(hidden):
     """16 neurons a layer at batch 32: the products that accumulate_blocked computes."""
