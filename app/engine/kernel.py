@@ -3,7 +3,8 @@ weight penalties, written as loops that numba compiles, run for many mini-batche
 
 This is a second implementation of the same equations, not another method: every elementwise
 formula is written with the same operations in the same order as the NumPy engine (σ from
-e^−|z|, Adam's (−η m̂) / (√v̂ + ε), ...), so that the two agree to rounding; the matrix products
+e^−|z|, Adam's (−η m̂) / (√v̂ + ε), ...), so that the two agree to rounding (tanh, which NumPy
+computes with its own SIMD code, has its own here too: ``tanh``); the matrix products
 sum over their inner index in order, one fused multiply-add at a time, as OpenBLAS does. Only
 app/engine/fast.py imports this module, and only when numba is importable; nothing else may
 depend on it, because the readable engine is the one the inspector explains.
