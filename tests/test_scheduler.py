@@ -69,10 +69,13 @@ def test_a_heavy_session_beside_a_light_one_gets_no_more_than_its_budget():
     heavy, light = session("heavy", HEAVY), session("light")
     scheduler, elapsed = asyncio.run(train_together([(heavy, "a"), (light, "b")], 0.5, 1.0))
     # The heavy one gets at most its half of the time (and a step or two more, as it cannot
-    # stop mid-step); the light one goes first whenever it has used less, so takes many more
-    # turns.
+    # stop mid-step); the light one goes first whenever it has used less, so takes more turns,
+    # where taking turns would give each as many. How many more is the ratio of their turns'
+    # lengths on the clock, which other load on the machine moves: 5–7 on an idle one, 1.9 in
+    # one CI run (a 1 ms turn held up a few ms by another process is no longer short beside a
+    # heavy step of 7 ms, the kernel's since its tanh vectorizes).
     assert scheduler.total["session:heavy"] <= elapsed / 2 + 2 * scheduler.longest
-    assert scheduler.slices["session:light"] > 2 * scheduler.slices["session:heavy"]
+    assert scheduler.slices["session:light"] > scheduler.slices["session:heavy"]
 
 
 def test_one_address_with_many_heavy_sessions_stays_within_its_budget():
